@@ -1,0 +1,86 @@
+"""Argument checks shared by the core modules.
+
+Every public function of lstmkit checks what it is given and raises a ValueError that names the
+argument, what was expected and what arrived, so a mistake stops at the line that made it instead
+of travelling on as a silent broadcast or a NaN.
+"""
+import numpy as np
+
+PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def _shape(dims):
+    """(T, N, 3) written the way the error messages show shapes."""
+    return "(" + ", ".join(str(d) for d in dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def check_params(params, gates, name="params"):
+    """Check a torch-layout parameter dict; return (D, H, dtype).
+
+    gates is the number of stacked blocks in the weights: 1 for the RNN, 4 for the LSTM (i, f, g, o).
+    """
+    if not isinstance(params, dict):
+        raise ValueError(f"{name}: expected a dict of numpy arrays with keys {list(PARAM_NAMES)}, "
+                         f"got {type(params).__name__}")
+    missing = [k for k in PARAM_NAMES if k not in params]
+    extra = [k for k in params if k not in PARAM_NAMES]
+    if missing or extra:
+        raise ValueError(f"{name}: expected keys {list(PARAM_NAMES)}, got {sorted(params)} "
+                         f"(missing {missing}, extra {extra})")
+    for k in PARAM_NAMES:
+        check_float_array(f"{name}['{k}']", params[k])
+    w_hh = params["weight_hh"]
+    if w_hh.ndim != 2 or w_hh.shape[0] != gates * w_hh.shape[1]:
+        raise ValueError(f"{name}['weight_hh']: expected shape ({gates}*H, H), got {_shape(w_hh.shape)}")
+    H = w_hh.shape[1]
+    dtype = w_hh.dtype
+    w_ih = params["weight_ih"]
+    if w_ih.ndim != 2 or w_ih.shape[0] != gates * H:
+        raise ValueError(f"{name}['weight_ih']: expected shape ({gates * H}, D), got {_shape(w_ih.shape)}")
+    D = w_ih.shape[1]
+    for k in ("bias_ih", "bias_hh"):
+        if params[k].shape != (gates * H,):
+            raise ValueError(f"{name}['{k}']: expected shape ({gates * H},), got {_shape(params[k].shape)}")
+    for k in PARAM_NAMES:
+        if params[k].dtype != dtype:
+            raise ValueError(f"{name}['{k}']: expected dtype {dtype} like {name}['weight_hh'], "
+                             f"got {params[k].dtype}")
+    return D, H, dtype
+
+
+def check_float_array(name, a):
+    """a must be a finite numpy array of floats (integers would silently truncate updates)."""
+    if not isinstance(a, np.ndarray):
+        raise ValueError(f"{name}: expected a numpy array, got {type(a).__name__}")
+    if not np.issubdtype(a.dtype, np.floating):
+        raise ValueError(f"{name}: expected a floating dtype (float32 or float64), got {a.dtype}")
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{name}: expected finite values, got {int(np.sum(~np.isfinite(a)))} NaN or inf")
+
+
+def check_array(name, a, shape, dtype, labels=None):
+    """Check that a is a finite float array of the given shape (None = any size) and dtype.
+
+    labels names each axis in the message, e.g. ("T", "N", "D").
+    """
+    check_float_array(name, a)
+    labels = labels or [None] * len(shape)
+    want = _shape([lab if s is None else (f"{lab}={s}" if lab else s) for s, lab in zip(shape, labels)])
+    if a.ndim != len(shape):
+        raise ValueError(f"{name}: expected {len(shape)} dimensions {want}, got shape {_shape(a.shape)}")
+    if any(s is not None and s != n for s, n in zip(shape, a.shape)):
+        raise ValueError(f"{name}: expected shape {want}, got {_shape(a.shape)}")
+    if a.dtype != dtype:
+        raise ValueError(f"{name}: expected dtype {dtype} (the dtype of the params; no silent upcast), "
+                         f"got {a.dtype}")
+    return a.shape
+
+
+def check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(f"{name}: expected one of {sorted(choices)}, got {value!r}")
+
+
+def check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name}: expected a positive integer, got {value!r}")

@@ -1,0 +1,72 @@
+"""Moving parameters between lstmkit and torch.nn.RNN / torch.nn.LSTM.
+
+lstmkit's dicts use torch's layer-0 names without the ``_l0`` suffix, so the move is a rename and
+a copy. float64 params give a float64 module and come back exactly. torch is imported inside each
+function, so ``import lstmkit`` stays fast and works where torch is absent.
+Used in chapters 01, 04 and 05.
+"""
+import numpy as np
+
+from lstmkit._validate import PARAM_NAMES, check_choice, check_params
+
+TORCH_NONLINEARITIES = ("tanh", "relu")   # the activations nn.RNN offers
+
+
+def _to_module(module, params):
+    import torch
+
+    state = {f"{k}_l0": torch.from_numpy(np.array(v, copy=True)) for k, v in params.items()}
+    module.load_state_dict(state)
+    return module
+
+
+def _from_module(module, kind):
+    import torch
+
+    if not isinstance(module, kind):
+        raise ValueError(f"module: expected a torch.nn.{kind.__name__}, got {type(module).__name__}")
+    if module.num_layers != 1 or module.bidirectional or not module.bias or getattr(module, "proj_size", 0):
+        raise ValueError("module: expected one layer, one direction, with biases and no projection, got "
+                         f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, "
+                         f"bias={module.bias}, proj_size={getattr(module, 'proj_size', 0)}")
+    with torch.no_grad():
+        return {k: getattr(module, f"{k}_l0").detach().cpu().numpy().copy() for k in PARAM_NAMES}
+
+
+def _dtype(dtype):
+    import torch
+
+    return {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}[np.dtype(dtype)]
+
+
+def rnn_to_torch(params, activation="tanh"):
+    """A torch.nn.RNN (one layer, time-major) holding a copy of params. Defined in chapter 01."""
+    import torch
+
+    check_choice("activation", activation, TORCH_NONLINEARITIES)
+    D, H, dtype = check_params(params, gates=1)
+    module = torch.nn.RNN(D, H, nonlinearity=activation).to(_dtype(dtype))
+    return _to_module(module, params)
+
+
+def rnn_from_torch(module):
+    """The params dict of a one-layer torch.nn.RNN, as numpy copies. Defined in chapter 01."""
+    import torch
+
+    return _from_module(module, torch.nn.RNN)
+
+
+def lstm_to_torch(params):
+    """A torch.nn.LSTM (one layer, time-major) holding a copy of params. Defined in chapter 04."""
+    import torch
+
+    D, H, dtype = check_params(params, gates=4)
+    module = torch.nn.LSTM(D, H).to(_dtype(dtype))
+    return _to_module(module, params)
+
+
+def lstm_from_torch(module):
+    """The params dict of a one-layer torch.nn.LSTM, as numpy copies. Defined in chapter 04."""
+    import torch
+
+    return _from_module(module, torch.nn.LSTM)

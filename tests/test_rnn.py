@@ -1,0 +1,119 @@
+"""lstmkit.rnn against centred finite differences and against torch.nn.RNN autograd (float64)."""
+import numpy as np
+import pytest
+from conftest import SHAPES
+
+from lstmkit import rnn
+from lstmkit.gradcheck import numerical_gradient, rel_error
+
+# Tolerances: centred differences with h = 1e-5 in float64 are accurate to ~1e-9 relative on these
+# smooth functions (truncation error O(h^2)); 1e-7 leaves room for cancellation near zero.
+# torch and numpy compute the same float64 arithmetic in a different order: ~1e-15, so 1e-9 is loose.
+FD_TOL, TORCH_TOL = 1e-7, 1e-9
+# relu has a kink at 0 that finite differences can straddle; the random draws keep |a| >> h
+SMOOTH = ["tanh", "sigmoid", "identity", "relu"]
+
+
+def make_problem(rng, T, N, D, H):
+    params = rnn.init_params(D, H, rng=rng)
+    x = rng.standard_normal((T, N, D))
+    h0 = rng.standard_normal((N, H))
+    dhs = rng.standard_normal((T, N, H))
+    return params, x, h0, dhs
+
+
+@pytest.mark.parametrize("activation", SMOOTH)
+def test_step_backward_matches_finite_differences(rng, activation):
+    params, x, h0, dhs = make_problem(rng, 1, 3, 4, 5)
+    h, cache = rnn.step_forward(x[0], h0, params, activation)
+    dx, dh_prev, grads = rnn.step_backward(dhs[0], cache)
+
+    def out(_):
+        return rnn.step_forward(x[0], h0, params, activation)[0]
+
+    assert rel_error(dx, numerical_gradient(out, x[0], dhs[0])) < FD_TOL
+    assert rel_error(dh_prev, numerical_gradient(out, h0, dhs[0])) < FD_TOL
+    for k in params:
+        assert rel_error(grads[k], numerical_gradient(out, params[k], dhs[0])) < FD_TOL, k
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("activation", SMOOTH)
+def test_sequence_backward_matches_finite_differences(rng, shape, activation):
+    params, x, h0, dhs = make_problem(rng, *shape)
+    hs, cache = rnn.forward(x, h0, params, activation)
+    dx, dh0, grads = rnn.backward(dhs, cache)
+
+    def out(_):
+        return rnn.forward(x, h0, params, activation)[0]
+
+    assert rel_error(dx, numerical_gradient(out, x, dhs)) < FD_TOL
+    assert rel_error(dh0, numerical_gradient(out, h0, dhs)) < FD_TOL
+    for k in params:
+        assert rel_error(grads[k], numerical_gradient(out, params[k], dhs)) < FD_TOL, k
+
+
+def test_forward_matches_step_loop(rng):
+    params, x, h0, _ = make_problem(rng, 4, 2, 3, 5)
+    hs, _ = rnn.forward(x, h0, params)
+    h = h0
+    for t in range(len(x)):
+        h, _ = rnn.step_forward(x[t], h, params)
+        np.testing.assert_array_equal(hs[t], h)
+
+
+def test_h0_none_means_zeros(rng):
+    params, x, _, _ = make_problem(rng, 3, 2, 3, 4)
+    np.testing.assert_array_equal(rnn.forward(x, None, params)[0],
+                                  rnn.forward(x, np.zeros((2, 4)), params)[0])
+
+
+def test_init_params_shapes_dtype_and_range(rng):
+    params = rnn.init_params(3, 16, rng=rng, dtype=np.float32)
+    assert {k: v.shape for k, v in params.items()} == {
+        "weight_ih": (16, 3), "weight_hh": (16, 16), "bias_ih": (16,), "bias_hh": (16,)}
+    assert all(v.dtype == np.float32 for v in params.values())
+    bound = 1 / np.sqrt(16)
+    assert all(np.abs(v).max() <= bound for v in params.values())
+    # uniform on [-k, k]: the largest draw among 256 weights comes close to the bound
+    assert np.abs(params["weight_hh"]).max() > 0.9 * bound
+
+
+def test_init_params_is_seeded():
+    a = rnn.init_params(2, 3, rng=np.random.default_rng(7))
+    b = rnn.init_params(2, 3, rng=np.random.default_rng(7))
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_sigmoid_is_stable_at_large_inputs():
+    with np.errstate(all="raise"):
+        s = rnn.sigmoid(np.array([-1e4, 0.0, 1e4]))
+    np.testing.assert_allclose(s, [0.0, 0.5, 1.0], atol=0)
+
+
+# ---- torch autograd parity ------------------------------------------------------------------
+
+torch = pytest.importorskip("torch")
+from lstmkit import interop  # noqa: E402
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_matches_torch_autograd(rng, shape, activation):
+    T, N, D, H = shape
+    params, x, h0, dhs = make_problem(rng, *shape)
+    module = interop.rnn_to_torch(params, activation)
+    xt = torch.tensor(x, requires_grad=True)
+    h0t = torch.tensor(h0[None], requires_grad=True)
+    out, _ = module(xt, h0t)
+    (out * torch.tensor(dhs)).sum().backward()
+
+    # forward: the same hidden states
+    hs, cache = rnn.forward(x, h0, params, activation)
+    assert rel_error(hs, out.detach().numpy()) < TORCH_TOL
+    # backward: every gradient
+    dx, dh0, grads = rnn.backward(dhs, cache)
+    assert rel_error(dx, xt.grad.numpy()) < TORCH_TOL
+    assert rel_error(dh0, h0t.grad.numpy()[0]) < TORCH_TOL
+    for k in params:
+        assert rel_error(grads[k], getattr(module, f"{k}_l0").grad.numpy()) < TORCH_TOL, k

@@ -12,8 +12,12 @@ so its numbers do not map onto these rows one to one.
 
 References: Hochreiter & Schmidhuber (1997), "Long short-term memory"; Gers, Schmidhuber & Cummins
 (2000), "Learning to forget"; the torch.nn.LSTM documentation.
-Taught in chapters/03_lstm_cell.ipynb and chapters/04_lstm_bptt.ipynb.
+Taught in chapters/03_lstm_cell.ipynb and chapters/04_lstm_bptt.ipynb, which teach the step
+functions; forward and backward are the same equations fused over a whole sequence for speed
+(their docstrings say how).
 """
+from dataclasses import dataclass
+
 import numpy as np
 
 from lstmkit._validate import check_array, check_params, check_positive_int
@@ -111,11 +115,49 @@ def _step_backward(dh, dc, cache):
     return dx, dh_prev, dc_prev, grads
 
 
+# backward keeps da for a chunk of steps this large (bytes): small enough to stay in the 1-2 MB L2
+# cache until the chunk's weight-gradient matmul reads it, large enough to make that matmul efficient
+_CHUNK_BYTES = 2 ** 20
+
+
+@dataclass
+class _LSTMCache:
+    """What lstm.forward keeps for lstm.backward: whole-sequence arrays, no per-step tuples.
+
+    x (T, N, D); hs (T+1, N, H) and cs (T+1, N, H): step t reads hs[t], cs[t] and writes hs[t+1],
+    cs[t+1] (hs[0], cs[0] = h0, c0); gates (T, N, 4H): i, f, g, o after their nonlinearities;
+    tanh_c (T, N, H).
+    cache[t] is step t's cache, as step_forward would have returned it (views, no copies).
+    """
+    x: np.ndarray
+    hs: np.ndarray
+    cs: np.ndarray
+    gates: np.ndarray
+    tanh_c: np.ndarray
+    params: dict
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, t):
+        t = range(len(self))[t]
+        i, f, g, o = np.split(self.gates[t], 4, axis=1)
+        return (self.x[t], self.hs[t], self.cs[t], i, f, g, o, self.tanh_c[t], self.params)
+
+
 def forward(x, state0, params):
     """Run the LSTM over a sequence.
 
     x (T, N, D); state0 = (h0, c0), each (N, H), or None for zeros.
     Returns hs (T, N, H), the final state (hT, cT) and cache. Defined in chapter 03.
+
+    The loop computes exactly the equations of _step_forward, fused for speed: the input
+    projections x_t W_ih^T + b_ih of every step are one matmul before the loop (they do not depend
+    on h), the four gates are one (N, 4H) block, and every step writes into preallocated arrays.
+    The rows of i, f, o are halved once, which is exact in binary floating point, so a single tanh
+    over the whole block gives all four gates: sigmoid(a) = 0.5 + 0.5 tanh(a / 2). With OpenBLAS
+    and N > 1, hs is the step loop's to the last bit; for N = 1 BLAS sums the per-step product in
+    another order (~1e-16 relative). tests/test_fast_path.py checks both paths agree.
     """
     D, H, dtype = check_params(params, gates=4)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
@@ -123,16 +165,39 @@ def forward(x, state0, params):
         state0 = (np.zeros((N, H), dtype=dtype), np.zeros((N, H), dtype=dtype))
     if not (isinstance(state0, tuple) and len(state0) == 2):
         raise ValueError(f"state0: expected a tuple (h0, c0) or None, got {type(state0).__name__}")
-    h, c = state0
-    check_array("state0[0] (h0)", h, (N, H), dtype, ("N", "H"))
-    check_array("state0[1] (c0)", c, (N, H), dtype, ("N", "H"))
-    hs = np.empty((T, N, H), dtype=dtype)
-    caches = []
+    h0, c0 = state0
+    check_array("state0[0] (h0)", h0, (N, H), dtype, ("N", "H"))
+    check_array("state0[1] (c0)", c0, (N, H), dtype, ("N", "H"))
+    half = np.full(4 * H, 0.5, dtype=dtype)    # 1/2 on the rows of i, f, o ...
+    half[2 * H:3 * H] = 1.0                    # ... and 1 on those of g
+    shift = half.copy()
+    shift[2 * H:3 * H] = 0.0                   # then 0.5 + 0.5 tanh for i, f, o; tanh alone for g
+    W_ih = params["weight_ih"] * half[:, None]                        # (4H, D)
+    W_hh_T = np.ascontiguousarray((params["weight_hh"] * half[:, None]).T)   # (H, 4H), row-major: faster
+    b_ih, b_hh = params["bias_ih"] * half, params["bias_hh"] * half
+    gates = (x.reshape(T * N, D) @ W_ih.T).reshape(T, N, 4 * H)   # (T, N, 4H): every input projection
+    gates += b_ih
+    hs, cs = np.empty((T + 1, N, H), dtype=dtype), np.empty((T + 1, N, H), dtype=dtype)
+    hs[0], cs[0] = h0, c0
+    tanh_c = np.empty((T, N, H), dtype=dtype)
+    i, f, g, o = np.split(gates, 4, axis=2)       # each (T, N, H), views (split once: it is slow)
+    hW, ig = np.empty((N, 4 * H), dtype=dtype), np.empty((N, H), dtype=dtype)
     for t in range(T):
-        h, c, step_cache = _step_forward(x[t], h, c, params)
-        hs[t] = h
-        caches.append(step_cache)
-    return hs, (h, c), caches
+        a = gates[t]                               # (N, 4H), holds x_t W_ih^T + b_ih so far
+        np.matmul(hs[t], W_hh_T, out=hW)          # (N, 4H)
+        a += hW
+        a += b_hh
+        np.tanh(a, out=a)
+        a *= half                                  # i, f, o: sigmoid; g: tanh
+        a += shift
+        np.multiply(f[t], cs[t], out=cs[t + 1])    # c = f * c_prev + i * g
+        np.multiply(i[t], g[t], out=ig)
+        cs[t + 1] += ig
+        np.tanh(cs[t + 1], out=tanh_c[t])
+        np.multiply(o[t], tanh_c[t], out=hs[t + 1])   # h = o * tanh(c)
+    cache = _LSTMCache(x, hs, cs, gates, tanh_c, params)
+    # hs[1:] is copied so that a caller who edits the outputs cannot change the cache
+    return hs[1:].copy(), (hs[T], cs[T]), cache
 
 
 def backward(dhs, cache, dstate=None):
@@ -141,25 +206,72 @@ def backward(dhs, cache, dstate=None):
     dhs (T, N, H) is dLoss/dh_t from the outputs at every t, or None for zeros; dstate is an
     optional (dhT, dcT), the gradient on the final state. Returns dx (T, N, D), (dh0, dc0) and
     grads shaped like params, summed over time. Defined in chapter 04.
+
+    The same derivatives as _step_backward, fused: the loop carries dh and dc, writes
+    da_t = [da_i, da_f, da_g, da_o] (N, 4H) into a buffer of K steps without allocating, and makes
+    one matmul per step (dh_prev = da_t W_hh). dx and the weight gradients, which no later step
+    needs, wait until a chunk of K steps is complete and then take one matmul over its K*N rows,
+    e.g. dW_hh += h_prev^T da over the chunk: fewer, larger matmuls on data still in cache.
     """
-    caches = cache
-    x_t, _, c_prev, *_, params = caches[0]
-    T, (N, H), D, dtype = len(caches), c_prev.shape, x_t.shape[1], c_prev.dtype
+    if not isinstance(cache, _LSTMCache):
+        raise ValueError(f"cache: expected the cache returned by lstm.forward, got {type(cache).__name__}")
+    x, hs, cs, gates, tanh_c, params = cache.x, cache.hs, cache.cs, cache.gates, cache.tanh_c, cache.params
+    (T, N, D), H, dtype = x.shape, hs.shape[2], hs.dtype
     if dhs is None:
         dhs = np.zeros((T, N, H), dtype=dtype)
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
     if dstate is None:
         dh, dc = np.zeros((N, H), dtype=dtype), np.zeros((N, H), dtype=dtype)
     elif isinstance(dstate, tuple) and len(dstate) == 2:
-        dh, dc = dstate
-        check_array("dstate[0] (dhT)", dh, (N, H), dtype, ("N", "H"))
-        check_array("dstate[1] (dcT)", dc, (N, H), dtype, ("N", "H"))
+        check_array("dstate[0] (dhT)", dstate[0], (N, H), dtype, ("N", "H"))
+        check_array("dstate[1] (dcT)", dstate[1], (N, H), dtype, ("N", "H"))
+        dh, dc = dstate[0].copy(), dstate[1].copy()   # the loop updates them in place
     else:
         raise ValueError(f"dstate: expected a tuple (dhT, dcT) or None, got {type(dstate).__name__}")
+    i, f, g, o = np.split(gates, 4, axis=2)              # each (T, N, H), views
+    W_ih, W_hh = params["weight_ih"], params["weight_hh"]
+    K = max(1, _CHUNK_BYTES // (N * 4 * H * dtype.itemsize))   # steps per chunk of da
+    da = np.empty((K, N, 4 * H), dtype=dtype)            # dLoss/da_t of the steps in the chunk
+    di, df, dg, do = np.split(da, 4, axis=2)             # gate gradients first, then in place da_*
     dx = np.empty((T, N, D), dtype=dtype)
-    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    dW_ih_T, dW_hh_T = np.zeros((D, 4 * H), dtype=dtype), np.zeros((H, 4 * H), dtype=dtype)
+    db = np.zeros(4 * H, dtype=dtype)
+    tmp, slope = np.empty((N, H), dtype=dtype), np.empty((N, 4 * H), dtype=dtype)
     for t in reversed(range(T)):
-        dx[t], dh, dc, step_grads = _step_backward(dhs[t] + dh, dc, caches[t])
-        for k in grads:
-            grads[k] += step_grads[k]
+        t0 = t - t % K                                   # the chunk holds steps t0 .. t0+K-1
+        k = t - t0
+        dh += dhs[t]                                     # dLoss/dh_t in total
+        # h = o * tanh(c)
+        np.multiply(dh, tanh_c[t], out=do[k])
+        np.multiply(tanh_c[t], tanh_c[t], out=tmp)
+        np.subtract(1.0, tmp, out=tmp)
+        tmp *= o[t]
+        tmp *= dh
+        dc += tmp                                        # from h_t and from c_{t+1}
+        # c = f * c_prev + i * g
+        np.multiply(dc, cs[t], out=df[k])
+        np.multiply(dc, g[t], out=di[k])
+        np.multiply(dc, i[t], out=dg[k])
+        dc *= f[t]                                       # dc_prev: the carousel's gradient path
+        # gates from their pre-activations: s (1 - s) for the sigmoids i, f, o; 1 - g^2 for g
+        np.subtract(1.0, gates[t], out=slope)
+        slope *= gates[t]
+        slope_g = slope[:, 2 * H:3 * H]
+        np.multiply(g[t], g[t], out=slope_g)
+        np.subtract(1.0, slope_g, out=slope_g)
+        da[k] *= slope                                   # (N, 4H) = [da_i, da_f, da_g, da_o]
+        np.matmul(da[k], W_hh, out=dh)                   # dh_prev (N, H)
+        if k == 0:                                       # chunk complete: one matmul over its rows
+            n = min(K, T - t0)
+            rows = da[:n].reshape(n * N, 4 * H)          # (n N, 4H)
+            np.matmul(rows, W_ih, out=dx[t0:t0 + n].reshape(n * N, D))
+            dW_ih_T += x[t0:t0 + n].reshape(n * N, D).T @ rows      # (D, 4H): x^T da is the fast way round
+            dW_hh_T += hs[t0:t0 + n].reshape(n * N, H).T @ rows     # (H, 4H): h_prev^T da
+            db += rows.sum(axis=0)
+    grads = {
+        "weight_ih": np.ascontiguousarray(dW_ih_T.T),    # (4H, D)
+        "weight_hh": np.ascontiguousarray(dW_hh_T.T),    # (4H, H)
+        "bias_ih": db,
+        "bias_hh": db.copy(),
+    }
     return dx, (dh, dc), grads

@@ -1,0 +1,264 @@
+"""How far back the gradient of a vanilla RNN reaches: Jacobians, their products, and the bound.
+
+With h_t = f(a_t) and a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (lstmkit.rnn), one step back is
+
+    dh_t/dh_{t-1} = diag(f'(a_t)) W_hh                              (H, H) for each sequence
+
+and the gradient from step T reaches step T-k through the product of k such Jacobians, whose
+spectral norm is at most (gamma * sigma_max(W_hh))^k with gamma = max |f'|. Below 1 the gradient
+vanishes geometrically, above it may explode.
+
+Time indices follow the maths: h_0 is the initial state h0, h_t (t = 1..T) is ``hs[t-1]`` of
+``rnn.forward``, and ``jacobians(...)[t-1]`` is dh_t/dh_{t-1}.
+
+References: Bengio, Simard & Frasconi (1994), "Learning long-term dependencies with gradient
+descent is difficult"; Hochreiter (1991), Diplomarbeit; Pascanu, Mikolov & Bengio (2013), "On the
+difficulty of training recurrent neural networks", section 3; Williams & Peng (1990) for truncated
+backpropagation through time. Taught in chapters/01_rnn_bptt.ipynb and
+chapters/02_vanishing_gradients.ipynb.
+"""
+import numpy as np
+
+from lstmkit import rnn
+from lstmkit._validate import check_array, check_choice, check_float_array, check_params, check_positive_int
+
+# gamma = max_a |f'(a)|: tanh'(0) = 1, sigmoid'(0) = 1/4, relu' and identity' are 0 or 1
+ACTIVATION_GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "identity": 1.0}
+
+
+def _check_nonnegative(name, value):
+    if isinstance(value, bool) or not np.isscalar(value) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def _check_positive(name, value):
+    if isinstance(value, bool) or not np.isscalar(value) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def scaled_weight(W, sigma_max):
+    """W (H, H) rescaled so that its largest singular value is sigma_max.
+
+    The direction of W is kept: W * sigma_max / ||W||_2. Returns a new (H, H) array of W's dtype.
+    Defined in chapter 02.
+    """
+    check_float_array("W", W)
+    if W.ndim != 2 or W.shape[0] != W.shape[1]:
+        raise ValueError(f"W: expected a square matrix (H, H), got shape {W.shape}")
+    sigma_max = _check_nonnegative("sigma_max", sigma_max)
+    norm = np.linalg.norm(W, 2)
+    if norm == 0:
+        raise ValueError("W: expected a non-zero matrix (its scale is undefined), got all zeros")
+    return (W * (sigma_max / norm)).astype(W.dtype)
+
+
+def jacobians(x, h0, params, activation="tanh"):
+    """The one-step Jacobians dh_t/dh_{t-1} = diag(f'(a_t)) W_hh of an RNN run, for t = 1..T.
+
+    x (T, N, D), h0 (N, H) or None for zeros -> J (T, N, H, H), with J[t-1, n] the Jacobian of
+    step t for sequence n (row i: unit i of h_t, column j: unit j of h_{t-1}).
+    Defined in chapter 02.
+    """
+    check_choice("activation", activation, rnn.ACTIVATIONS)
+    D, H, dtype = check_params(params, gates=1)
+    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    if h0 is None:
+        h0 = np.zeros((N, H), dtype=dtype)
+    check_array("h0", h0, (N, H), dtype, ("N", "H"))
+    hs, _ = rnn.forward(x, h0, params, activation)
+    h_prev = np.concatenate([h0[None], hs[:-1]], axis=0)                 # (T, N, H): h_{t-1}
+    a = (x @ params["weight_ih"].T + params["bias_ih"]
+         + h_prev @ params["weight_hh"].T + params["bias_hh"])           # (T, N, H): a_t
+    _, df = rnn.ACTIVATIONS[activation]
+    return df(a)[..., :, None] * params["weight_hh"]                     # (T, N, H, H): rows scaled by f'
+
+
+def _check_jacobians(J):
+    check_float_array("J", J)
+    if J.ndim != 4 or J.shape[2] != J.shape[3]:
+        raise ValueError(f"J: expected shape (T, N, H, H), got {J.shape}")
+    return J.shape
+
+
+def product_norms(J):
+    """Spectral norms of the Jacobian products dh_T/dh_{T-k} = J_T J_{T-1} ... J_{T-k+1}.
+
+    J (T, N, H, H) from ``jacobians`` -> norms (T+1, N), norms[k, n] = ||dh_T/dh_{T-k}||_2 for
+    lag k = 0..T (norms[0] = 1, the identity). The spectral norm (largest singular value) is the
+    most that any direction of the gradient at step T can be amplified on its way back k steps.
+    Defined in chapter 02.
+    """
+    T, N, H, _ = _check_jacobians(J)
+    norms = np.empty((T + 1, N))
+    P = np.broadcast_to(np.eye(H), (N, H, H))                           # (N, H, H): lag 0
+    norms[0] = 1.0
+    for k in range(1, T + 1):
+        P = P @ J[T - k]                                                 # dh_T/dh_{T-k}
+        norms[k] = np.linalg.norm(P, ord=2, axis=(-2, -1))
+    return norms
+
+
+def gradient_norms_by_lag(x, h0, params, activation="tanh"):
+    """||dh_T/dh_{T-k}||_2 for every lag k = 0..T of an RNN run: (T+1, N).
+
+    x (T, N, D), h0 (N, H) or None. Shorthand for product_norms(jacobians(...)).
+    Defined in chapter 02.
+    """
+    return product_norms(jacobians(x, h0, params, activation))
+
+
+def backpropagated_signal(J, dh_T):
+    """The gradient dLoss/dh_t that a loss at the last step leaves at every step t = 0..T.
+
+    J (T, N, H, H) from ``jacobians``, dh_T (N, H) = dLoss/dh_T -> dh (T+1, N, H), dh[t] =
+    dLoss/dh_t, computed backwards by dh_{t-1} = J_t^T dh_t (what ``rnn.backward`` carries as
+    dh_next when only the last output has a loss). Defined in chapter 02.
+    """
+    T, N, H, _ = _check_jacobians(J)
+    check_array("dh_T", dh_T, (N, H), J.dtype, ("N", "H"))
+    dh = np.empty((T + 1, N, H), dtype=J.dtype)
+    dh[T] = dh_T
+    for t in range(T, 0, -1):
+        dh[t - 1] = np.einsum("ni,nij->nj", dh[t], J[t - 1])            # (N, H): J_t^T dh_t per sequence
+    return dh
+
+
+def decay_bound(gamma, sigma_max, lags):
+    """The bound (gamma * sigma_max)^k on ||dh_T/dh_{T-k}||_2, for each lag k in lags.
+
+    ||prod_s diag(f'(a_s)) W_hh|| <= prod_s ||diag(f'(a_s))|| ||W_hh|| <= (gamma sigma_max)^k.
+    gamma = max |f'| (ACTIVATION_GAMMA), sigma_max = largest singular value of W_hh.
+    lags: non-negative integers, any shape -> float array of the same shape. Defined in chapter 02.
+    """
+    gamma = _check_positive("gamma", gamma)
+    sigma_max = _check_nonnegative("sigma_max", sigma_max)
+    lags = np.asarray(lags)
+    if not np.issubdtype(lags.dtype, np.integer) or np.any(lags < 0):
+        raise ValueError(f"lags: expected non-negative integers, got {lags!r}")
+    with np.errstate(over="ignore"):   # an exploding bound may honestly be inf
+        return (gamma * sigma_max) ** lags.astype(np.float64)
+
+
+def vanishing_lag(norms, threshold=1e-3):
+    """The first lag k at which norms[k] < threshold, or None if it never falls below.
+
+    norms (K,), e.g. a median over sequences of ``gradient_norms_by_lag``. Defined in chapter 02.
+    """
+    check_float_array("norms", norms)
+    if norms.ndim != 1:
+        raise ValueError(f"norms: expected one dimension (K,), got shape {norms.shape}")
+    threshold = _check_positive("threshold", threshold)
+    below = np.flatnonzero(norms < threshold)
+    return int(below[0]) if below.size else None
+
+
+def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32, batch=16, seed=0):
+    """One experiment of chapter 02: gradient norm against lag for a random RNN with a given W_hh.
+
+    Draws params like torch (rnn.init_params), rescales W_hh to largest singular value sigma_max,
+    feeds ``batch`` sequences x = input_scale * N(0, 1) of length ``steps`` (D = hidden_size) and
+    measures ||dh_T/dh_{T-k}||_2. A larger input_scale drives a_t into the saturated region of f.
+    Returns a dict: lags (steps+1,), norms (steps+1, batch), median (steps+1,), bound (steps+1,),
+    vanishing_lag (int or None: the median below 1e-3). Defined in chapter 02.
+    """
+    sigma_max = _check_nonnegative("sigma_max", sigma_max)
+    input_scale = _check_nonnegative("input_scale", input_scale)
+    check_positive_int("steps", steps)
+    check_choice("activation", activation, ACTIVATION_GAMMA)
+    check_positive_int("hidden_size", hidden_size)
+    check_positive_int("batch", batch)
+    rng = np.random.default_rng(seed)
+    params = rnn.init_params(hidden_size, hidden_size, rng=rng)
+    params["weight_hh"] = scaled_weight(params["weight_hh"], sigma_max)
+    x = input_scale * rng.standard_normal((steps, batch, hidden_size))
+    with np.errstate(over="ignore", invalid="ignore"):
+        norms = gradient_norms_by_lag(x, None, params, activation)
+    median = np.median(norms, axis=1)
+    lags = np.arange(steps + 1)
+    return {"lags": lags, "norms": norms, "median": median,
+            "bound": decay_bound(ACTIVATION_GAMMA[activation], sigma_max, lags),
+            "vanishing_lag": vanishing_lag(median) if np.all(np.isfinite(median)) else None}
+
+
+def truncated_gradients(x, h0, params, dhs, k, activation="tanh"):
+    """Parameter gradients of truncated BPTT: the sequence is cut into chunks of k steps.
+
+    Chunks start at t = 0 (steps 1..k, k+1..2k, ...), as when a long stream is read piece by piece.
+    The state is carried forward across a chunk boundary but treated there as a constant (what
+    ``h.detach()`` does in torch), so no gradient crosses a boundary: a loss at step t reaches back
+    only to the start of its chunk. x (T, N, D), h0 (N, H) or None, dhs (T, N, H) = dLoss/dh_t
+    from the outputs. Returns grads shaped like params, summed over chunks; k >= T is full BPTT.
+    Defined in chapter 01.
+    """
+    D, H, dtype = check_params(params, gates=1)
+    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
+    check_positive_int("k", k)
+    h = np.zeros((N, H), dtype=dtype) if h0 is None else h0
+    grads = {name: np.zeros_like(v) for name, v in params.items()}
+    for start in range(0, T, k):
+        hs, cache = rnn.forward(x[start:start + k], h, params, activation)
+        _, _, chunk_grads = rnn.backward(dhs[start:start + k], cache)
+        for name in grads:
+            grads[name] += chunk_grads[name]
+        h = hs[-1]                                                       # carried on, not differentiated
+    return grads
+
+
+def last_step_regression(x, h0, params, w_out, y, activation="tanh"):
+    """Squared error of a linear readout of the last state, and every gradient of it.
+
+        y_hat = h_T w_out^T  (N, K)        loss = sum((y_hat - y)^2) / (2N)
+
+    x (T, N, D), h0 (N, H) or None, w_out (K, H), y (N, K). Returns (loss, grads, dw_out): grads
+    shaped like params (full BPTT from the last step) and dw_out (K, H). The training run of
+    chapter 02 (exploding gradients and clipping) descends this loss. Defined in chapter 02.
+    """
+    D, H, dtype = check_params(params, gates=1)
+    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    K, _ = check_array("w_out", w_out, (None, H), dtype, ("K", "H"))
+    check_array("y", y, (N, K), dtype, ("N", "K"))
+    hs, cache = rnn.forward(x, h0, params, activation)
+    err = hs[-1] @ w_out.T - y                                           # (N, K)
+    loss = float(np.sum(err ** 2) / (2 * N))
+    dhs = np.zeros_like(hs)
+    dhs[-1] = err @ w_out / N                                            # (N, H): only h_T is read out
+    _, _, grads = rnn.backward(dhs, cache)
+    return loss, grads, err.T @ hs[-1] / N
+
+
+def train_last_step(params, w_out, x, y, *, lr, steps, clip=None, stop_above=None, activation="tanh"):
+    """Full-batch gradient descent on ``last_step_regression``, optionally with gradient clipping.
+
+    params (RNN dict) and w_out (K, H) are copied, not changed. Every step computes the loss and
+    all gradients (params and "w_out" in one dict), records their global L2 norm, passes the dict
+    through clip (e.g. ``lambda g: optim.clip_grad_norm(g, 1.0)``, which returns (grads, norm)) and
+    takes the step theta <- theta - lr * grad. x (T, N, D), y (N, K). If stop_above is given, the
+    run stops after the first step whose loss exceeds it (a diverging run would otherwise overflow).
+    Returns a dict: losses (S,), norms (S,) before clipping, params, w_out (the final ones) and
+    diverged (bool); S = steps unless the run stopped early. Defined in chapter 02.
+    """
+    check_positive_int("steps", steps)
+    lr = _check_positive("lr", lr)
+    if stop_above is not None:
+        stop_above = _check_positive("stop_above", stop_above)
+    if clip is not None and not callable(clip):
+        raise ValueError(f"clip: expected None or a function grads -> (grads, norm), got {type(clip).__name__}")
+    params = {k: v.copy() for k, v in params.items()}
+    w_out = w_out.copy()
+    losses, norms = np.empty(steps), np.empty(steps)
+    for s in range(steps):
+        losses[s], grads, dw_out = last_step_regression(x, None, params, w_out, y, activation)
+        grads = {**grads, "w_out": dw_out}
+        norms[s] = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
+        if clip is not None:
+            grads, _ = clip(grads)            # the step keeps its direction, only its length shrinks
+        for k in params:
+            params[k] -= lr * grads[k]
+        w_out -= lr * grads["w_out"]
+        if stop_above is not None and losses[s] > stop_above:
+            return {"losses": losses[:s + 1], "norms": norms[:s + 1], "params": params, "w_out": w_out,
+                    "diverged": True}
+    return {"losses": losses, "norms": norms, "params": params, "w_out": w_out, "diverged": False}

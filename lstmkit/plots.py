@@ -1,0 +1,121 @@
+"""Plotting helpers shared by the chapters and the widgets (presentation layer: matplotlib).
+
+Each helper draws on an Axes it is given and returns what a caller may want to decorate (an image
+for a colour bar, the lines); the caller sets the title and calls ``plt.show()``. Nothing here
+computes anything a test would need: the numbers come from the core and experiment modules.
+Used in chapters 01 and 02.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.colors import LogNorm
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+_BOX = {"x": ("#dbe9f6", "x"), "h": ("#fde3c8", "h"), "y": ("#dcefd9", "\\hat y")}
+
+
+def _box(ax, xy, kind, t):
+    colour, sym = _BOX[kind]
+    w, h = 0.8, 0.55
+    ax.add_patch(FancyBboxPatch((xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0.05",
+                                facecolor=colour, edgecolor="0.3"))
+    ax.text(*xy, f"${sym}_{{{t}}}$", ha="center", va="center", fontsize=13)
+
+
+def _arrow(ax, start, end, label=None, offset=(0.0, 0.0), colour="0.2"):
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, color=colour, lw=1.4))
+    if label:
+        mid = ((start[0] + end[0]) / 2 + offset[0], (start[1] + end[1]) / 2 + offset[1])
+        ax.text(*mid, label, ha="center", va="center", fontsize=10, color=colour)
+
+
+def unrolled_rnn(ax, steps=4, backward=False):
+    """Draw an RNN unrolled over ``steps`` time steps: x_t -> h_t -> y_hat_t, h_{t-1} -> h_t.
+
+    With backward=True, red arrows show the error signal delta flowing back from every output and
+    from h_{t+1} to h_t (backpropagation through time). Defined in chapter 01.
+    """
+    gap = 1.7
+    _box(ax, (0, 1), "h", 0)
+    for t in range(1, steps + 1):
+        cx = t * gap
+        _box(ax, (cx, 0), "x", t)
+        _box(ax, (cx, 1), "h", t)
+        _box(ax, (cx, 2), "y", t)
+        _arrow(ax, (cx, 0.3), (cx, 0.7), "$W_{ih}$", (0.35, 0))
+        _arrow(ax, (cx, 1.3), (cx, 1.7), "$W_{hy}$", (0.35, 0))
+        _arrow(ax, (cx - gap + 0.45, 1), (cx - 0.45, 1), "$W_{hh}$", (0, 0.17))
+        if backward:
+            _arrow(ax, (cx - 0.2, 1.72), (cx - 0.2, 1.32), colour="tab:red")
+            _arrow(ax, (cx - 0.45, 0.9), (cx - gap + 0.45, 0.9), "$\\delta$", (0, -0.17), colour="tab:red")
+    ax.set_xlim(-0.7, steps * gap + 0.7)
+    ax.set_ylim(-0.5, 2.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+
+
+def activation_with_saturation(ax, a, f, df, name, small=0.1):
+    """Plot f(a) and f'(a) for a (M,) and shade where f'(a) < small (the saturated region).
+
+    Defined in chapter 02.
+    """
+    ax.plot(a, f(a), label=f"{name}(a)")
+    ax.plot(a, df(a), label=f"{name}'(a)")
+    ax.fill_between(a, 0, 1, where=df(a) < small, color="0.85", transform=ax.get_xaxis_transform(),
+                    label=f"{name}' < {small}")
+    ax.axhline(0, color="0.5", lw=0.6)
+    ax.set_xlabel("pre-activation $a$")
+    ax.set_title(name)
+    ax.legend(loc="upper left", fontsize=8)
+
+
+def norms_vs_lag(ax, lags, norms, bound=None, label=None, color=None):
+    """Log-scale gradient norm ||dh_T/dh_{T-k}|| against lag k.
+
+    lags (K,), norms (K, N): the median over sequences is drawn as a line, the spread (min to max)
+    as a band, and bound (K,), if given, as a dashed line in the same colour. Defined in chapter 02.
+    """
+    norms = np.asarray(norms).reshape(len(lags), -1)
+    line, = ax.semilogy(lags, np.median(norms, axis=1), color=color, label=label)
+    ax.fill_between(lags, norms.min(axis=1), norms.max(axis=1), color=line.get_color(), alpha=0.15, lw=0)
+    if bound is not None:
+        ax.semilogy(lags, bound, "--", color=line.get_color(), lw=1,
+                    label=None if label is None else f"bound for {label}")
+    ax.set_xlabel("lag $k$ (steps back from $T$)")
+    ax.set_ylabel(r"$\|\partial h_T / \partial h_{T-k}\|_2$")
+    return line
+
+
+def signal_heatmap(ax, values, vmin=1e-8, vmax=None, xlabel="time step $t$", ylabel="hidden unit"):
+    """|values| (rows, T) on a log colour scale: depth of colour is the size of the feedback signal.
+
+    Entries below vmin are clipped to it. Returns the image, for ``plt.colorbar``. Defined in chapter 02.
+    """
+    mag = np.maximum(np.abs(values), vmin)
+    image = ax.imshow(mag, aspect="auto", cmap="Blues", norm=LogNorm(vmin=vmin, vmax=vmax or mag.max()),
+                      interpolation="nearest")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return image
+
+
+def training_curves(axes, curves, clip=None):
+    """Loss (axes[0]) and gradient norm before clipping (axes[1]) against step, log scale.
+
+    curves maps a label to (losses (S,), norms (S,)); clip, if given, is drawn as a dotted line on
+    the norm panel. Defined in chapter 02.
+    """
+    for label, (losses, norms) in curves.items():
+        axes[0].semilogy(losses, label=label)
+        axes[1].semilogy(norms, label=label)
+    if clip is not None:
+        axes[1].axhline(clip, color="k", ls=":", lw=1, label=f"max_norm = {clip}")
+    axes[0].set_ylabel("training loss")
+    axes[1].set_ylabel("gradient norm (before clipping)")
+    for ax in axes:
+        ax.set_xlabel("gradient step")
+        ax.legend()
+
+
+def new_figure(*args, **kwargs):
+    """plt.subplots with constrained layout, so titles and colour bars never overlap."""
+    return plt.subplots(*args, layout="constrained", **kwargs)

@@ -1,0 +1,227 @@
+"""lstmkit.cell: the gate simulations of chapter 03 and the gradient-path measurements of chapter 04.
+
+The simulations are checked against their closed forms and against lstm.forward; every gradient
+norm is checked against an independent computation (lstm.backward / rnn.backward started at step t
+from the state the forward reached there), so the measurement cannot drift from the package.
+"""
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lstmkit import cell, lstm, rnn
+from lstmkit.rnn import sigmoid
+
+EXACT = 1e-12   # float64 recomputations of the same arithmetic in a different order
+
+
+def test_simulate_gates_closed_form():
+    f, i, o, g, T, w = 0.9, 0.8, 0.7, 0.6, 40, 5
+    d = cell.simulate_gates(f=f, i=i, o=o, g=g, T=T, write_step=w)
+    t = d["t"]
+    # nothing is written before the pulse; afterwards the stored i*g decays as f^(t - w)
+    want_c = np.where(t >= w, i * g * f ** np.maximum(t - w, 0), 0.0)
+    np.testing.assert_allclose(d["c"], want_c, rtol=EXACT, atol=0)
+    np.testing.assert_allclose(d["h"], o * np.tanh(want_c), rtol=EXACT, atol=0)
+    np.testing.assert_allclose(d["dcT_dct"], f ** (T - t), rtol=EXACT)
+    assert d["dcT_dc0"] == pytest.approx(f ** T, rel=EXACT)
+    assert np.isnan(d["f"][0]) and np.all(d["f"][1:] == f)
+    assert d["i"][w] == i and np.sum(d["i"][1:] != 0) == 1   # the input gate opens exactly once
+
+
+def test_the_chapter_number_for_forget_0_9():
+    # chapter 03 quotes 0.9^50 ~ 5e-3 and the browser test reads the readout at the default slider
+    assert f"{cell.simulate_gates(f=0.9, T=50)['dcT_dc0']:.3e}" == "5.154e-03"
+
+
+def test_forget_one_holds_the_cell_exactly():
+    d = cell.simulate_gates(f=1.0, i=0.0, T=1000, c0=0.37)
+    assert np.all(d["c"] == 0.37) and d["dcT_dc0"] == 1.0
+
+
+def test_run_cell_matches_lstm_forward_and_the_gate_equations(rng):
+    T, N, D, H = 6, 3, 2, 4
+    params = lstm.init_params(D, H, rng=rng)
+    x = rng.standard_normal((T, N, D))
+    state0 = (rng.standard_normal((N, H)), rng.standard_normal((N, H)))
+    rec = cell.run_cell(params, x, state0)
+    hs, (hT, cT), _ = lstm.forward(x, state0, params)
+    np.testing.assert_array_equal(rec["h"][1:], hs)
+    np.testing.assert_array_equal(rec["c"][-1], cT)
+    # each gate from its own block of rows, recomputed by hand
+    a = x @ params["weight_ih"].T + params["bias_ih"] + rec["h"][:-1] @ params["weight_hh"].T + params["bias_hh"]
+    for k, (name, act) in enumerate((("i", sigmoid), ("f", sigmoid), ("g", np.tanh), ("o", sigmoid))):
+        np.testing.assert_allclose(rec[name], act(a[..., k * H:(k + 1) * H]), rtol=EXACT, atol=EXACT)
+
+
+def test_simulate_biases_runs_the_real_cell():
+    d = cell.simulate_biases(b_f=2.0, b_i=-3.0, b_o=1.0, b_g=0.5, T=30, write_step=4, noise=0.3, seed=7)
+    x = cell.latch_input(30, 4, 0.3, 7)
+    hs, (hT, cT), _ = lstm.forward(x, None, cell.latch_params(b_i=-3.0, b_f=2.0, b_g=0.5, b_o=1.0))
+    np.testing.assert_array_equal(d["h"][1:], hs[:, 0, 0])
+    assert d["c"][-1] == cT[0, 0]
+    assert d["x"][4] == 1.0
+    w = cell.LATCH_WEIGHTS   # the gates are the biases plus the input weights times x_t
+    np.testing.assert_allclose(d["f"][1:], sigmoid(2.0 + w["f"] * d["x"][1:]), rtol=EXACT)
+    np.testing.assert_allclose(d["i"][1:], sigmoid(-3.0 + w["i"] * d["x"][1:]), rtol=EXACT)
+    np.testing.assert_allclose(d["dcT_dct"][0], np.prod(d["f"][1:]), rtol=EXACT)
+
+
+def test_latch_stores_and_holds_without_noise():
+    # input gate shut except at the pulse, forget gate near 1: the pulse's candidate is kept
+    d = cell.simulate_biases(b_f=8.0, b_i=-4.0, b_o=8.0, b_g=0.0, T=100, write_step=10, noise=0.0)
+    stored = d["c"][10]
+    assert stored > 0.7 and d["c"][9] < 1e-3
+    assert d["c"][-1] == pytest.approx(stored * np.prod(d["f"][11:]), rel=1e-6)
+    assert d["c"][-1] > 0.95 * stored
+
+
+def test_constant_error_carousel_is_exact_at_bias_40(rng):
+    params = cell.carousel_params(3, 5, bias=40.0)
+    h0, c0 = rng.standard_normal((2, 5)), rng.standard_normal((2, 5))
+    _, (_, cT), _ = lstm.forward(rng.standard_normal((1000, 2, 3)), (h0, c0), params)
+    np.testing.assert_array_equal(cT, c0)   # f rounds to 1 and i * g to exactly 0 in float64
+    # at bias 10 the forget gate is 1 - 4.5e-5: the cell keeps sigmoid(10)^1000 of its value
+    params = cell.carousel_params(3, 5, bias=10.0)
+    _, (_, cT), _ = lstm.forward(np.zeros((1000, 2, 3)), (h0, c0), params)
+    np.testing.assert_allclose(cT, c0 * sigmoid(10.0) ** 1000, rtol=1e-10)
+
+
+def _lstm_norms_by_restarting(params, x, state0, readout):
+    """||dL/dh_t||, ||dL/dc_t|| by lag, each from lstm.backward on the sequence from step t+1.
+
+    The restarted backward treats h_t and c_t as two inputs; the total dL/dc_t also counts that
+    c_t made h_t = o_t * tanh(c_t) (for t >= 1; h_0 and c_0 really are independent inputs).
+    """
+    T = len(x)
+    rec = cell.run_cell(params, x, state0)
+    dh_T = np.broadcast_to(readout, rec["h"][0].shape)
+    nh, nc = [np.linalg.norm(dh_T)], [np.linalg.norm(dh_T * rec["o"][-1] * (1 - np.tanh(rec["c"][-1]) ** 2))]
+    for t in reversed(range(T)):   # t = T-1 .. 0: the state after step t
+        _, _, cache = lstm.forward(x[t:], (rec["h"][t], rec["c"][t]), params)
+        dhs = np.zeros((T - t,) + rec["h"][0].shape)
+        dhs[-1] = readout
+        _, (dh, dc), _ = lstm.backward(dhs, cache)
+        if t > 0:
+            dc = dc + dh * rec["o"][t - 1] * (1 - np.tanh(rec["c"][t]) ** 2)
+        nh.append(np.linalg.norm(dh))
+        nc.append(np.linalg.norm(dc))
+    return np.array(nh), np.array(nc)
+
+
+@pytest.mark.parametrize("forget_bias", [None, 0.0, 3.0])
+def test_lstm_gradient_norms_match_backward_restarted_at_each_step(rng, forget_bias):
+    T, N, D, H = 7, 2, 3, 4
+    params = lstm.init_params(D, H, rng=rng, forget_bias=forget_bias)
+    x = rng.standard_normal((T, N, D))
+    state0 = (rng.standard_normal((N, H)), rng.standard_normal((N, H)))
+    readout = rng.standard_normal(H)
+    got = cell.gradient_norms_by_lag(params, x, state0, readout)
+    want_h, want_c = _lstm_norms_by_restarting(params, x, state0, readout)
+    np.testing.assert_allclose(got["h"], want_h, rtol=EXACT)
+    np.testing.assert_allclose(got["c"], want_c, rtol=EXACT)
+    assert got["f_mean"] == pytest.approx(np.mean(cell.run_cell(params, x, state0)["f"]))
+
+
+def test_cell_path_is_everything_when_the_gates_ignore_h(rng):
+    # with weight_hh = 0, c_t reaches c_T only along the cell: dL/dc_t = dL/dc_T * prod f_k
+    params = lstm.init_params(2, 3, rng=rng, forget_bias=1.0)
+    params["weight_hh"][:] = 0.0
+    got = cell.gradient_norms_by_lag(params, rng.standard_normal((12, 2, 2)))
+    np.testing.assert_allclose(got["c"], got["cell_path"], rtol=EXACT)
+    assert got["cell_path"][0] == got["c"][0]
+
+
+def test_rnn_gradient_norms_match_backward_restarted_at_each_step(rng):
+    T, N, D, H = 6, 2, 3, 4
+    params = rnn.init_params(D, H, rng=rng)
+    x = rng.standard_normal((T, N, D))
+    h0 = rng.standard_normal((N, H))
+    got = cell.gradient_norms_by_lag(params, x, h0, activation="tanh")
+    assert set(got) == {"h"}
+    hs, _ = rnn.forward(x, h0, params)
+    hprev = np.concatenate([h0[None], hs])
+    want = [np.sqrt(N * H)]   # readout all ones
+    for t in reversed(range(T)):
+        _, cache = rnn.forward(x[t:], hprev[t], params)
+        dhs = np.zeros((T - t, N, H))
+        dhs[-1] = 1.0
+        want.append(np.linalg.norm(rnn.backward(dhs, cache)[1]))
+    np.testing.assert_allclose(got["h"], want, rtol=EXACT)
+
+
+@settings(max_examples=25, deadline=None)
+@given(T=st.integers(1, 6), N=st.integers(1, 3), D=st.integers(1, 3), H=st.integers(1, 4),
+       seed=st.integers(0, 2 ** 32 - 1))
+def test_shapes_and_the_cell_path_bound(T, N, D, H, seed):
+    rng = np.random.default_rng(seed)
+    params = lstm.init_params(D, H, rng=rng)
+    x = rng.standard_normal((T, N, D))
+    rec = cell.run_cell(params, x)
+    assert all(rec[k].shape == (T, N, H) for k in "ifgo")
+    assert rec["h"].shape == rec["c"].shape == (T + 1, N, H)
+    r = cell.gradient_norms_by_lag(params, x)
+    assert all(r[k].shape == (T + 1,) for k in ("h", "c", "cell_path"))
+    # every forget gate lies in (0, 1), so the cell path can only shrink as the lag grows
+    assert np.all(np.diff(r["cell_path"]) <= 0) and r["cell_path"][0] == r["c"][0]
+    assert r["h"][0] == pytest.approx(np.sqrt(N * H))   # dL/dh_T is the all-ones readout
+
+
+def test_decay_factor_is_the_geometric_mean_ratio():
+    norms = 3.0 * 0.8 ** np.arange(20)
+    assert cell.decay_factor(norms) == pytest.approx(0.8, rel=EXACT)
+    wobbly = np.array([1.0, 0.5, 0.4, 0.1, 0.05])
+    ratios = wobbly[2:] / wobbly[1:-1]
+    assert cell.decay_factor(wobbly, 1, 4) == pytest.approx(np.prod(ratios) ** (1 / 3), rel=EXACT)
+
+
+def test_forget_bias_slows_the_measured_decay():
+    # the chapter 04 claim in small: a larger forget bias gives a decay factor nearer 1
+    x = np.random.default_rng(0).standard_normal((60, 8, 3))
+    factors = [cell.decay_factor(cell.gradient_norms_by_lag(
+        lstm.init_params(3, 16, rng=np.random.default_rng(1), forget_bias=b), x)["cell_path"], 5, 55)
+        for b in (0.0, 1.0, 3.0)]
+    assert factors[0] < factors[1] < factors[2] < 1.0
+
+
+P4 = lstm.init_params(2, 3, rng=np.random.default_rng(0))
+X = np.zeros((4, 2, 2))
+
+# (call, words the message must contain)
+BAD = {
+    "f above 1": (lambda: cell.simulate_gates(f=1.5), ["f", "[0.0, 1.0]", "1.5"]),
+    "i negative": (lambda: cell.simulate_gates(i=-0.1), ["i", "[0.0, 1.0]", "-0.1"]),
+    "o nan": (lambda: cell.simulate_gates(o=np.nan), ["o", "nan"]),
+    "g string": (lambda: cell.simulate_gates(g="1"), ["g", "real number", "str"]),
+    "T zero": (lambda: cell.simulate_gates(T=0), ["T", "positive integer", "0"]),
+    "T float": (lambda: cell.simulate_gates(T=5.0), ["T", "positive integer", "5.0"]),
+    "write after T": (lambda: cell.simulate_gates(T=5, write_step=6), ["write_step", "1..T=5", "6"]),
+    "c0 inf": (lambda: cell.simulate_gates(c0=np.inf), ["c0", "finite", "inf"]),
+    "bias nan": (lambda: cell.simulate_biases(b_f=np.nan), ["b_f", "nan"]),
+    "noise negative": (lambda: cell.simulate_biases(noise=-1.0), ["noise", "-1.0"]),
+    "carousel H": (lambda: cell.carousel_params(2, 0), ["hidden_size", "positive integer", "0"]),
+    "carousel bias": (lambda: cell.carousel_params(2, 3, bias=None), ["bias", "real number", "NoneType"]),
+    "run_cell x D": (lambda: cell.run_cell(P4, np.zeros((4, 2, 3))), ["x", "D=2", "(4, 2, 3)"]),
+    "run_cell state0": (lambda: cell.run_cell(P4, X, np.zeros((2, 3))), ["state0", "tuple", "ndarray"]),
+    "run_cell c0": (lambda: cell.run_cell(P4, X, (np.zeros((2, 3)), np.zeros((1, 3)))), ["c0", "N=2", "(1, 3)"]),
+    "norms params": (lambda: cell.gradient_norms_by_lag({"weight_hh": np.zeros((6, 3))}, X),
+                     ["params", "weight_hh", "(6, 3)"]),
+    "norms rnn h0": (lambda: cell.gradient_norms_by_lag(rnn.init_params(2, 3, rng=np.random.default_rng(0)), X,
+                                                        np.zeros((1, 3))), ["state0", "N=2", "(1, 3)"]),
+    "norms not dict": (lambda: cell.gradient_norms_by_lag([1], X), ["params", "dict", "list"]),
+    "norms readout": (lambda: cell.gradient_norms_by_lag(P4, X, readout=np.ones(4)), ["readout", "H=3", "(4,)"]),
+    "norms x dtype": (lambda: cell.gradient_norms_by_lag(P4, X.astype(np.float32)), ["x", "float64", "float32"]),
+    "decay short": (lambda: cell.decay_factor([1.0]), ["norms", "at least 2", "(1,)"]),
+    "decay lo hi": (lambda: cell.decay_factor([1.0, 0.5, 0.2], 2, 1), ["hi", "greater than lo=2", "1"]),
+    "decay hi range": (lambda: cell.decay_factor([1.0, 0.5], 0, 5), ["hi", "0..1", "5"]),
+    "decay zero": (lambda: cell.decay_factor([1.0, 0.0]), ["norms", "positive", "0.0"]),
+}
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_bad_input_names_the_argument(name):
+    call, words = BAD[name]
+    with pytest.raises(ValueError) as err:
+        call()
+    for w in words:
+        assert w in str(err.value), f"{name}: {w!r} not in {err.value}"

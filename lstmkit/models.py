@@ -1,0 +1,121 @@
+"""A recurrent layer read out by one linear unit at each sequence's last step, and its MSE loss.
+
+    hs = RNN or LSTM(x)                       (T, N, H), from h0 = 0 (and c0 = 0)
+    y_n = readout.weight @ h_{L_n - 1, n} + readout.bias        L_n = lengths[n]
+    loss = mean_n (y_n - target_n)^2
+
+Parameters live in one flat dict: the recurrent layer's torch names (weight_ih, weight_hh,
+bias_ih, bias_hh) plus ``readout.weight`` (1, H) and ``readout.bias`` (1,), the names of a
+torch.nn.Linear(H, 1) called ``readout``. One dict keeps the optimiser and the global-norm
+clipping simple: they loop over its keys.
+
+Variable lengths: sequences are right-padded and sequence n is read at step lengths[n] - 1. A
+recurrent layer only looks backwards, so the padded steps after that index cannot change y_n, and
+backward sends dLoss/dh into step lengths[n] - 1 only, so they get zero gradient too (tested).
+(Left-padding instead would feed the padding *through* the state: with biases, zero inputs still
+move h, so the model would see a different sequence.)
+
+Taught in chapters/05_long_time_lags.ipynb.
+"""
+import numpy as np
+
+from lstmkit import lstm, rnn
+from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params
+
+CELLS = ("rnn", "lstm")
+READOUT = ("readout.weight", "readout.bias")
+
+
+def init_params(cell, input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None):
+    """The recurrent layer's parameters (drawn as torch does) and a readout from U(-1/sqrt(H), 1/sqrt(H)).
+
+    forget_bias is for the LSTM only (see lstm.init_params). Defined in chapter 05.
+    """
+    check_choice("cell", cell, CELLS)
+    if cell == "rnn":
+        if forget_bias is not None:
+            raise ValueError(f"forget_bias: expected None for cell='rnn' (it has no forget gate), got {forget_bias!r}")
+        params = rnn.init_params(input_size, hidden_size, rng=rng, dtype=dtype)
+    else:
+        params = lstm.init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
+    k = 1.0 / np.sqrt(hidden_size)   # torch.nn.Linear's default range
+    params["readout.weight"] = rng.uniform(-k, k, size=(1, hidden_size)).astype(dtype)
+    params["readout.bias"] = rng.uniform(-k, k, size=(1,)).astype(dtype)
+    return params
+
+
+def _check(params, cell):
+    """Split params into the recurrent dict and the readout; return (recurrent, D, H, dtype)."""
+    check_choice("cell", cell, CELLS)
+    if not isinstance(params, dict):
+        raise ValueError(f"params: expected a dict of numpy arrays, got {type(params).__name__}")
+    missing = [k for k in READOUT if k not in params]
+    if missing:
+        raise ValueError(f"params: expected keys {list(PARAM_NAMES) + list(READOUT)}, missing {missing}")
+    recurrent = {k: v for k, v in params.items() if k not in READOUT}
+    D, H, dtype = check_params(recurrent, gates=1 if cell == "rnn" else 4)
+    check_array("params['readout.weight']", params["readout.weight"], (1, H), dtype, ("1", "H"))
+    check_array("params['readout.bias']", params["readout.bias"], (1,), dtype, ("1",))
+    return recurrent, D, H, dtype
+
+
+def _check_lengths(lengths, T, N):
+    if lengths is None:
+        return np.full(N, T)
+    if not isinstance(lengths, np.ndarray) or not np.issubdtype(lengths.dtype, np.integer) or lengths.shape != (N,):
+        raise ValueError(f"lengths: expected an integer numpy array of shape (N={N},), got "
+                         f"{getattr(lengths, 'dtype', type(lengths).__name__)} {getattr(lengths, 'shape', '')}")
+    if lengths.min() < 1 or lengths.max() > T:
+        raise ValueError(f"lengths: expected every entry in [1, T={T}], got min {lengths.min()}, max {lengths.max()}")
+    return lengths
+
+
+def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
+    """Predict one number per sequence.
+
+    x (T, N, D), right-padded; lengths (N,) integers in [1, T] or None (all T); activation is the
+    RNN's (ignored by the LSTM). Returns y (N,) and a cache for backward. Defined in chapter 05.
+    """
+    recurrent, D, H, dtype = _check(params, cell)
+    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    lengths = _check_lengths(lengths, T, N)
+    if cell == "rnn":
+        hs, rcache = rnn.forward(x, None, recurrent, activation)
+    else:
+        hs, _, rcache = lstm.forward(x, None, recurrent)
+    rows = np.arange(N)
+    h_last = hs[lengths - 1, rows]                                            # (N, H)
+    y = (h_last @ params["readout.weight"].T + params["readout.bias"])[:, 0]  # (N,)
+    return y, (cell, rcache, h_last, lengths, params, (T, N, H))
+
+
+def backward(dy, cache):
+    """Backward of forward: dy (N,) = dLoss/dy -> dx (T, N, D) and grads shaped like params.
+
+    The gradient enters the recurrent layer only at each sequence's last step. Defined in chapter 05.
+    """
+    cell, rcache, h_last, lengths, params, (T, N, H) = cache
+    check_array("dy", dy, (N,), h_last.dtype, ("N",))
+    grads = {
+        "readout.weight": dy[None, :] @ h_last,               # (1, H)
+        "readout.bias": np.array([dy.sum()], dtype=dy.dtype),  # (1,)
+    }
+    dhs = np.zeros((T, N, H), dtype=dy.dtype)
+    dhs[lengths - 1, np.arange(N)] = dy[:, None] * params["readout.weight"]   # (N, H)
+    if cell == "rnn":
+        dx, _, rgrads = rnn.backward(dhs, rcache)
+    else:
+        dx, _, rgrads = lstm.backward(dhs, rcache)
+    grads.update(rgrads)
+    return dx, grads
+
+
+def mse_loss(y, target):
+    """Mean squared error and its gradient: loss = mean((y - target)^2), dy = 2 (y - target) / N.
+
+    y, target (N,). Returns (loss as a float, dy (N,)). Defined in chapter 05.
+    """
+    check_array("y", y, (None,), y.dtype if isinstance(y, np.ndarray) else None, ("N",))
+    check_array("target", target, y.shape, y.dtype, ("N",))
+    diff = y - target
+    return float(np.mean(diff ** 2)), (2.0 / y.shape[0]) * diff

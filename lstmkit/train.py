@@ -1,0 +1,186 @@
+"""Training a recurrent model on the adding problem: configuration, loop, history.
+
+``train(config)`` draws a fresh batch every step from one seeded generator, takes a clipped
+optimiser step, evaluates on a fixed test set every ``eval_every`` steps, and stops early once the
+success criterion holds. The model behind it is a *learner*: ``NumpyLearner`` here (lstmkit.models
+with lstmkit.optim), ``lstmkit.torch_train.TorchLearner`` for torch.nn.LSTM. Both start from the
+same parameters drawn from the same generator, so with the same config they see the same batches.
+
+Taught in chapters/05_long_time_lags.ipynb.
+"""
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from lstmkit import models, tasks
+from lstmkit._validate import check_choice, check_positive_int
+from lstmkit.optim import SGD, Adam, clip_grad_norm
+
+
+@dataclass
+class TrainConfig:
+    """Every hyper-parameter of one run. Defined in chapter 05."""
+    cell: str = "lstm"                 # "rnn" or "lstm"
+    variant: str = "fixed"             # adding-problem variant, see lstmkit.tasks
+    T: int = 50                        # (minimal) sequence length
+    hidden_size: int = 32
+    activation: str = "tanh"           # the RNN's nonlinearity
+    forget_bias: float | None = 1.0    # LSTM only; None = torch's default draw
+    optimizer: str = "adam"            # "adam" or "sgd"
+    lr: float = 1e-2
+    momentum: float = 0.0              # SGD only
+    batch_size: int = 32
+    steps: int = 1000                  # the budget of optimiser steps
+    clip: float | None = 1.0           # global-norm clipping threshold, None = off
+    eval_every: int = 50
+    n_test: int = 500
+    stop_mse: float | None = None      # stop once test MSE < stop_mse ...
+    stop_accuracy: float | None = None  # ... or the fraction |error| < 0.04 >= stop_accuracy
+    dtype: str = "float64"
+    seed: int = 0                      # init and training batches
+    test_seed: int = 2024              # the fixed test set
+
+    def validate(self):
+        check_choice("cell", self.cell, models.CELLS)
+        check_choice("variant", self.variant, tasks.VARIANTS)
+        check_choice("optimizer", self.optimizer, ("adam", "sgd"))
+        check_choice("dtype", self.dtype, ("float32", "float64"))
+        for name in ("T", "hidden_size", "batch_size", "steps", "eval_every", "n_test"):
+            check_positive_int(name, getattr(self, name))
+        if self.cell == "rnn" and self.forget_bias is not None:
+            raise ValueError(f"forget_bias: expected None for cell='rnn', got {self.forget_bias!r}")
+        if self.clip is not None and not self.clip > 0:
+            raise ValueError(f"clip: expected a positive number or None, got {self.clip!r}")
+        return self
+
+
+@dataclass
+class History:
+    """What a run recorded, for the plots. Defined in chapter 05.
+
+    eval_steps, test_mse, test_accuracy, marker_grad: one entry per evaluation (step 0 first);
+    marker_grad is the mean over a batch of ||dy_n / dx_{t1}||, the output's sensitivity to the
+    input at the first marker's step t1. train_loss, grad_norm (before clipping): one per step.
+    solved_at: the step at which the stop criterion first held, else None.
+    """
+    config: TrainConfig
+    eval_steps: list = field(default_factory=list)
+    test_mse: list = field(default_factory=list)
+    test_accuracy: list = field(default_factory=list)
+    marker_grad: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    grad_norm: list = field(default_factory=list)
+    solved_at: int | None = None
+    seconds: float = 0.0
+    params: dict | None = None
+
+    @property
+    def sequences_seen(self):
+        """Training sequences consumed: steps taken times the batch size."""
+        return len(self.train_loss) * self.config.batch_size
+
+
+def global_norm(grads):
+    """sqrt of the sum of every squared entry of every array in grads (in float64). Defined in chapter 05."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sqrt(sum(np.sum(np.asarray(g, dtype=np.float64) ** 2) for g in grads.values())))
+
+
+class NumpyLearner:
+    """lstmkit.models trained with lstmkit.optim. Defined in chapter 05."""
+
+    def __init__(self, config, rng):
+        self.config = config
+        self.params = models.init_params(config.cell, 2, config.hidden_size, rng=rng,
+                                         dtype=np.dtype(config.dtype), forget_bias=config.forget_bias)
+        if config.optimizer == "adam":
+            self.optimizer = Adam(config.lr)
+        else:
+            self.optimizer = SGD(config.lr, config.momentum)
+
+    def _forward(self, batch):
+        return models.forward(batch.x, self.params, self.config.cell, batch.lengths, self.config.activation)
+
+    def train_step(self, batch):
+        """One optimiser step on batch; returns (loss, gradient norm before clipping)."""
+        with np.errstate(over="ignore", invalid="ignore"):   # a diverging run reports inf, train() stops
+            y, cache = self._forward(batch)
+            loss, dy = models.mse_loss(y, batch.target)
+            _, grads = models.backward(dy, cache)
+        norm = global_norm(grads)
+        if not np.isfinite(norm):
+            return loss, norm   # diverged: no step, train() stops
+        if self.config.clip is not None:
+            grads, norm = clip_grad_norm(grads, self.config.clip)
+        self.optimizer.step(self.params, grads)
+        return loss, norm
+
+    def predict(self, batch):
+        return self._forward(batch)[0]
+
+    def marker_grad(self, batch):
+        """Mean over the batch of ||dy_n / dx_{t1,n}||, t1 = the first marker's step."""
+        y, cache = self._forward(batch)
+        dx, _ = models.backward(np.ones_like(y), cache)
+        n = np.arange(len(y))
+        return float(np.mean(np.linalg.norm(dx[batch.marks[:, 0], n], axis=1)))
+
+    def numpy_params(self):
+        return {k: v.copy() for k, v in self.params.items()}
+
+
+def evaluate(learner, batch):
+    """(test MSE, fraction with |error| < 0.04) of learner on batch. Defined in chapter 05."""
+    y = learner.predict(batch)
+    return float(np.mean((y - batch.target) ** 2)), tasks.fraction_correct(y, batch.target)
+
+
+def train(config, learner_class=NumpyLearner, progress=True):
+    """Run one training run; returns its History. Defined in chapter 05.
+
+    One generator np.random.default_rng(config.seed) draws the initial parameters and then every
+    training batch; the test set comes from config.test_seed. progress shows a tqdm bar.
+    """
+    config.validate()
+    dtype = np.dtype(config.dtype)
+    rng = np.random.default_rng(config.seed)
+    learner = learner_class(config, rng)
+    test = tasks.adding_problem(config.n_test, config.T, rng=np.random.default_rng(config.test_seed),
+                                variant=config.variant, dtype=dtype)
+    probe = tasks.adding_problem(min(config.n_test, 100), config.T, rng=np.random.default_rng(config.test_seed + 1),
+                                 variant=config.variant, dtype=dtype)
+    history = History(config)
+    start = time.perf_counter()
+    bar = tqdm(total=config.steps, desc=f"{config.cell} T={config.T}", disable=not progress)
+
+    def record(step):
+        mse, acc = evaluate(learner, test)
+        history.eval_steps.append(step)
+        history.test_mse.append(mse)
+        history.test_accuracy.append(acc)
+        history.marker_grad.append(learner.marker_grad(probe))
+        bar.set_postfix(test_mse=f"{mse:.4f}", acc=f"{acc:.2f}")
+        hit_mse = config.stop_mse is not None and mse < config.stop_mse
+        hit_acc = config.stop_accuracy is not None and acc >= config.stop_accuracy
+        return hit_mse or hit_acc
+
+    solved = record(0)
+    step = 0
+    while not solved and step < config.steps:
+        batch = tasks.adding_problem(config.batch_size, config.T, rng=rng, variant=config.variant, dtype=dtype)
+        loss, norm = learner.train_step(batch)
+        history.train_loss.append(loss)
+        history.grad_norm.append(norm)
+        step += 1
+        bar.update(1)
+        if not (np.isfinite(loss) and np.isfinite(norm)):
+            break   # diverged: keep the history so far, with its last (non-finite) entry
+        if step % config.eval_every == 0 or step == config.steps:
+            solved = record(step)
+    bar.close()
+    history.solved_at = step if solved else None
+    history.seconds = time.perf_counter() - start
+    history.params = learner.numpy_params()
+    return history

@@ -1,0 +1,121 @@
+"""The exercise notebooks: generated from the solutions, and every check fails on the stubs.
+
+1. Staleness: tools/make_exercises.py regenerates each exercise from its solution into a temporary
+   folder; the committed exercise must be the same notebook (compared as parsed JSON). If this fails,
+   run `python tools/make_exercises.py` (the Makefile's `exercises` target).
+2. Nothing leaks: no solution markers, no outputs, no execution counts in the exercises.
+3. The shipped exercises, executed on a fresh kernel in exercises/, cell by cell: every cell tagged
+   "check" fails with NotImplementedYet ("not implemented yet"), and every other cell runs. A check
+   that passes on a stub would be a defect; so would a setup cell that needs the reader's code.
+4. The solutions are stored executed (counts 1..n, no errors) with a PASS line under every check;
+   strict nbval (`make test`) re-runs them and compares those lines.
+"""
+import importlib.util
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
+STUB = "raise NotImplementedError()"
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools" / "make_exercises.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _ids(paths):
+    return [p.stem for p in paths]
+
+
+def test_every_solution_has_its_exercise_and_back():
+    assert SOLUTIONS, "no solutions/NN_name.ipynb found"
+    assert [p.name for p in SOLUTIONS] == [p.name for p in EXERCISES]
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=_ids(SOLUTIONS))
+def test_exercise_is_regenerated_from_its_solution(solution, tmp_path):
+    tool = _tool()
+    assert tool.main(["--out", str(tmp_path), str(solution)]) == 0
+    fresh = json.loads((tmp_path / solution.name).read_text(encoding="utf-8"))
+    committed = json.loads((ROOT / "exercises" / solution.name).read_text(encoding="utf-8"))
+    assert committed == fresh, (f"exercises/{solution.name} is stale or was edited by hand: "
+                                "run `python tools/make_exercises.py`")
+
+
+def test_generation_is_deterministic():
+    tool = _tool()
+    assert tool.generate(SOLUTIONS[0]) == tool.generate(SOLUTIONS[0])
+
+
+def test_check_mode_fails_on_a_hand_edited_exercise(tmp_path, capsys):
+    tool = _tool()
+    solution = SOLUTIONS[0]
+    assert tool.main(["--out", str(tmp_path), str(solution)]) == 0
+    assert tool.main(["--check", "--out", str(tmp_path), str(solution)]) == 0
+    edited = tmp_path / solution.name
+    edited.write_text(edited.read_text(encoding="utf-8").replace("raise NotImplementedError()", "pass", 1),
+                      encoding="utf-8")
+    assert tool.main(["--check", "--out", str(tmp_path), str(solution)]) == 1
+    assert str(edited) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=_ids(EXERCISES))
+def test_exercise_leaks_no_solution(exercise):
+    nb = nbformat.read(exercise, as_version=4)
+    nbformat.validate(nb)
+    solution = nbformat.read(ROOT / "solutions" / exercise.name, as_version=4)
+    assert set(nb.metadata) == {"kernelspec"}
+    for cell, sol in zip(nb.cells, solution.cells, strict=True):
+        assert "BEGIN SOLUTION" not in cell.source and "END SOLUTION" not in cell.source
+        assert cell.id == sol.id
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+            assert set(cell.metadata) <= {"tags"}
+        if "BEGIN SOLUTION" in sol.source:
+            stub = STUB if cell.cell_type == "code" else "YOUR ANSWER HERE"
+            assert stub in cell.source
+    n_checks = sum("check" in c.metadata.get("tags", []) for c in nb.cells)
+    n_stubs = sum(STUB in c.source for c in nb.cells if c.cell_type == "code")
+    assert n_checks == n_stubs >= 3, "one check cell per exercise function, at least 3 per chapter"
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=_ids(SOLUTIONS))
+def test_solution_is_stored_executed_with_every_check_passing(solution):
+    nb = nbformat.read(solution, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert [c.execution_count for c in code] == list(range(1, len(code) + 1)), "execute it top to bottom"
+    for cell in code:
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source
+        if "check" in cell.metadata.get("tags", []):
+            assert "".join(o.get("text", "") for o in cell.outputs).startswith("PASS "), cell.source
+
+
+@pytest.mark.parametrize("exercise", EXERCISES, ids=_ids(EXERCISES))
+def test_shipped_exercise_fails_every_check_and_runs_everything_else(exercise):
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(exercise, as_version=4)
+    client = NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(exercise.parent)}})
+    client.execute()
+    checked = 0
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        errors = [o for o in cell.outputs if o.output_type == "error"]
+        if "check" in cell.metadata.get("tags", []):
+            checked += 1
+            assert errors, f"cell {index} ({cell.source!r}) passed on the stub: the check is too weak"
+            assert errors[0].ename == "NotImplementedYet", f"cell {index}: {errors[0].ename}: {errors[0].evalue}"
+            assert "not implemented yet" in errors[0].evalue
+            assert "PASS" not in "".join(o.get("text", "") for o in cell.outputs)
+        else:
+            assert not errors, f"cell {index} failed on the stubs: {errors[0].ename}: {errors[0].evalue}"
+    assert checked >= 3

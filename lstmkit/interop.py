@@ -70,3 +70,19 @@ def lstm_from_torch(module):
     import torch
 
     return _from_module(module, torch.nn.LSTM)
+
+
+def gru_to_torch(params):
+    """A torch.nn.GRU (one layer, time-major) holding a copy of params (rows r, z, n). Defined in chapter 06."""
+    import torch
+
+    D, H, dtype = check_params(params, gates=3)
+    module = torch.nn.GRU(D, H).to(_dtype(dtype))
+    return _to_module(module, params)
+
+
+def gru_from_torch(module):
+    """The params dict of a one-layer torch.nn.GRU, as numpy copies. Defined in chapter 06."""
+    import torch
+
+    return _from_module(module, torch.nn.GRU)

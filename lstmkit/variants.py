@@ -1,0 +1,259 @@
+"""LSTM variants for an ablation in the spirit of Greff et al. (2017): peepholes, coupled gates, gates removed.
+
+    a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh             (N, 4H), blocks a_i, a_f, a_g, a_o
+    i_t = sigmoid(a_i + p_i * c_{t-1})   f_t = sigmoid(a_f + p_f * c_{t-1})   g_t = tanh(a_g)
+    c_t = f_t * c_{t-1} + i_t * g_t
+    o_t = sigmoid(a_o + p_o * c_t)       h_t = o_t * tanh(c_t)
+
+with the options of a ``Variant``:
+
+- ``peephole``: the diagonal peephole weights p_i, p_f, p_o (Gers & Schmidhuber 2000, "Recurrent
+  nets that time and count"): the gates i and f look at c_{t-1}, o at the new c_t. They are three
+  extra parameters of shape (H,), named ``peephole_i``, ``peephole_f``, ``peephole_o``; without
+  ``peephole`` the p terms are absent (and the keys must be too).
+- ``coupled``: the coupled input-forget gate (CIFG), i_t = 1 - f_t: write exactly as much as is forgotten.
+- ``forget=False``: no forget gate, f_t = 1 (the 1997 LSTM's carousel);
+  ``input=False``: no input gate, i_t = 1; ``output=False``: no output gate, o_t = 1.
+- ``output_activation=False``: no output activation, h_t = o_t * c_t instead of o_t * tanh(c_t)
+  (Greff et al.'s NOAF: h is then unbounded).
+
+The shared weights keep torch.nn.LSTM's layout (weight_ih (4H, D), weight_hh (4H, H), bias_ih (4H,),
+bias_hh (4H,), rows i, f, g, o) in every variant, so ``lstm.init_params`` and ``interop`` apply
+unchanged. The rows of a gate that a variant fixes to a constant (and the peephole of such a gate)
+are kept but unused: their gradient is exactly zero. ``Variant()`` is lstmkit.lstm.
+
+References: Gers, Schmidhuber & Cummins (2000), "Learning to forget"; Gers & Schmidhuber (2000);
+Greff, Srivastava, Koutnik, Steunebrink & Schmidhuber (2017), "LSTM: A search space odyssey".
+Taught in chapters/06_beyond_lstm.ipynb.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from lstmkit import lstm
+from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params
+from lstmkit.rnn import sigmoid
+
+PEEPHOLES = ("peephole_i", "peephole_f", "peephole_o")
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Which LSTM: every flag at its default is the standard (torch) LSTM. Defined in chapter 06."""
+    peephole: bool = False
+    coupled: bool = False   # i = 1 - f
+    forget: bool = True     # False: f = 1
+    input: bool = True      # False: i = 1
+    output: bool = True     # False: o = 1
+    output_activation: bool = True   # False: h = o * c
+
+    def __post_init__(self):
+        if self.coupled and not (self.forget and self.input):
+            raise ValueError(f"variant: a coupled gate (i = 1 - f) needs both the input and the forget gate, "
+                             f"got forget={self.forget}, input={self.input}")
+
+
+# the variants of the chapter's ablation, by name (Greff et al.'s abbreviations in the comments)
+VARIANTS = {
+    "vanilla": Variant(),                    # torch's LSTM (Greff et al.'s vanilla also has peepholes)
+    "peephole": Variant(peephole=True),      # vanilla + peepholes
+    "coupled": Variant(coupled=True),        # CIFG
+    "no_forget": Variant(forget=False),      # NFG
+    "no_input": Variant(input=False),        # NIG
+    "no_output": Variant(output=False),      # NOG
+    "no_output_activation": Variant(output_activation=False),   # NOAF
+}
+
+
+def get_variant(variant):
+    """A Variant from a name in VARIANTS or a Variant itself. Defined in chapter 06."""
+    if isinstance(variant, Variant):
+        return variant
+    check_choice("variant", variant, VARIANTS)
+    return VARIANTS[variant]
+
+
+def init_params(input_size, hidden_size, *, rng, dtype=np.float64, variant="vanilla", forget_bias=None):
+    """lstm.init_params, plus peephole_i, peephole_f, peephole_o (H,) each from U(-1/sqrt(H), 1/sqrt(H))
+    when the variant has peepholes. Defined in chapter 06."""
+    v = get_variant(variant)
+    params = lstm.init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
+    if v.peephole:
+        k = 1.0 / np.sqrt(hidden_size)
+        for name in PEEPHOLES:
+            params[name] = rng.uniform(-k, k, size=hidden_size).astype(dtype)
+    return params
+
+
+def check_variant_params(params, variant):
+    """Check params for the variant; return (Variant, D, H, dtype). Defined in chapter 06."""
+    v = get_variant(variant)
+    want = list(PARAM_NAMES) + (list(PEEPHOLES) if v.peephole else [])
+    if not isinstance(params, dict):
+        raise ValueError(f"params: expected a dict of numpy arrays with keys {want}, got {type(params).__name__}")
+    if sorted(params) != sorted(want):
+        missing, extra = [k for k in want if k not in params], [k for k in params if k not in want]
+        raise ValueError(f"params: expected keys {want} for {v}, got {sorted(params)} "
+                         f"(missing {missing}, extra {extra})")
+    D, H, dtype = check_params({k: params[k] for k in PARAM_NAMES}, gates=4)
+    for name in want[4:]:
+        check_array(f"params['{name}']", params[name], (H,), dtype, ("H",))
+    return v, D, H, dtype
+
+
+def step_forward(x_t, h_prev, c_prev, params, variant="vanilla"):
+    """One time step of the variant.
+
+    x_t (N, D), h_prev (N, H), c_prev (N, H) -> h (N, H), c (N, H), cache. Defined in chapter 06.
+    """
+    v, D, H, dtype = check_variant_params(params, variant)
+    N, _ = check_array("x_t", x_t, (None, D), dtype, ("N", "D"))
+    check_array("h_prev", h_prev, (N, H), dtype, ("N", "H"))
+    check_array("c_prev", c_prev, (N, H), dtype, ("N", "H"))
+    return _step_forward(x_t @ params["weight_ih"].T + params["bias_ih"], x_t, h_prev, c_prev, params, v)
+
+
+def _step_forward(ax, x_t, h_prev, c_prev, params, v):
+    """The step from the input projection ax = x_t W_ih^T + b_ih (N, 4H), already computed."""
+    a = ax + h_prev @ params["weight_hh"].T + params["bias_hh"]   # (N, 4H)
+    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)                     # each (N, H), torch's row order
+    if v.peephole:
+        a_i = a_i + params["peephole_i"] * c_prev    # i and f look at the old cell ...
+        a_f = a_f + params["peephole_f"] * c_prev
+    one = np.ones_like(c_prev)
+    f = sigmoid(a_f) if v.forget else one            # no forget gate: the 1997 carousel, f = 1
+    i = 1.0 - f if v.coupled else (sigmoid(a_i) if v.input else one)
+    g = np.tanh(a_g)
+    c = f * c_prev + i * g
+    if v.peephole:
+        a_o = a_o + params["peephole_o"] * c         # ... and o at the new one
+    o = sigmoid(a_o) if v.output else one
+    tanh_c = np.tanh(c) if v.output_activation else c   # "tanh_c" is c itself without the activation
+    h = o * tanh_c
+    return h, c, (x_t, h_prev, c_prev, i, f, g, o, tanh_c, c, params, v)
+
+
+def step_backward(dh, dc, cache):
+    """Backward of one step: dh (N, H) = dLoss/dh_t in total, dc (N, H) = dLoss/dc_t from step t+1.
+
+    Returns dx (N, D), dh_prev (N, H), dc_prev (N, H) and grads shaped like params.
+    Defined in chapter 06.
+    """
+    c_prev = cache[2]
+    check_array("dh", dh, c_prev.shape, c_prev.dtype, ("N", "H"))
+    check_array("dc", dc, c_prev.shape, c_prev.dtype, ("N", "H"))
+    da, dc_prev, peep = _gate_gradients(dh, dc, cache)
+    x_t, h_prev, params = cache[0], cache[1], cache[9]
+    grads = {
+        "weight_ih": da.T @ x_t,             # (4H, D)
+        "weight_hh": da.T @ h_prev,          # (4H, H)
+        "bias_ih": da.sum(axis=0),           # (4H,)
+        "bias_hh": da.sum(axis=0),
+        **peep,
+    }
+    return da @ params["weight_ih"], da @ params["weight_hh"], dc_prev, grads
+
+
+def _gate_gradients(dh, dc, cache):
+    """da (N, 4H) = dLoss/da_t, dc_prev (N, H), and the peephole gradients (summed over N)."""
+    x_t, h_prev, c_prev, i, f, g, o, tanh_c, c, params, v = cache
+    zero = np.zeros_like(c)
+    # h = o * tanh(c)
+    da_o = dh * tanh_c * o * (1.0 - o) if v.output else zero
+    dc = dc + dh * o * ((1.0 - tanh_c ** 2) if v.output_activation else 1.0)   # from h_t and from c_{t+1}
+    if v.peephole:
+        dc = dc + da_o * params["peephole_o"]   # o_t saw c_t through its peephole
+    # c = f * c_prev + i * g
+    df, di, dg = dc * c_prev, dc * g, dc * i
+    dc_prev = dc * f                         # the carousel's gradient path
+    if v.coupled:
+        df, di = df - di, zero               # i = 1 - f: f's total effect
+    da_i = di * i * (1.0 - i) if (v.input and not v.coupled) else zero
+    da_f = df * f * (1.0 - f) if v.forget else zero
+    da_g = dg * (1.0 - g ** 2)
+    peep = {}
+    if v.peephole:
+        dc_prev = dc_prev + da_i * params["peephole_i"] + da_f * params["peephole_f"]
+        peep = {"peephole_i": (da_i * c_prev).sum(axis=0),   # (H,)
+                "peephole_f": (da_f * c_prev).sum(axis=0),
+                "peephole_o": (da_o * c).sum(axis=0)}
+    return np.concatenate([da_i, da_f, da_g, da_o], axis=1), dc_prev, peep
+
+
+@dataclass
+class _VariantCache:
+    """What forward keeps for backward: the T step caches, in order. Opaque to callers."""
+    steps: list
+    x: np.ndarray
+    params: dict
+    variant: Variant
+
+
+def forward(x, state0, params, variant="vanilla"):
+    """Run the variant over a sequence.
+
+    x (T, N, D); state0 = (h0, c0), each (N, H), or None for zeros.
+    Returns hs (T, N, H), the final state (hT, cT) and cache. Defined in chapter 06.
+    The input projections of every step are one matmul before the loop; each step is _step_forward.
+    """
+    v, D, H, dtype = check_variant_params(params, variant)
+    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    if state0 is None:
+        state0 = (np.zeros((N, H), dtype=dtype), np.zeros((N, H), dtype=dtype))
+    if not (isinstance(state0, tuple) and len(state0) == 2):
+        raise ValueError(f"state0: expected a tuple (h0, c0) or None, got {type(state0).__name__}")
+    h, c = state0
+    check_array("state0[0] (h0)", h, (N, H), dtype, ("N", "H"))
+    check_array("state0[1] (c0)", c, (N, H), dtype, ("N", "H"))
+    ax = (x.reshape(T * N, D) @ params["weight_ih"].T).reshape(T, N, 4 * H) + params["bias_ih"]  # (T, N, 4H)
+    hs, steps = np.empty((T, N, H), dtype=dtype), []
+    for t in range(T):
+        h, c, cache = _step_forward(ax[t], x[t], h, c, params, v)
+        hs[t] = h
+        steps.append(cache)
+    return hs, (h, c), _VariantCache(steps, x, params, v)
+
+
+def backward(dhs, cache, dstate=None):
+    """Backpropagation through time.
+
+    dhs (T, N, H) = dLoss/dh_t from the outputs, or None for zeros; dstate an optional (dhT, dcT).
+    Returns dx (T, N, D), (dh0, dc0) and grads shaped like params, summed over time.
+    Defined in chapter 06. The loop carries dh and dc and keeps da (T, N, 4H); dx and the weight
+    gradients are then one matmul each over all T*N rows.
+    """
+    if not isinstance(cache, _VariantCache):
+        raise ValueError(f"cache: expected the cache returned by variants.forward, got {type(cache).__name__}")
+    x, params = cache.x, cache.params
+    (T, N, D), H, dtype = x.shape, params["weight_hh"].shape[1], x.dtype
+    if dhs is None:
+        dhs = np.zeros((T, N, H), dtype=dtype)
+    check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
+    if dstate is None:
+        dh, dc = np.zeros((N, H), dtype=dtype), np.zeros((N, H), dtype=dtype)
+    elif isinstance(dstate, tuple) and len(dstate) == 2:
+        check_array("dstate[0] (dhT)", dstate[0], (N, H), dtype, ("N", "H"))
+        check_array("dstate[1] (dcT)", dstate[1], (N, H), dtype, ("N", "H"))
+        dh, dc = dstate
+    else:
+        raise ValueError(f"dstate: expected a tuple (dhT, dcT) or None, got {type(dstate).__name__}")
+    da, hs_prev = np.empty((T, N, 4 * H), dtype=dtype), np.empty((T, N, H), dtype=dtype)
+    peep = {k: np.zeros(H, dtype=dtype) for k in PEEPHOLES if k in params}
+    W_hh = params["weight_hh"]
+    for t in reversed(range(T)):
+        step = cache.steps[t]
+        hs_prev[t] = step[1]
+        da[t], dc, step_peep = _gate_gradients(dhs[t] + dh, dc, step)
+        dh = da[t] @ W_hh                    # dh_prev (N, H)
+        for k in peep:
+            peep[k] += step_peep[k]
+    da2 = da.reshape(T * N, 4 * H)
+    db = da2.sum(axis=0)
+    grads = {
+        "weight_ih": da2.T @ x.reshape(T * N, D),          # (4H, D)
+        "weight_hh": da2.T @ hs_prev.reshape(T * N, H),    # (4H, H)
+        "bias_ih": db,
+        "bias_hh": db.copy(),
+        **peep,
+    }
+    return (da2 @ params["weight_ih"]).reshape(T, N, D), (dh, dc), grads

@@ -1,0 +1,261 @@
+"""lstmkit.gru against centred finite differences and torch.nn.GRU autograd (float64); interop; bad inputs."""
+import numpy as np
+import pytest
+from conftest import SHAPES
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lstmkit import gru
+from lstmkit.gradcheck import numerical_gradient, rel_error
+
+# Same tolerances and reasons as tests/test_rnn.py: centred differences (h = 1e-5, float64) are
+# accurate to ~1e-9 on these smooth functions, so 1e-7; torch differs only in summation order, ~1e-15.
+FD_TOL, TORCH_TOL = 1e-7, 1e-9
+
+
+def make_problem(rng, T, N, D, H):
+    params = gru.init_params(D, H, rng=rng)
+    params = {k: 2.0 * v for k, v in params.items()}   # larger weights: gates away from 0.5 show more bugs
+    x = rng.standard_normal((T, N, D))
+    h0 = rng.standard_normal((N, H))
+    dhs = rng.standard_normal((T, N, H))
+    return params, x, h0, dhs
+
+
+def test_step_backward_matches_finite_differences(rng):
+    params, x, h0, dhs = make_problem(rng, 1, 3, 4, 5)
+    h, cache = gru.step_forward(x[0], h0, params)
+    dx, dh_prev, grads = gru.step_backward(dhs[0], cache)
+
+    def out(_):
+        return gru.step_forward(x[0], h0, params)[0]
+
+    assert rel_error(dx, numerical_gradient(out, x[0], dhs[0])) < FD_TOL
+    assert rel_error(dh_prev, numerical_gradient(out, h0, dhs[0])) < FD_TOL
+    for k in params:
+        assert rel_error(grads[k], numerical_gradient(out, params[k], dhs[0])) < FD_TOL, k
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_sequence_backward_matches_finite_differences(rng, shape):
+    params, x, h0, dhs = make_problem(rng, *shape)
+    hs, cache = gru.forward(x, h0, params)
+    dx, dh0, grads = gru.backward(dhs, cache)
+
+    def out(_):
+        return gru.forward(x, h0, params)[0]
+
+    assert rel_error(dx, numerical_gradient(out, x, dhs)) < FD_TOL
+    assert rel_error(dh0, numerical_gradient(out, h0, dhs)) < FD_TOL
+    for k in params:
+        assert rel_error(grads[k], numerical_gradient(out, params[k], dhs)) < FD_TOL, k
+
+
+def test_fused_backward_equals_step_loop(rng):
+    # backward fuses the weight gradients into one matmul over T*N rows; the step loop is the reference
+    params, x, h0, dhs = make_problem(rng, 5, 3, 2, 4)
+    hs, cache = gru.forward(x, h0, params)
+    dx, dh0, grads = gru.backward(dhs, cache)
+    h, caches = h0, []
+    for t in range(len(x)):
+        h, c = gru.step_forward(x[t], h, params)
+        np.testing.assert_array_equal(hs[t], h)   # forward: bit for bit the step loop
+        caches.append(c)
+    ref = {k: np.zeros_like(v) for k, v in params.items()}
+    dh = np.zeros_like(h0)
+    for t in reversed(range(len(x))):
+        dx_t, dh, g = gru.step_backward(dhs[t] + dh, caches[t])
+        assert rel_error(dx[t], dx_t) < 1e-12
+        for k in ref:
+            ref[k] += g[k]
+    assert rel_error(dh0, dh) < 1e-12
+    for k in ref:
+        assert rel_error(grads[k], ref[k]) < 1e-12, k
+
+
+def test_h0_none_means_zeros_and_dhs_none_means_zeros(rng):
+    params, x, _, _ = make_problem(rng, 3, 2, 3, 4)
+    hs, cache = gru.forward(x, None, params)
+    np.testing.assert_array_equal(hs, gru.forward(x, np.zeros((2, 4)), params)[0])
+    a, b = gru.backward(None, cache), gru.backward(np.zeros((3, 2, 4)), cache)
+    np.testing.assert_array_equal(a[0], b[0])
+
+
+def test_update_gate_is_the_direct_gradient_path(rng):
+    # dh_prev = z * dh + (terms through W_hh); with weight_hh = 0 only the direct path diag(z_t)
+    # remains: the GRU's counterpart of the LSTM's dc_prev = f * dc (chapter 06).
+    params, x, h0, _ = make_problem(rng, 1, 2, 3, 4)
+    params["weight_hh"][:] = 0.0
+    _, cache = gru.step_forward(x[0], h0, params)
+    dh = rng.standard_normal((2, 4))
+    _, dh_prev, _ = gru.step_backward(dh, cache)
+    z = cache[3]
+    np.testing.assert_allclose(dh_prev, dh * z, rtol=0, atol=0)
+
+
+def test_init_params_layout_and_update_bias(rng):
+    params = gru.init_params(3, 5, rng=rng, update_bias=2.0)
+    assert {k: v.shape for k, v in params.items()} == {
+        "weight_ih": (15, 3), "weight_hh": (15, 5), "bias_ih": (15,), "bias_hh": (15,)}
+    np.testing.assert_array_equal(params["bias_ih"][5:10], 2.0)   # rows H:2H are the update gate z
+    np.testing.assert_array_equal(params["bias_hh"][5:10], 0.0)
+    _, cache = gru.step_forward(np.zeros((1, 3)), np.zeros((1, 5)), params)
+    np.testing.assert_allclose(cache[3], 1 / (1 + np.exp(-2.0)), rtol=1e-15)
+    bound = 1 / np.sqrt(5)
+    assert np.abs(gru.init_params(3, 5, rng=rng)["weight_hh"]).max() <= bound
+
+
+def test_float32_stays_float32(rng):
+    params = gru.init_params(2, 3, rng=rng, dtype=np.float32)
+    x = rng.standard_normal((4, 2, 2)).astype(np.float32)
+    hs, cache = gru.forward(x, None, params)
+    dx, dh0, grads = gru.backward(np.ones_like(hs), cache)
+    assert {a.dtype for a in [hs, dx, dh0, *grads.values()]} == {np.dtype(np.float32)}
+
+
+def test_no_overflow_warning_at_large_inputs(rng):
+    params = {k: np.full_like(v, 1.0) for k, v in gru.init_params(2, 3, rng=rng).items()}
+    with np.errstate(all="raise"):
+        hs, cache = gru.forward(np.full((2, 1, 2), -1e4), None, params)
+        gru.backward(np.ones_like(hs), cache)
+    assert np.all(np.isfinite(hs))
+
+
+# ---- bad inputs ------------------------------------------------------------------------------
+_rng = np.random.default_rng(0)
+P = gru.init_params(4, 5, rng=_rng)
+X = _rng.standard_normal((3, 2, 4))
+S = _rng.standard_normal((2, 5))
+_, CACHE = gru.forward(X, None, P)
+
+BAD = {
+    "x rank": (lambda: gru.forward(X[0], None, P), ["x", "3 dimensions", "(2, 4)"]),
+    "x D": (lambda: gru.forward(X[..., :3], None, P), ["x", "D=4", "(3, 2, 3)"]),
+    "x float32": (lambda: gru.forward(X.astype(np.float32), None, P), ["x", "float64", "float32"]),
+    "x nan": (lambda: gru.forward(X * np.nan, None, P), ["x", "finite"]),
+    "h0 batch": (lambda: gru.forward(X, S[:1], P), ["h0", "N=2", "(1, 5)"]),
+    "lstm params": (lambda: gru.forward(X, None, {k: np.concatenate([v, v[:5]]) for k, v in P.items()}),
+                    ["weight_hh", "(3*H, H)", "(20, 5)"]),
+    "missing key": (lambda: gru.forward(X, None, {k: v for k, v in P.items() if k != "bias_ih"}),
+                    ["params", "bias_ih", "missing"]),
+    "step x_t": (lambda: gru.step_forward(X, S, P), ["x_t", "2 dimensions"]),
+    "step h_prev": (lambda: gru.step_forward(X[0], S[:, :2], P), ["h_prev", "H=5", "(2, 2)"]),
+    "step dh": (lambda: gru.step_backward(S[:, :4], CACHE[0]), ["dh", "(2, 4)"]),
+    "dhs shape": (lambda: gru.backward(np.zeros((4, 2, 5)), CACHE), ["dhs", "T=3", "(4, 2, 5)"]),
+    "cache type": (lambda: gru.backward(None, [CACHE[0]]), ["cache", "gru.forward", "list"]),
+    "init size": (lambda: gru.init_params(0, 3, rng=_rng), ["input_size", "positive integer", "0"]),
+    "init rng": (lambda: gru.init_params(2, 3, rng=0), ["rng", "Generator", "int"]),
+    "init dtype": (lambda: gru.init_params(2, 3, rng=_rng, dtype=np.int32), ["dtype", "floating", "int32"]),
+    "init update_bias": (lambda: gru.init_params(2, 3, rng=_rng, update_bias=np.inf), ["update_bias", "finite"]),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_bad_input_raises_a_clear_value_error(name):
+    call, words = BAD[name]
+    with pytest.raises(ValueError) as info:
+        call()
+    for word in words:
+        assert word in str(info.value), f"{word!r} not in {str(info.value)!r}"
+
+
+# ---- torch autograd parity and interop ---------------------------------------------------------
+
+torch = pytest.importorskip("torch")
+from lstmkit import interop  # noqa: E402
+
+
+def _torch_run(params, x, h0, dhs):
+    module = interop.gru_to_torch(params)
+    xt = torch.tensor(x, requires_grad=True)
+    h0t = torch.tensor(h0[None], requires_grad=True)
+    out, _ = module(xt, h0t)
+    (out * torch.tensor(dhs)).sum().backward()
+    return module, xt, h0t, out
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_matches_torch_autograd(rng, shape):
+    params, x, h0, dhs = make_problem(rng, *shape)
+    module, xt, h0t, out = _torch_run(params, x, h0, dhs)
+
+    # forward: the same hidden states (this pins torch's gate order r, z, n and where r acts)
+    hs, cache = gru.forward(x, h0, params)
+    assert rel_error(hs, out.detach().numpy()) < TORCH_TOL
+    # backward: inputs, initial state and every parameter
+    dx, dh0, grads = gru.backward(dhs, cache)
+    assert rel_error(dx, xt.grad.numpy()) < TORCH_TOL
+    assert rel_error(dh0, h0t.grad.numpy()[0]) < TORCH_TOL
+    for k in params:
+        assert rel_error(grads[k], getattr(module, f"{k}_l0").grad.numpy()) < TORCH_TOL, k
+
+
+@settings(max_examples=20, deadline=None)
+@given(sizes=st.tuples(st.integers(1, 6), st.integers(1, 4), st.integers(1, 5), st.integers(1, 6)),
+       seed=st.integers(0, 2**32 - 1))
+def test_parity_and_shapes_property(sizes, seed):
+    T, N, D, H = sizes
+    rng = np.random.default_rng(seed)
+    params, x, h0, dhs = make_problem(rng, T, N, D, H)
+    hs, cache = gru.forward(x, h0, params)
+    dx, dh0, grads = gru.backward(dhs, cache)
+    assert hs.shape == (T, N, H) and dx.shape == (T, N, D) and dh0.shape == (N, H)
+    assert all(grads[k].shape == params[k].shape for k in params)
+    module, xt, h0t, out = _torch_run(params, x, h0, dhs)
+    assert rel_error(hs, out.detach().numpy()) < TORCH_TOL
+    assert rel_error(dx, xt.grad.numpy()) < TORCH_TOL
+    for k in params:
+        assert rel_error(grads[k], getattr(module, f"{k}_l0").grad.numpy()) < TORCH_TOL
+
+
+@pytest.mark.parametrize("dtype, tdtype", [(np.float64, torch.float64), (np.float32, torch.float32)])
+def test_round_trip_is_exact(rng, dtype, tdtype):
+    params = gru.init_params(3, 4, rng=rng, dtype=dtype)
+    module = interop.gru_to_torch(params)
+    assert module.weight_hh_l0.dtype == tdtype
+    back = interop.gru_from_torch(module)
+    assert set(back) == set(params)
+    for k in params:
+        assert back[k].dtype == params[k].dtype
+        np.testing.assert_array_equal(back[k], params[k])
+
+
+def test_from_torch_module_runs_the_same_forward(rng):
+    torch.manual_seed(0)
+    module = torch.nn.GRU(2, 3).double()
+    params = interop.gru_from_torch(module)
+    x = rng.standard_normal((4, 2, 2))
+    with torch.no_grad():
+        out, _ = module(torch.tensor(x))
+    np.testing.assert_allclose(gru.forward(x, None, params)[0], out.numpy(), rtol=0, atol=1e-14)
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: interop.gru_to_torch(P), None),   # sanity: valid params work
+    (lambda: interop.gru_to_torch({k: v[:5] if v.ndim == 1 else v[:5] for k, v in P.items()}),
+     ["weight_hh", "(3*H, H)"]),
+    (lambda: interop.gru_from_torch(torch.nn.LSTM(2, 3)), ["module", "GRU", "LSTM"]),
+    (lambda: interop.gru_from_torch(torch.nn.GRU(2, 3, num_layers=2)), ["module", "num_layers=2"]),
+    (lambda: interop.gru_from_torch(torch.nn.GRU(2, 3, bidirectional=True)), ["module", "bidirectional=True"]),
+])
+def test_interop_bad_input(call, words):
+    if words is None:
+        call()
+        return
+    with pytest.raises(ValueError) as info:
+        call()
+    assert all(w in str(info.value) for w in words), str(info.value)
+
+
+def test_state_gradients_ends_are_dhT_and_dh0(rng):
+    params, x, h0, _ = make_problem(rng, 4, 2, 3, 5)
+    dhT = rng.standard_normal((2, 5))
+    out = gru.state_gradients(x, h0, params, dhT)
+    assert out.shape == (5, 2, 5)
+    np.testing.assert_array_equal(out[-1], dhT)
+    dhs = np.zeros((4, 2, 5))
+    dhs[-1] = dhT
+    _, dh0, _ = gru.backward(dhs, gru.forward(x, h0, params)[1])
+    assert rel_error(out[0], dh0) < 1e-12
+    with pytest.raises(ValueError, match="dhT"):
+        gru.state_gradients(x, h0, params, dhT[:1])

@@ -11,7 +11,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 
-.PHONY: setup lab test lock clean
+.PHONY: setup lab test exercises book bench notebooks lock clean
 
 setup: $(VENV)/.installed
 
@@ -25,6 +25,28 @@ lab: setup
 # pytest for lstmkit, strict nbval (every stored text output compared) for the chapters and solutions
 test: setup
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# the exercise notebooks are generated from the solutions (nbgrader's ClearSolutions), never edited
+exercises: setup
+	$(PY) tools/make_exercises.py
+
+# re-execute every chapter and solution in place, top to bottom on a fresh kernel, then the exercises
+notebooks: setup
+	for nb in $(NOTEBOOKS); do \
+	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 $$nb || exit 1; \
+	done
+	$(PY) tools/make_exercises.py
+
+# the static book of the stored, executed notebooks: _build/book/_build/html/index.html (npm needed once)
+book: setup
+	$(PY) tools/build_book.py _build/book
+
+# speed and memory against torch, every notebook's run time, import time (benchmarks/README.md);
+# `make bench QUICK=1`: one shape and one thread, the chapters only
+bench: setup
+	$(PY) benchmarks/bench_import.py
+	$(PY) benchmarks/bench_layers.py $(if $(QUICK),--quick)
+	$(PY) benchmarks/bench_notebooks.py $(if $(QUICK),--quick)
 
 lock: setup
 	$(PY) -m pip freeze --exclude-editable | sed '1i # The full, pinned set of packages for the course (Python 3.11). Regenerate with `make lock`;\n# the direct dependencies and their reasons are in requirements.in.' > requirements.txt

@@ -1,9 +1,13 @@
 """lstmkit: the numpy code behind the lstmkit course on recurrent networks and the LSTM.
 
-The core (``rnn``, ``lstm``, ``gradcheck``) needs numpy only; ``interop`` imports torch inside its
-functions, so ``import lstmkit`` never loads torch.
+Layers, imported one way, downward (see the README):
+- core, numpy only: ``rnn``, ``lstm``, ``gru``, ``variants``, ``gradcheck``, ``decay``, ``cell``;
+- experiments: ``tasks``, ``models``, ``train``, ``optim``, ``ablation``, ``charlm``, ``checks``;
+- bridges to torch, imported inside their functions: ``interop``, ``torch_train``;
+- presentation: ``plots``, ``widgets`` (matplotlib, ipywidgets).
+``import lstmkit`` loads the three modules every chapter uses and never torch.
 """
-from lstmkit import gradcheck, lstm, rnn
+from lstmkit import gradcheck, gru, lstm, rnn
 
 __version__ = "0.1.0"
-__all__ = ["rnn", "lstm", "gradcheck"]
+__all__ = ["rnn", "lstm", "gru", "gradcheck"]

@@ -3,7 +3,7 @@
 lstmkit's dicts use torch's layer-0 names without the ``_l0`` suffix, so the move is a rename and
 a copy. float64 params give a float64 module and come back exactly. torch is imported inside each
 function, so ``import lstmkit`` stays fast and works where torch is absent.
-Used in chapters 01, 04 and 05.
+Used in chapters 01, 04, 05 and 06.
 """
 import numpy as np
 

@@ -84,3 +84,27 @@ def check_choice(name, value, choices):
 def check_positive_int(name, value):
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+
+
+def init_uniform(input_size, hidden_size, gates, rng, dtype):
+    """Check init_params' arguments, then draw torch's default: every entry from U(-1/sqrt(H), 1/sqrt(H)).
+
+    Returns weight_ih (gates*H, D), weight_hh (gates*H, H), bias_ih (gates*H,), bias_hh (gates*H,),
+    drawn in that order (so a seed gives the same numbers whichever module asks).
+    """
+    check_positive_int("input_size", input_size)
+    check_positive_int("hidden_size", hidden_size)
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng: expected a np.random.Generator, got {type(rng).__name__}")
+    if not np.issubdtype(np.dtype(dtype), np.floating):
+        raise ValueError(f"dtype: expected a floating dtype, got {np.dtype(dtype)}")
+    D, G = input_size, gates * hidden_size
+    k = 1.0 / np.sqrt(hidden_size)
+    shapes = {"weight_ih": (G, D), "weight_hh": (G, hidden_size), "bias_ih": (G,), "bias_hh": (G,)}
+    return {name: rng.uniform(-k, k, size=s).astype(dtype) for name, s in shapes.items()}
+
+
+def check_optional_finite(name, value):
+    """value must be None or a finite number (a bias to fill in)."""
+    if value is not None and not np.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number or None, got {value!r}")

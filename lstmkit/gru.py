@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit._validate import check_array, check_params, check_positive_int
+from lstmkit._validate import check_array, check_optional_finite, check_params, init_uniform
 from lstmkit.rnn import sigmoid
 
 
@@ -31,18 +31,9 @@ def init_params(input_size, hidden_size, *, rng, dtype=np.float64, update_bias=N
     forget gate has too) and zeroes that of bias_hh, so z starts near sigmoid(update_bias): the GRU's
     counterpart of the LSTM's forget bias. Defined in chapter 06.
     """
-    check_positive_int("input_size", input_size)
-    check_positive_int("hidden_size", hidden_size)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a np.random.Generator, got {type(rng).__name__}")
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(f"dtype: expected a floating dtype, got {np.dtype(dtype)}")
-    if update_bias is not None and not np.isfinite(update_bias):
-        raise ValueError(f"update_bias: expected a finite number or None, got {update_bias!r}")
-    D, H = input_size, hidden_size
-    k = 1.0 / np.sqrt(H)
-    shapes = {"weight_ih": (3 * H, D), "weight_hh": (3 * H, H), "bias_ih": (3 * H,), "bias_hh": (3 * H,)}
-    params = {name: rng.uniform(-k, k, size=s).astype(dtype) for name, s in shapes.items()}
+    check_optional_finite("update_bias", update_bias)
+    params = init_uniform(input_size, hidden_size, 3, rng, dtype)
+    H = hidden_size
     if update_bias is not None:
         params["bias_ih"][H:2 * H] = update_bias
         params["bias_hh"][H:2 * H] = 0.0

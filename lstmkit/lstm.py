@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit._validate import check_array, check_params, check_positive_int
+from lstmkit._validate import check_array, check_optional_finite, check_params, init_uniform
 from lstmkit.rnn import sigmoid
 
 
@@ -32,18 +32,9 @@ def init_params(input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=N
     bias_hh, so the forget gate starts at sigmoid(forget_bias) for a zero input (Gers et al. 2000).
     Defined in chapter 03.
     """
-    check_positive_int("input_size", input_size)
-    check_positive_int("hidden_size", hidden_size)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a np.random.Generator, got {type(rng).__name__}")
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(f"dtype: expected a floating dtype, got {np.dtype(dtype)}")
-    if forget_bias is not None and not np.isfinite(forget_bias):
-        raise ValueError(f"forget_bias: expected a finite number or None, got {forget_bias!r}")
-    D, H = input_size, hidden_size
-    k = 1.0 / np.sqrt(H)
-    shapes = {"weight_ih": (4 * H, D), "weight_hh": (4 * H, H), "bias_ih": (4 * H,), "bias_hh": (4 * H,)}
-    params = {name: rng.uniform(-k, k, size=s).astype(dtype) for name, s in shapes.items()}
+    check_optional_finite("forget_bias", forget_bias)
+    params = init_uniform(input_size, hidden_size, 4, rng, dtype)
+    H = hidden_size
     if forget_bias is not None:
         params["bias_ih"][H:2 * H] = forget_bias
         params["bias_hh"][H:2 * H] = 0.0

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit._validate import check_array, check_choice, check_params, check_positive_int
+from lstmkit._validate import check_array, check_choice, check_params, init_uniform
 
 
 def sigmoid(a):
@@ -51,16 +51,7 @@ def init_params(input_size, hidden_size, *, rng, dtype=np.float64):
     rng is a np.random.Generator (one seeded generator, passed explicitly).
     Defined in chapter 01.
     """
-    check_positive_int("input_size", input_size)
-    check_positive_int("hidden_size", hidden_size)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a np.random.Generator, got {type(rng).__name__}")
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(f"dtype: expected a floating dtype, got {np.dtype(dtype)}")
-    D, H = input_size, hidden_size
-    k = 1.0 / np.sqrt(H)
-    shapes = {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}
-    return {name: rng.uniform(-k, k, size=s).astype(dtype) for name, s in shapes.items()}
+    return init_uniform(input_size, hidden_size, 1, rng, dtype)
 
 
 def step_forward(x_t, h_prev, params, activation="tanh"):

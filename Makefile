@@ -33,7 +33,7 @@ exercises: setup
 # re-execute every chapter and solution in place, top to bottom on a fresh kernel, then the exercises
 notebooks: setup
 	for nb in $(NOTEBOOKS); do \
-	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 $$nb || exit 1; \
+	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $$nb || exit 1; \
 	done
 	$(PY) tools/make_exercises.py
 

@@ -108,3 +108,18 @@ def check_optional_finite(name, value):
     """value must be None or a finite number (a bias to fill in)."""
     if value is not None and not np.isfinite(value):
         raise ValueError(f"{name}: expected a finite number or None, got {value!r}")
+
+
+def check_state_pair(name, pair, parts, shape, dtype):
+    """An LSTM state or its gradient: None (zeros) or a tuple of two arrays of shape (N, H).
+
+    parts names the two halves in messages, e.g. ("h0", "c0") or ("dhT", "dcT"); returns them as
+    given (not copied), or two new zero arrays for None.
+    """
+    if pair is None:
+        return np.zeros(shape, dtype=dtype), np.zeros(shape, dtype=dtype)
+    if not (isinstance(pair, tuple) and len(pair) == 2):
+        raise ValueError(f"{name}: expected a tuple ({parts[0]}, {parts[1]}) or None, got {type(pair).__name__}")
+    for k, (part, a) in enumerate(zip(parts, pair)):
+        check_array(f"{name}[{k}] ({part})", a, shape, dtype, ("N", "H"))
+    return pair

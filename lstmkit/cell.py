@@ -18,7 +18,7 @@ Sutskever (2015), "An empirical exploration of recurrent network architectures" 
 import numpy as np
 
 from lstmkit import lstm, rnn
-from lstmkit._validate import check_array, check_params, check_positive_int
+from lstmkit._validate import check_array, check_params, check_positive_int, check_state_pair
 
 # The one-unit latch of simulate_biases: weight_ih rows i, f, g, o for its single input x_t.
 # The input gate's weight is large so a pulse x_t = 1 opens it; the candidate copies x_t.
@@ -121,13 +121,7 @@ def _run(params, x, state0):
     """run_cell's record and the list of step caches (which lstm.step_backward takes)."""
     D, H, dtype = check_params(params, gates=4)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    if state0 is None:
-        state0 = (np.zeros((N, H), dtype), np.zeros((N, H), dtype))
-    if not (isinstance(state0, tuple) and len(state0) == 2):
-        raise ValueError(f"state0: expected a tuple (h0, c0) or None, got {type(state0).__name__}")
-    h, c = state0
-    check_array("state0[0] (h0)", h, (N, H), dtype, ("N", "H"))
-    check_array("state0[1] (c0)", c, (N, H), dtype, ("N", "H"))
+    h, c = check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
     rec = {k: np.empty((T, N, H), dtype) for k in "ifgo"}
     rec["h"], rec["c"] = np.empty((T + 1, N, H), dtype), np.empty((T + 1, N, H), dtype)
     rec["h"][0], rec["c"][0] = h, c

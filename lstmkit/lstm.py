@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit._validate import check_array, check_optional_finite, check_params, init_uniform
+from lstmkit._validate import check_array, check_optional_finite, check_params, check_state_pair, init_uniform
 from lstmkit.rnn import sigmoid
 
 
@@ -152,13 +152,7 @@ def forward(x, state0, params):
     """
     D, H, dtype = check_params(params, gates=4)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    if state0 is None:
-        state0 = (np.zeros((N, H), dtype=dtype), np.zeros((N, H), dtype=dtype))
-    if not (isinstance(state0, tuple) and len(state0) == 2):
-        raise ValueError(f"state0: expected a tuple (h0, c0) or None, got {type(state0).__name__}")
-    h0, c0 = state0
-    check_array("state0[0] (h0)", h0, (N, H), dtype, ("N", "H"))
-    check_array("state0[1] (c0)", c0, (N, H), dtype, ("N", "H"))
+    h0, c0 = check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
     half = np.full(4 * H, 0.5, dtype=dtype)    # 1/2 on the rows of i, f, o ...
     half[2 * H:3 * H] = 1.0                    # ... and 1 on those of g
     shift = half.copy()
@@ -211,14 +205,8 @@ def backward(dhs, cache, dstate=None):
     if dhs is None:
         dhs = np.zeros((T, N, H), dtype=dtype)
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
-    if dstate is None:
-        dh, dc = np.zeros((N, H), dtype=dtype), np.zeros((N, H), dtype=dtype)
-    elif isinstance(dstate, tuple) and len(dstate) == 2:
-        check_array("dstate[0] (dhT)", dstate[0], (N, H), dtype, ("N", "H"))
-        check_array("dstate[1] (dcT)", dstate[1], (N, H), dtype, ("N", "H"))
-        dh, dc = dstate[0].copy(), dstate[1].copy()   # the loop updates them in place
-    else:
-        raise ValueError(f"dstate: expected a tuple (dhT, dcT) or None, got {type(dstate).__name__}")
+    dh, dc = check_state_pair("dstate", dstate, ("dhT", "dcT"), (N, H), dtype)
+    dh, dc = dh.copy(), dc.copy()                 # the loop updates them in place
     i, f, g, o = np.split(gates, 4, axis=2)              # each (T, N, H), views
     W_ih, W_hh = params["weight_ih"], params["weight_hh"]
     K = max(1, _CHUNK_BYTES // (N * 4 * H * dtype.itemsize))   # steps per chunk of da

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmkit import lstm
-from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params
+from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params, check_state_pair
 from lstmkit.rnn import sigmoid
 
 PEEPHOLES = ("peephole_i", "peephole_f", "peephole_o")
@@ -198,13 +198,7 @@ def forward(x, state0, params, variant="vanilla"):
     """
     v, D, H, dtype = check_variant_params(params, variant)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    if state0 is None:
-        state0 = (np.zeros((N, H), dtype=dtype), np.zeros((N, H), dtype=dtype))
-    if not (isinstance(state0, tuple) and len(state0) == 2):
-        raise ValueError(f"state0: expected a tuple (h0, c0) or None, got {type(state0).__name__}")
-    h, c = state0
-    check_array("state0[0] (h0)", h, (N, H), dtype, ("N", "H"))
-    check_array("state0[1] (c0)", c, (N, H), dtype, ("N", "H"))
+    h, c = check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
     ax = (x.reshape(T * N, D) @ params["weight_ih"].T).reshape(T, N, 4 * H) + params["bias_ih"]  # (T, N, 4H)
     hs, steps = np.empty((T, N, H), dtype=dtype), []
     for t in range(T):
@@ -229,14 +223,7 @@ def backward(dhs, cache, dstate=None):
     if dhs is None:
         dhs = np.zeros((T, N, H), dtype=dtype)
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
-    if dstate is None:
-        dh, dc = np.zeros((N, H), dtype=dtype), np.zeros((N, H), dtype=dtype)
-    elif isinstance(dstate, tuple) and len(dstate) == 2:
-        check_array("dstate[0] (dhT)", dstate[0], (N, H), dtype, ("N", "H"))
-        check_array("dstate[1] (dcT)", dstate[1], (N, H), dtype, ("N", "H"))
-        dh, dc = dstate
-    else:
-        raise ValueError(f"dstate: expected a tuple (dhT, dcT) or None, got {type(dstate).__name__}")
+    dh, dc = check_state_pair("dstate", dstate, ("dhT", "dcT"), (N, H), dtype)
     da, hs_prev = np.empty((T, N, 4 * H), dtype=dtype), np.empty((T, N, H), dtype=dtype)
     peep = {k: np.zeros(H, dtype=dtype) for k in PEEPHOLES if k in params}
     W_hh = params["weight_hh"]

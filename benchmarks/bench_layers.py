@@ -51,7 +51,7 @@ def contenders(kind, T, N, D, H, dtype, rng):
         module = interop.lstm_to_torch(params)
     else:
         def ours():
-            _, cache = rnn.forward(x, None, params)
+            _, _, cache = rnn.forward(x, None, params)
             return rnn.backward(dhs, cache)
         module = interop.rnn_to_torch(params)
 

@@ -4,6 +4,8 @@ Every public function of lstmkit checks what it is given and raises a ValueError
 argument, what was expected and what arrived, so a mistake stops at the line that made it instead
 of travelling on as a silent broadcast or a NaN.
 """
+import functools
+
 import numpy as np
 
 PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -123,3 +125,45 @@ def check_state_pair(name, pair, parts, shape, dtype):
     for k, (part, a) in enumerate(zip(parts, pair)):
         check_array(f"{name}[{k}] ({part})", a, shape, dtype, ("N", "H"))
     return pair
+
+
+def checked(check):
+    """Decorator: run check(*args, **kwargs) before the function, so the function shows only its maths.
+
+    The function without the check stays reachable as ``.unchecked``, for loops whose arguments
+    were checked once before the loop.
+    """
+    def decorate(fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            check(*args, **kwargs)
+            return fn(*args, **kwargs)
+        run.unchecked = fn
+        return run
+    return decorate
+
+
+def unpack(params):
+    """(weight_ih, weight_hh, bias_ih, bias_hh) of a torch-layout parameter dict."""
+    return tuple(params[k] for k in PARAM_NAMES)
+
+
+def sequence_shape(cache, fused_type, step_type, source):
+    """(T, N, H, dtype) of a sequence cache: fused_type, or a non-empty list of step_type caches.
+
+    source names the function that makes such caches, for the message.
+    """
+    if isinstance(cache, fused_type):
+        return cache.shape
+    if isinstance(cache, list) and cache and all(isinstance(s, step_type) for s in cache):
+        N, H = cache[0].h_prev.shape
+        return len(cache), N, H, cache[0].h_prev.dtype
+    raise ValueError(f"cache: expected the cache returned by {source}, got {type(cache).__name__}")
+
+
+def check_state(name, state, shape, dtype):
+    """An RNN/GRU state or its gradient: None (zeros) or an array of shape (N, H); returns it."""
+    if state is None:
+        return np.zeros(shape, dtype=dtype)
+    check_array(name, state, shape, dtype, ("N", "H"))
+    return state

@@ -16,12 +16,10 @@ from functools import partial
 import numpy as np
 
 from lstmkit import gru, models, variants
-from lstmkit._validate import check_array, check_choice
-from lstmkit.optim import SGD, Adam, clip_grad_norm
-from lstmkit.train import NumpyLearner, global_norm, train
+from lstmkit._validate import check_choice
+from lstmkit.train import NumpyLearner, train
 
 MODELS = ("vanilla", "no_forget", "no_input", "no_output", "no_output_activation", "coupled", "peephole", "gru")
-READOUT = models.READOUT
 
 
 def init_params(model, input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None):
@@ -32,44 +30,23 @@ def init_params(model, input_size, hidden_size, *, rng, dtype=np.float64, forget
     else:
         params = variants.init_params(input_size, hidden_size, rng=rng, dtype=dtype, variant=model,
                                       forget_bias=forget_bias)
-    k = 1.0 / np.sqrt(hidden_size)   # torch.nn.Linear's default range
-    params["readout.weight"] = rng.uniform(-k, k, size=(1, hidden_size)).astype(dtype)
-    params["readout.bias"] = rng.uniform(-k, k, size=(1,)).astype(dtype)
-    return params
+    return models.init_readout(params, hidden_size, 1, rng=rng, dtype=dtype)
+
+
+def layer(model):
+    """(forward, backward) of the recurrent layer of one model of MODELS. Defined in chapter 06."""
+    check_choice("model", model, MODELS)
+    if model == "gru":
+        return gru.forward, gru.backward
+    return partial(variants.forward, variant=model), variants.backward
 
 
 def forward(x, params, model, lengths=None):
     """x (T, N, D), right-padded; lengths (N,) or None -> y (N,), cache. Defined in chapter 06."""
-    check_choice("model", model, MODELS)
-    if not isinstance(params, dict) or any(k not in params for k in READOUT):
-        raise ValueError(f"params: expected a dict with the keys {list(READOUT)} and the recurrent layer's, "
-                         f"got {sorted(params) if isinstance(params, dict) else type(params).__name__}")
-    recurrent = {k: v for k, v in params.items() if k not in READOUT}
-    if model == "gru":
-        hs, rcache = gru.forward(x, None, recurrent)
-    else:
-        hs, _, rcache = variants.forward(x, None, recurrent, model)
-    T, N, H = hs.shape
-    check_array("params['readout.weight']", params["readout.weight"], (1, H), hs.dtype, ("1", "H"))
-    lengths = models._check_lengths(lengths, T, N)
-    h_last = hs[lengths - 1, np.arange(N)]                                    # (N, H)
-    y = (h_last @ params["readout.weight"].T + params["readout.bias"])[:, 0]  # (N,)
-    return y, (model, rcache, h_last, lengths, params, (T, N, H))
+    return models.readout_forward(layer(model), x, params, lengths)
 
 
-def backward(dy, cache):
-    """dy (N,) = dLoss/dy -> dx (T, N, D) and grads shaped like params. Defined in chapter 06."""
-    model, rcache, h_last, lengths, params, (T, N, H) = cache
-    check_array("dy", dy, (N,), h_last.dtype, ("N",))
-    grads = {"readout.weight": dy[None, :] @ h_last, "readout.bias": np.array([dy.sum()], dtype=dy.dtype)}
-    dhs = np.zeros((T, N, H), dtype=dy.dtype)
-    dhs[lengths - 1, np.arange(N)] = dy[:, None] * params["readout.weight"]   # only at each last step
-    if model == "gru":
-        dx, _, rgrads = gru.backward(dhs, rcache)
-    else:
-        dx, _, rgrads = variants.backward(dhs, rcache)
-    grads.update(rgrads)
-    return dx, grads
+backward = models.backward   # the head's backward does not depend on the layer
 
 
 class AblationLearner(NumpyLearner):
@@ -77,34 +54,15 @@ class AblationLearner(NumpyLearner):
 
     def __init__(self, config, rng, model="vanilla"):
         check_choice("model", model, MODELS)
-        self.config, self.model = config, model
-        self.params = init_params(model, 2, config.hidden_size, rng=rng, dtype=np.dtype(config.dtype),
-                                  forget_bias=config.forget_bias)
-        self.optimizer = Adam(config.lr) if config.optimizer == "adam" else SGD(config.lr, config.momentum)
+        self.model = model
+        super().__init__(config, rng)
+
+    def _init_params(self, rng):
+        return init_params(self.model, 2, self.config.hidden_size, rng=rng, dtype=np.dtype(self.config.dtype),
+                           forget_bias=self.config.forget_bias)
 
     def _forward(self, batch):
         return forward(batch.x, self.params, self.model, batch.lengths)
-
-    def train_step(self, batch):
-        """One optimiser step on batch; returns (loss, gradient norm before clipping)."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            y, cache = self._forward(batch)
-            loss, dy = models.mse_loss(y, batch.target)
-            _, grads = backward(dy, cache)
-        norm = global_norm(grads)
-        if not np.isfinite(norm):
-            return loss, norm
-        if self.config.clip is not None:
-            grads, norm = clip_grad_norm(grads, self.config.clip)
-        self.optimizer.step(self.params, grads)
-        return loss, norm
-
-    def marker_grad(self, batch):
-        """Mean over the batch of ||dy_n / dx_{t1,n}||, t1 = the first marker's step."""
-        y, cache = self._forward(batch)
-        dx, _ = backward(np.ones_like(y), cache)
-        n = np.arange(len(y))
-        return float(np.mean(np.linalg.norm(dx[batch.marks[:, 0], n], axis=1)))
 
 
 def learner(model):

@@ -7,7 +7,7 @@ Chapter 03 moves the gates by hand: ``simulate_gates`` sets the gate values dire
 input stored at one step, then held), ``simulate_biases`` sets the gate biases of a real one-unit
 lstmkit cell and lets the cell equations compute the gates from an input sequence, and
 ``carousel_params`` builds the cell whose gates are forced to f = 1, i = 0 (the constant error
-carousel). Chapter 04 measures ``gradient_norms_by_lag``: ||dL/dh_t|| and ||dL/dc_t|| for a loss
+carousel). Chapter 04 measures ``state_gradient_norms``: ||dL/dh_t|| and ||dL/dc_t|| for a loss
 on the last step only, beside the pure cell path, and ``decay_factor`` summarises a curve by its
 geometric-mean ratio per step.
 
@@ -170,7 +170,7 @@ def carousel_params(input_size, hidden_size, bias=40.0, dtype=np.float64):
     return params
 
 
-def gradient_norms_by_lag(params, x, state0=None, readout=None, activation="tanh"):
+def state_gradient_norms(params, x, state0=None, readout=None, activation="tanh"):
     """How much gradient from a loss on the last step reaches each earlier step.
 
     L = sum over the batch of readout . h_T (readout (H,), default all ones). params is an

@@ -24,12 +24,12 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from lstmkit import lstm
+from lstmkit import lstm, models
 from lstmkit._validate import PARAM_NAMES, check_array, check_positive_int
 from lstmkit.optim import Adam, clip_grad_norm
 
 CORPUS = Path(__file__).resolve().parent / "data" / "stdlib_docstrings.txt"
-READOUT = ("readout.weight", "readout.bias")
+READOUT = models.READOUT
 
 
 def load_corpus():
@@ -82,10 +82,7 @@ def init_params(vocab_size, hidden_size, *, rng, dtype=np.float64, forget_bias=1
     """lstm.init_params(V, H) plus readout.weight (V, H) and readout.bias (V,) drawn like
     torch.nn.Linear(H, V). Defined in chapter 06."""
     params = lstm.init_params(vocab_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
-    k = 1.0 / np.sqrt(hidden_size)
-    params["readout.weight"] = rng.uniform(-k, k, size=(vocab_size, hidden_size)).astype(dtype)
-    params["readout.bias"] = rng.uniform(-k, k, size=(vocab_size,)).astype(dtype)
-    return params
+    return models.init_readout(params, hidden_size, vocab_size, rng=rng, dtype=dtype)
 
 
 def _split(params):

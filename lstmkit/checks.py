@@ -41,6 +41,8 @@ def _copy(obj):
         return obj.copy()
     if isinstance(obj, dict):
         return {k: _copy(v) for k, v in obj.items()}
+    if isinstance(obj, tuple) and hasattr(obj, "_make"):   # a step cache (NamedTuple)
+        return obj._make(_copy(v) for v in obj)
     if isinstance(obj, (tuple, list)):
         return type(obj)(_copy(v) for v in obj)
     return obj
@@ -199,7 +201,7 @@ def check_rnn_backward(fn):
             h, c = rnn.step_forward(x[t], h, params)
             caches.append(c)
         dhs = rng.standard_normal((T, N, H))
-        dx_ref, dh0_ref, g_ref = rnn.backward(dhs, rnn.forward(x, h0, params)[1])
+        dx_ref, dh0_ref, g_ref = rnn.backward(dhs, rnn.forward(x, h0, params)[2])
         case = f"T={T}, N={N}, D={D}, H={H}"
         dx, dh0, g = _unpack(name, _call(name, fn, dhs=dhs, caches=caches), ("dx", "dh0", "grads"), case)
         rep = _Report(name, case)
@@ -222,7 +224,7 @@ def check_scalar_bptt(fn):
         T = len(xs)
         params = {"weight_ih": np.array([[w_ih]]), "weight_hh": np.array([[w_hh]]),
                   "bias_ih": np.array([b]), "bias_hh": np.array([0.0])}
-        _, cache = rnn.forward(np.array(xs).reshape(T, 1, 1), np.array([[h0]]), params)
+        _, _, cache = rnn.forward(np.array(xs).reshape(T, 1, 1), np.array([[h0]]), params)
         dhs = np.zeros((T, 1, 1))
         dhs[-1] = 1.0
         _, dh0, g = rnn.backward(dhs, cache)
@@ -303,11 +305,11 @@ def check_largest_lag(fn):
 
 
 def _grad_norms(params, x, h0, dhT):
-    hs, _ = rnn.forward(x, h0, params)
+    hs, _, _ = rnn.forward(x, h0, params)
     T, states = len(x), [h0] + list(hs)          # states[t] = h_t
     norms = [np.linalg.norm(dhT)]
     for t in range(T - 1, -1, -1):                # dL/dh_t: backprop the subsequence x[t:] started at h_t
-        _, cache = rnn.forward(x[t:], states[t], params)
+        _, _, cache = rnn.forward(x[t:], states[t], params)
         dhs = np.zeros((T - t,) + dhT.shape)
         dhs[-1] = dhT
         norms.append(np.linalg.norm(rnn.backward(dhs, cache)[1]))

@@ -13,13 +13,17 @@ keeps h: z plays the LSTM forget gate's role and dh_t/dh_{t-1} contains diag(z_t
 
 References: Cho et al. (2014), "Learning phrase representations using RNN encoder-decoder";
 Chung et al. (2014), "Empirical evaluation of gated recurrent neural networks on sequence
-modeling"; the torch.nn.GRU documentation. Taught in chapters/06_beyond_lstm.ipynb.
+modeling"; the torch.nn.GRU documentation. Taught in chapters/06_beyond_lstm.ipynb. The module reads top to
+bottom: the step, its backward, then the sequence as a loop over the step; by default backward
+runs ``lstmkit._fused``: the same equations, with the weight gradients as one matmul over all steps.
 """
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from lstmkit._validate import check_array, check_optional_finite, check_params, init_uniform
+from lstmkit import _fused
+from lstmkit._validate import (check_array, check_optional_finite, check_params, check_state, checked,
+                               init_uniform, sequence_shape, unpack)
 from lstmkit.rnn import sigmoid
 
 
@@ -40,57 +44,44 @@ def init_params(input_size, hidden_size, *, rng, dtype=np.float64, update_bias=N
     return params
 
 
-def step_forward(x_t, h_prev, params):
-    """One time step.
+class StepCache(NamedTuple):
+    """What step_forward keeps for step_backward (a tuple: cache[1] is h_prev)."""
+    x_t: np.ndarray       # (N, D)
+    h_prev: np.ndarray    # (N, H)
+    r: np.ndarray         # (N, H) each: the gates and the candidate
+    z: np.ndarray
+    n: np.ndarray
+    hn: np.ndarray        # (N, H): h_prev W_hn^T + b_hn, the term the reset gate multiplies
+    params: dict
 
-    x_t (N, D), h_prev (N, H) -> h (N, H), cache = (x_t, h_prev, r, z, n, hn, params), where
-    hn = h_prev W_hn^T + b_hn (N, H) is the term the reset gate multiplies. Defined in chapter 06.
-    """
+
+def _check_step_forward(x_t, h_prev, params):
     D, H, dtype = check_params(params, gates=3)
     N, _ = check_array("x_t", x_t, (None, D), dtype, ("N", "D"))
     check_array("h_prev", h_prev, (N, H), dtype, ("N", "H"))
-    gi = x_t @ params["weight_ih"].T + params["bias_ih"]   # (N, 3H)
-    return _step_forward(gi, x_t, h_prev, params)
 
 
-def _step_forward(gi, x_t, h_prev, params):
-    """The step from the input projection gi = x_t W_ih^T + b_ih (N, 3H), already computed."""
-    gh = h_prev @ params["weight_hh"].T + params["bias_hh"]   # (N, 3H)
-    gi_r, gi_z, gi_n = np.split(gi, 3, axis=1)                # each (N, H), torch's row order
+@checked(_check_step_forward)
+def step_forward(x_t, h_prev, params):
+    """One time step: x_t (N, D), h_prev (N, H) -> h (N, H), cache. Defined in chapter 06."""
+    W_ih, W_hh, b_ih, b_hh = unpack(params)
+    gi = x_t @ W_ih.T + b_ih                      # (N, 3H)
+    gh = h_prev @ W_hh.T + b_hh                   # (N, 3H)
+    gi_r, gi_z, gi_n = np.split(gi, 3, axis=1)    # each (N, H), torch's row order
     gh_r, gh_z, hn = np.split(gh, 3, axis=1)
     r = sigmoid(gi_r + gh_r)      # reset gate: how much of the old state the candidate sees
     z = sigmoid(gi_z + gh_z)      # update gate: how much of the old state to keep
     n = np.tanh(gi_n + r * hn)    # candidate; torch resets *after* the matmul
     h = (1.0 - z) * n + z * h_prev
-    return h, (x_t, h_prev, r, z, n, hn, params)
+    return h, StepCache(x_t, h_prev, r, z, n, hn, params)
 
 
-def step_backward(dh, cache):
-    """Backward of one step: dh (N, H) is dLoss/dh_t in total (from the output and from t+1).
+def gate_gradients(dh, cache):
+    """dLoss/d(gi) and dLoss/d(gh), each (N, 3H), and the direct part z * dh of dh_prev.
 
-    Returns dx (N, D), dh_prev (N, H) and grads shaped like params. Defined in chapter 06.
+    dh (N, H) is dLoss/dh_t in total; gi = x_t W_ih^T + b_ih, gh = h_prev W_hh^T + b_hh.
+    Defined in chapter 06.
     """
-    h_prev = cache[1]
-    check_array("dh", dh, h_prev.shape, h_prev.dtype, ("N", "H"))
-    return _step_backward(dh, cache)
-
-
-def _step_backward(dh, cache):
-    x_t, h_prev, params = cache[0], cache[1], cache[-1]
-    dgi, dgh, dh_prev = _gate_gradients(dh, cache)
-    dx = dgi @ params["weight_ih"]          # (N, D)
-    dh_prev += dgh @ params["weight_hh"]    # (N, H): the path through all three gates
-    grads = {
-        "weight_ih": dgi.T @ x_t,           # (3H, D)
-        "weight_hh": dgh.T @ h_prev,        # (3H, H)
-        "bias_ih": dgi.sum(axis=0),         # (3H,)
-        "bias_hh": dgh.sum(axis=0),         # (3H,)
-    }
-    return dx, dh_prev, grads
-
-
-def _gate_gradients(dh, cache):
-    """dLoss/d(gi) and dLoss/d(gh), each (N, 3H), and the direct part z * dh of dh_prev."""
     x_t, h_prev, r, z, n, hn, params = cache
     # h = (1 - z) * n + z * h_prev
     dn = dh * (1.0 - z)
@@ -108,91 +99,67 @@ def _gate_gradients(dh, cache):
     return dgi, dgh, dh_prev
 
 
-@dataclass
-class _GRUCache:
-    """What gru.forward keeps for gru.backward: the T step caches, in order. Opaque to callers."""
-    steps: list
-    x: np.ndarray
-    params: dict
+def _check_step_backward(dh, cache):
+    check_array("dh", dh, cache[1].shape, cache[1].dtype, ("N", "H"))
 
-    def __len__(self):
-        return len(self.steps)
 
-    def __getitem__(self, t):
-        return self.steps[t]
+@checked(_check_step_backward)
+def step_backward(dh, cache):
+    """Backward of one step: dh (N, H) is dLoss/dh_t in total (from the output and from t+1).
+
+    Returns dx (N, D), dh_prev (N, H) and grads shaped like params. Defined in chapter 06.
+    """
+    x_t, h_prev, params = cache.x_t, cache.h_prev, cache.params
+    W_ih, W_hh, _, _ = unpack(params)
+    dgi, dgh, dh_prev = gate_gradients(dh, cache)
+    dx = dgi @ W_ih                         # (N, D)
+    dh_prev = dh_prev + dgh @ W_hh          # (N, H): the direct path plus the one through all three gates
+    grads = {
+        "weight_ih": dgi.T @ x_t,           # (3H, D)
+        "weight_hh": dgh.T @ h_prev,        # (3H, H)
+        "bias_ih": dgi.sum(axis=0),         # (3H,)
+        "bias_hh": dgh.sum(axis=0),         # (3H,)
+    }
+    return dx, dh_prev, grads
 
 
 def forward(x, h0, params):
-    """Run the GRU over a sequence.
+    """Run the GRU over a sequence: step_forward at every t, h carried from step to step.
 
-    x (T, N, D), h0 (N, H) or None for zeros -> hs (T, N, H), cache. Defined in chapter 06.
-
-    The input projections x_t W_ih^T + b_ih of every step are one matmul before the loop (they do
-    not depend on h); each step is then _step_forward.
+    x (T, N, D), h0 (N, H) or None for zeros. Returns hs (T, N, H), the final state hT (N, H) and
+    cache, the list of the T step caches. Defined in chapter 06.
     """
     D, H, dtype = check_params(params, gates=3)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    if h0 is None:
-        h0 = np.zeros((N, H), dtype=dtype)
-    check_array("h0", h0, (N, H), dtype, ("N", "H"))
-    gis = (x.reshape(T * N, D) @ params["weight_ih"].T).reshape(T, N, 3 * H) + params["bias_ih"]  # (T, N, 3H)
-    hs, steps, h = np.empty((T, N, H), dtype=dtype), [], h0
+    h = check_state("h0", h0, (N, H), dtype)
+    hs, caches = np.empty((T, N, H), dtype=dtype), []
+    step = step_forward.unchecked   # its arguments were checked above, once
     for t in range(T):
-        h, cache = _step_forward(gis[t], x[t], h, params)
+        h, cache = step(x[t], h, params)
         hs[t] = h
-        steps.append(cache)
-    return hs, _GRUCache(steps, x, params)
+        caches.append(cache)
+    return hs, h, caches
 
 
-def backward(dhs, cache):
-    """Backpropagation through time.
+def backward(dhs, cache, dstate=None, *, fused=True):
+    """Backpropagation through time: step_backward from the last step to the first.
 
     dhs (T, N, H) is dLoss/dh_t from the outputs at every t (zeros where the loss ignores h_t), or
-    None for zeros. Returns dx (T, N, D), dh0 (N, H) and grads shaped like params, summed over time.
+    None for zeros; dstate is an optional dhT (N, H), the gradient on the final state.
+    Returns dx (T, N, D), dh0 (N, H) and grads shaped like params, summed over time. fused=False
+    runs the loop below; by default lstmkit._fused computes the same sums faster.
     Defined in chapter 06.
-
-    The same derivatives as _step_backward, in a fused order: the loop carries only dh and keeps
-    each step's dLoss/d(gi) and dLoss/d(gh); dx and the weight gradients are then one matmul each
-    over all T*N rows, e.g. dW_hh = dgh^T h_prev over every step.
     """
-    if not isinstance(cache, _GRUCache):
-        raise ValueError(f"cache: expected the cache returned by gru.forward, got {type(cache).__name__}")
-    x, params = cache.x, cache.params
-    (T, N, D), H, dtype = x.shape, params["weight_hh"].shape[1], x.dtype
-    if dhs is None:
-        dhs = np.zeros((T, N, H), dtype=dtype)
+    T, N, H, dtype = sequence_shape(cache, (), StepCache, "gru.forward")
+    dhs = np.zeros((T, N, H), dtype=dtype) if dhs is None else dhs
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
-    dgi, dgh = np.empty((T, N, 3 * H), dtype=dtype), np.empty((T, N, 3 * H), dtype=dtype)
-    hs_prev = np.empty((T, N, H), dtype=dtype)
-    W_hh = params["weight_hh"]
-    dh = np.zeros((N, H), dtype=dtype)      # nothing flows in from beyond the last step
+    dh = check_state("dstate", dstate, (N, H), dtype)
+    if fused:
+        return _fused.gru_backward(dhs, cache, dh)
+    dx = np.empty((T, N, cache[0].x_t.shape[1]), dtype=dtype)
+    grads = {k: np.zeros_like(v) for k, v in cache[0].params.items()}
     for t in reversed(range(T)):
-        step = cache.steps[t]
-        hs_prev[t] = step[1]
-        dgi[t], dgh[t], dh_direct = _gate_gradients(dhs[t] + dh, step)
-        dh = dh_direct + dgh[t] @ W_hh      # dh_prev (N, H)
-    dgi2, dgh2 = dgi.reshape(T * N, 3 * H), dgh.reshape(T * N, 3 * H)
-    grads = {
-        "weight_ih": dgi2.T @ x.reshape(T * N, D),          # (3H, D): sum over t of dgi_t^T x_t
-        "weight_hh": dgh2.T @ hs_prev.reshape(T * N, H),    # (3H, H): sum over t of dgh_t^T h_{t-1}
-        "bias_ih": dgi2.sum(axis=0),
-        "bias_hh": dgh2.sum(axis=0),
-    }
-    return (dgi2 @ params["weight_ih"]).reshape(T, N, D), dh, grads
-
-
-def state_gradients(x, h0, params, dhT):
-    """dLoss/dh_t for t = 0..T, for the loss sum(h_T * dhT) of a GRU run over x from h0.
-
-    x (T, N, D), h0 (N, H), dhT (N, H) -> (T+1, N, H); entry t is the gradient on the state after
-    t steps (entry T is dhT, entry 0 the gradient on h0). Measures how far back a signal at the
-    last step reaches, the GRU's counterpart of chapter 04's dc_T/dc_t. Defined in chapter 06.
-    """
-    hs, cache = forward(x, h0, params)
-    check_array("dhT", dhT, hs.shape[1:], hs.dtype, ("N", "H"))
-    out = np.empty((len(x) + 1,) + dhT.shape, dtype=dhT.dtype)
-    out[-1] = dh = dhT
-    for t in reversed(range(len(x))):
-        _, dh, _ = _step_backward(dh, cache.steps[t])
-        out[t] = dh
-    return out
+        dx[t], dh, step_grads = step_backward.unchecked(dhs[t] + dh, cache[t])   # dh: from the output and from t+1
+        for k in grads:
+            grads[k] += step_grads[k]
+    return dx, dh, grads

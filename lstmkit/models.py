@@ -17,6 +17,8 @@ move h, so the model would see a different sequence.)
 
 Taught in chapters/05_long_time_lags.ipynb.
 """
+from functools import partial
+
 import numpy as np
 
 from lstmkit import lstm, rnn
@@ -24,6 +26,15 @@ from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_para
 
 CELLS = ("rnn", "lstm")
 READOUT = ("readout.weight", "readout.bias")
+
+
+def init_readout(params, hidden_size, out_size, *, rng, dtype):
+    """Add a readout drawn like torch.nn.Linear(H, out_size) to params: readout.weight (out_size, H),
+    readout.bias (out_size,), every entry from U(-1/sqrt(H), 1/sqrt(H)). Returns params. Defined in chapter 05."""
+    k = 1.0 / np.sqrt(hidden_size)   # torch.nn.Linear's default range
+    params["readout.weight"] = rng.uniform(-k, k, size=(out_size, hidden_size)).astype(dtype)
+    params["readout.bias"] = rng.uniform(-k, k, size=(out_size,)).astype(dtype)
+    return params
 
 
 def init_params(cell, input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None):
@@ -38,10 +49,15 @@ def init_params(cell, input_size, hidden_size, *, rng, dtype=np.float64, forget_
         params = rnn.init_params(input_size, hidden_size, rng=rng, dtype=dtype)
     else:
         params = lstm.init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
-    k = 1.0 / np.sqrt(hidden_size)   # torch.nn.Linear's default range
-    params["readout.weight"] = rng.uniform(-k, k, size=(1, hidden_size)).astype(dtype)
-    params["readout.bias"] = rng.uniform(-k, k, size=(1,)).astype(dtype)
-    return params
+    return init_readout(params, hidden_size, 1, rng=rng, dtype=dtype)
+
+
+def split_readout(params):
+    """The recurrent layer's dict (params without the readout), after checking the readout keys are there."""
+    if not isinstance(params, dict) or any(k not in params for k in READOUT):
+        raise ValueError(f"params: expected a dict with the keys {list(READOUT)} and the recurrent layer's, "
+                         f"got {sorted(params) if isinstance(params, dict) else type(params).__name__}")
+    return {k: v for k, v in params.items() if k not in READOUT}
 
 
 def _check(params, cell):
@@ -70,31 +86,43 @@ def _check_lengths(lengths, T, N):
     return lengths
 
 
+def readout_forward(layer, x, params, lengths=None):
+    """Any recurrent layer read out at each sequence's last step: y (N,) and a cache for backward.
+
+    layer = (forward, backward) of a module with the one contract (forward(x, state0, params) ->
+    (hs, stateT, cache)); params holds the layer's keys and the readout. Defined in chapter 06.
+    """
+    layer_forward, layer_backward = layer
+    recurrent = split_readout(params)
+    hs, _, rcache = layer_forward(x, None, recurrent)
+    T, N, H = hs.shape
+    check_array("params['readout.weight']", params["readout.weight"], (1, H), hs.dtype, ("1", "H"))
+    check_array("params['readout.bias']", params["readout.bias"], (1,), hs.dtype, ("1",))
+    lengths = _check_lengths(lengths, T, N)
+    h_last = hs[lengths - 1, np.arange(N)]                                    # (N, H)
+    y = (h_last @ params["readout.weight"].T + params["readout.bias"])[:, 0]  # (N,)
+    return y, (layer_backward, rcache, h_last, lengths, params, (T, N, H))
+
+
 def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
     """Predict one number per sequence.
 
     x (T, N, D), right-padded; lengths (N,) integers in [1, T] or None (all T); activation is the
     RNN's (ignored by the LSTM). Returns y (N,) and a cache for backward. Defined in chapter 05.
     """
-    recurrent, D, H, dtype = _check(params, cell)
-    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    lengths = _check_lengths(lengths, T, N)
-    if cell == "rnn":
-        hs, rcache = rnn.forward(x, None, recurrent, activation)
-    else:
-        hs, _, rcache = lstm.forward(x, None, recurrent)
-    rows = np.arange(N)
-    h_last = hs[lengths - 1, rows]                                            # (N, H)
-    y = (h_last @ params["readout.weight"].T + params["readout.bias"])[:, 0]  # (N,)
-    return y, (cell, rcache, h_last, lengths, params, (T, N, H))
+    _, D, H, dtype = _check(params, cell)
+    check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    layer = (partial(rnn.forward, activation=activation), rnn.backward) if cell == "rnn" else (lstm.forward,
+                                                                                                 lstm.backward)
+    return readout_forward(layer, x, params, lengths)
 
 
 def backward(dy, cache):
-    """Backward of forward: dy (N,) = dLoss/dy -> dx (T, N, D) and grads shaped like params.
-
-    The gradient enters the recurrent layer only at each sequence's last step. Defined in chapter 05.
+    """Backward of forward (and of readout_forward): dy (N,) = dLoss/dy -> dx (T, N, D) and grads
+    shaped like params. The gradient enters the recurrent layer only at each sequence's last step.
+    Defined in chapter 05.
     """
-    cell, rcache, h_last, lengths, params, (T, N, H) = cache
+    layer_backward, rcache, h_last, lengths, params, (T, N, H) = cache
     check_array("dy", dy, (N,), h_last.dtype, ("N",))
     grads = {
         "readout.weight": dy[None, :] @ h_last,               # (1, H)
@@ -102,10 +130,7 @@ def backward(dy, cache):
     }
     dhs = np.zeros((T, N, H), dtype=dy.dtype)
     dhs[lengths - 1, np.arange(N)] = dy[:, None] * params["readout.weight"]   # (N, H)
-    if cell == "rnn":
-        dx, _, rgrads = rnn.backward(dhs, rcache)
-    else:
-        dx, _, rgrads = lstm.backward(dhs, rcache)
+    dx, _, rgrads = layer_backward(dhs, rcache)
     grads.update(rgrads)
     return dx, grads
 

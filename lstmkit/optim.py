@@ -7,6 +7,12 @@ used in chapter 05. The optimisers update a dict of numpy arrays in place, key b
 import numpy as np
 
 
+def global_norm(grads):
+    """sqrt of the sum of every squared entry of every array in grads (in float64). Defined in chapter 05."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.sqrt(sum(np.sum(np.asarray(g, dtype=np.float64) ** 2) for g in grads.values())))
+
+
 def clip_grad_norm(grads, max_norm):
     """Scale all gradients together so their global L2 norm is at most max_norm.
 
@@ -22,7 +28,7 @@ def clip_grad_norm(grads, max_norm):
     for k, g in grads.items():
         if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
             raise ValueError(f"grads['{k}']: expected a floating numpy array, got {getattr(g, 'dtype', type(g).__name__)}")
-    norm = float(np.sqrt(sum(np.sum(g.astype(np.float64) ** 2) for g in grads.values())))
+    norm = global_norm(grads)
     if not np.isfinite(norm):
         raise ValueError(f"grads: expected finite gradients, got a global norm of {norm}")
     scale = min(1.0, max_norm / (norm + 1e-12))
@@ -93,3 +99,10 @@ class Adam:
             v = self.v[k] = b2 * self.v.get(k, 0.0) + (1.0 - b2) * g * g
             denom = np.sqrt(v) / bias_correction2_sqrt + self.eps
             params[k] -= (step_size * m / denom).astype(params[k].dtype)
+
+
+def make_optimizer(name, lr, momentum=0.0):
+    """Adam(lr) for name "adam", SGD(lr, momentum) for "sgd". Defined in chapter 05."""
+    if name not in ("adam", "sgd"):
+        raise ValueError(f"optimizer: expected one of ['adam', 'sgd'], got {name!r}")
+    return Adam(lr) if name == "adam" else SGD(lr, momentum)

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from lstmkit import models, tasks
 from lstmkit._validate import check_choice, check_positive_int
-from lstmkit.optim import SGD, Adam, clip_grad_norm
+from lstmkit.optim import clip_grad_norm, global_norm, make_optimizer
 
 
 @dataclass
@@ -82,23 +82,18 @@ class History:
         return len(self.train_loss) * self.config.batch_size
 
 
-def global_norm(grads):
-    """sqrt of the sum of every squared entry of every array in grads (in float64). Defined in chapter 05."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.sqrt(sum(np.sum(np.asarray(g, dtype=np.float64) ** 2) for g in grads.values())))
-
-
 class NumpyLearner:
     """lstmkit.models trained with lstmkit.optim. Defined in chapter 05."""
 
     def __init__(self, config, rng):
         self.config = config
-        self.params = models.init_params(config.cell, 2, config.hidden_size, rng=rng,
-                                         dtype=np.dtype(config.dtype), forget_bias=config.forget_bias)
-        if config.optimizer == "adam":
-            self.optimizer = Adam(config.lr)
-        else:
-            self.optimizer = SGD(config.lr, config.momentum)
+        self.params = self._init_params(rng)
+        self.optimizer = make_optimizer(config.optimizer, config.lr, config.momentum)
+
+    def _init_params(self, rng):
+        config = self.config
+        return models.init_params(config.cell, 2, config.hidden_size, rng=rng, dtype=np.dtype(config.dtype),
+                                  forget_bias=config.forget_bias)
 
     def _forward(self, batch):
         return models.forward(batch.x, self.params, self.config.cell, batch.lengths, self.config.activation)

@@ -24,14 +24,17 @@ are kept but unused: their gradient is exactly zero. ``Variant()`` is lstmkit.ls
 
 References: Gers, Schmidhuber & Cummins (2000), "Learning to forget"; Gers & Schmidhuber (2000);
 Greff, Srivastava, Koutnik, Steunebrink & Schmidhuber (2017), "LSTM: A search space odyssey".
-Taught in chapters/06_beyond_lstm.ipynb.
+Taught in chapters/06_beyond_lstm.ipynb. As in lstm.py: the step, its backward, then the sequence as
+a loop over the step; by default backward runs ``lstmkit._fused``: the same sums, batched.
 """
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from lstmkit import lstm
-from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params, check_state_pair
+from lstmkit import _fused, lstm
+from lstmkit._validate import (PARAM_NAMES, check_array, check_choice, check_params, check_state_pair, checked,
+                               sequence_shape, unpack)
 from lstmkit.rnn import sigmoid
 
 PEEPHOLES = ("peephole_i", "peephole_f", "peephole_o")
@@ -54,7 +57,7 @@ class Variant:
 
 
 # the variants of the chapter's ablation, by name (Greff et al.'s abbreviations in the comments)
-VARIANTS = {
+LSTM_VARIANTS = {
     "vanilla": Variant(),                    # torch's LSTM (Greff et al.'s vanilla also has peepholes)
     "peephole": Variant(peephole=True),      # vanilla + peepholes
     "coupled": Variant(coupled=True),        # CIFG
@@ -66,11 +69,11 @@ VARIANTS = {
 
 
 def get_variant(variant):
-    """A Variant from a name in VARIANTS or a Variant itself. Defined in chapter 06."""
+    """A Variant from a name in LSTM_VARIANTS or a Variant itself. Defined in chapter 06."""
     if isinstance(variant, Variant):
         return variant
-    check_choice("variant", variant, VARIANTS)
-    return VARIANTS[variant]
+    check_choice("variant", variant, LSTM_VARIANTS)
+    return LSTM_VARIANTS[variant]
 
 
 def init_params(input_size, hidden_size, *, rng, dtype=np.float64, variant="vanilla", forget_bias=None):
@@ -101,22 +104,38 @@ def check_variant_params(params, variant):
     return v, D, H, dtype
 
 
+class StepCache(NamedTuple):
+    """What step_forward keeps for step_backward (a tuple, like lstm.StepCache plus c and the variant)."""
+    x_t: np.ndarray       # (N, D)
+    h_prev: np.ndarray    # (N, H)
+    c_prev: np.ndarray    # (N, H)
+    i: np.ndarray         # (N, H) each: the gates (ones where the variant removes one)
+    f: np.ndarray
+    g: np.ndarray
+    o: np.ndarray
+    tanh_c: np.ndarray    # (N, H): c itself without the output activation
+    c: np.ndarray         # (N, H)
+    params: dict
+    variant: Variant
+
+
+def _check_step_forward(x_t, h_prev, c_prev, params, variant="vanilla"):
+    v, D, H, dtype = check_variant_params(params, variant)
+    N, _ = check_array("x_t", x_t, (None, D), dtype, ("N", "D"))
+    check_array("h_prev", h_prev, (N, H), dtype, ("N", "H"))
+    check_array("c_prev", c_prev, (N, H), dtype, ("N", "H"))
+
+
+@checked(_check_step_forward)
 def step_forward(x_t, h_prev, c_prev, params, variant="vanilla"):
     """One time step of the variant.
 
     x_t (N, D), h_prev (N, H), c_prev (N, H) -> h (N, H), c (N, H), cache. Defined in chapter 06.
     """
-    v, D, H, dtype = check_variant_params(params, variant)
-    N, _ = check_array("x_t", x_t, (None, D), dtype, ("N", "D"))
-    check_array("h_prev", h_prev, (N, H), dtype, ("N", "H"))
-    check_array("c_prev", c_prev, (N, H), dtype, ("N", "H"))
-    return _step_forward(x_t @ params["weight_ih"].T + params["bias_ih"], x_t, h_prev, c_prev, params, v)
-
-
-def _step_forward(ax, x_t, h_prev, c_prev, params, v):
-    """The step from the input projection ax = x_t W_ih^T + b_ih (N, 4H), already computed."""
-    a = ax + h_prev @ params["weight_hh"].T + params["bias_hh"]   # (N, 4H)
-    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)                     # each (N, H), torch's row order
+    v = get_variant(variant)
+    W_ih, W_hh, b_ih, b_hh = unpack(params)
+    a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh   # (N, 4H)
+    a_i, a_f, a_g, a_o = np.split(a, 4, axis=1)          # each (N, H), torch's row order
     if v.peephole:
         a_i = a_i + params["peephole_i"] * c_prev    # i and f look at the old cell ...
         a_f = a_f + params["peephole_f"] * c_prev
@@ -130,32 +149,39 @@ def _step_forward(ax, x_t, h_prev, c_prev, params, v):
     o = sigmoid(a_o) if v.output else one
     tanh_c = np.tanh(c) if v.output_activation else c   # "tanh_c" is c itself without the activation
     h = o * tanh_c
-    return h, c, (x_t, h_prev, c_prev, i, f, g, o, tanh_c, c, params, v)
+    return h, c, StepCache(x_t, h_prev, c_prev, i, f, g, o, tanh_c, c, params, v)
 
 
+def _check_step_backward(dh, dc, cache):
+    c_prev = cache[2]
+    check_array("dh", dh, c_prev.shape, c_prev.dtype, ("N", "H"))
+    check_array("dc", dc, c_prev.shape, c_prev.dtype, ("N", "H"))
+
+
+@checked(_check_step_backward)
 def step_backward(dh, dc, cache):
     """Backward of one step: dh (N, H) = dLoss/dh_t in total, dc (N, H) = dLoss/dc_t from step t+1.
 
     Returns dx (N, D), dh_prev (N, H), dc_prev (N, H) and grads shaped like params.
     Defined in chapter 06.
     """
-    c_prev = cache[2]
-    check_array("dh", dh, c_prev.shape, c_prev.dtype, ("N", "H"))
-    check_array("dc", dc, c_prev.shape, c_prev.dtype, ("N", "H"))
-    da, dc_prev, peep = _gate_gradients(dh, dc, cache)
-    x_t, h_prev, params = cache[0], cache[1], cache[9]
+    W_ih, W_hh, _, _ = unpack(cache.params)
+    da, dc_prev, peep = gate_gradients(dh, dc, cache)
     grads = {
-        "weight_ih": da.T @ x_t,             # (4H, D)
-        "weight_hh": da.T @ h_prev,          # (4H, H)
+        "weight_ih": da.T @ cache.x_t,       # (4H, D)
+        "weight_hh": da.T @ cache.h_prev,    # (4H, H)
         "bias_ih": da.sum(axis=0),           # (4H,)
         "bias_hh": da.sum(axis=0),
         **peep,
     }
-    return da @ params["weight_ih"], da @ params["weight_hh"], dc_prev, grads
+    return da @ W_ih, da @ W_hh, dc_prev, grads
 
 
-def _gate_gradients(dh, dc, cache):
-    """da (N, 4H) = dLoss/da_t, dc_prev (N, H), and the peephole gradients (summed over N)."""
+def gate_gradients(dh, dc, cache):
+    """da (N, 4H) = dLoss/da_t, dc_prev (N, H), and the peephole gradients (summed over N).
+
+    dh (N, H) = dLoss/dh_t in total, dc (N, H) = dLoss/dc_t from step t+1. Defined in chapter 06.
+    """
     x_t, h_prev, c_prev, i, f, g, o, tanh_c, c, params, v = cache
     zero = np.zeros_like(c)
     # h = o * tanh(c)
@@ -180,67 +206,43 @@ def _gate_gradients(dh, dc, cache):
     return np.concatenate([da_i, da_f, da_g, da_o], axis=1), dc_prev, peep
 
 
-@dataclass
-class _VariantCache:
-    """What forward keeps for backward: the T step caches, in order. Opaque to callers."""
-    steps: list
-    x: np.ndarray
-    params: dict
-    variant: Variant
-
-
 def forward(x, state0, params, variant="vanilla"):
-    """Run the variant over a sequence.
+    """Run the variant over a sequence: step_forward at every t, (h, c) carried from step to step.
 
     x (T, N, D); state0 = (h0, c0), each (N, H), or None for zeros.
-    Returns hs (T, N, H), the final state (hT, cT) and cache. Defined in chapter 06.
-    The input projections of every step are one matmul before the loop; each step is _step_forward.
+    Returns hs (T, N, H), the final state (hT, cT) and cache, the list of the T step caches.
+    Defined in chapter 06.
     """
     v, D, H, dtype = check_variant_params(params, variant)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
     h, c = check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
-    ax = (x.reshape(T * N, D) @ params["weight_ih"].T).reshape(T, N, 4 * H) + params["bias_ih"]  # (T, N, 4H)
-    hs, steps = np.empty((T, N, H), dtype=dtype), []
+    hs, caches = np.empty((T, N, H), dtype=dtype), []
+    step = step_forward.unchecked   # its arguments were checked above, once
     for t in range(T):
-        h, c, cache = _step_forward(ax[t], x[t], h, c, params, v)
+        h, c, cache = step(x[t], h, c, params, v)
         hs[t] = h
-        steps.append(cache)
-    return hs, (h, c), _VariantCache(steps, x, params, v)
+        caches.append(cache)
+    return hs, (h, c), caches
 
 
-def backward(dhs, cache, dstate=None):
-    """Backpropagation through time.
+def backward(dhs, cache, dstate=None, *, fused=True):
+    """Backpropagation through time: step_backward from the last step to the first.
 
     dhs (T, N, H) = dLoss/dh_t from the outputs, or None for zeros; dstate an optional (dhT, dcT).
-    Returns dx (T, N, D), (dh0, dc0) and grads shaped like params, summed over time.
-    Defined in chapter 06. The loop carries dh and dc and keeps da (T, N, 4H); dx and the weight
-    gradients are then one matmul each over all T*N rows.
+    Returns dx (T, N, D), (dh0, dc0) and grads shaped like params, summed over time. fused=False
+    runs the loop below; by default lstmkit._fused computes the same sums faster.
+    Defined in chapter 06.
     """
-    if not isinstance(cache, _VariantCache):
-        raise ValueError(f"cache: expected the cache returned by variants.forward, got {type(cache).__name__}")
-    x, params = cache.x, cache.params
-    (T, N, D), H, dtype = x.shape, params["weight_hh"].shape[1], x.dtype
-    if dhs is None:
-        dhs = np.zeros((T, N, H), dtype=dtype)
+    T, N, H, dtype = sequence_shape(cache, (), StepCache, "variants.forward")
+    dhs = np.zeros((T, N, H), dtype=dtype) if dhs is None else dhs
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
     dh, dc = check_state_pair("dstate", dstate, ("dhT", "dcT"), (N, H), dtype)
-    da, hs_prev = np.empty((T, N, 4 * H), dtype=dtype), np.empty((T, N, H), dtype=dtype)
-    peep = {k: np.zeros(H, dtype=dtype) for k in PEEPHOLES if k in params}
-    W_hh = params["weight_hh"]
+    if fused:
+        return _fused.variants_backward(dhs, cache, dh, dc)
+    dx = np.empty((T, N, cache[0].x_t.shape[1]), dtype=dtype)
+    grads = {k: np.zeros_like(v) for k, v in cache[0].params.items()}
     for t in reversed(range(T)):
-        step = cache.steps[t]
-        hs_prev[t] = step[1]
-        da[t], dc, step_peep = _gate_gradients(dhs[t] + dh, dc, step)
-        dh = da[t] @ W_hh                    # dh_prev (N, H)
-        for k in peep:
-            peep[k] += step_peep[k]
-    da2 = da.reshape(T * N, 4 * H)
-    db = da2.sum(axis=0)
-    grads = {
-        "weight_ih": da2.T @ x.reshape(T * N, D),          # (4H, D)
-        "weight_hh": da2.T @ hs_prev.reshape(T * N, H),    # (4H, H)
-        "bias_ih": db,
-        "bias_hh": db.copy(),
-        **peep,
-    }
-    return (da2 @ params["weight_ih"]).reshape(T, N, D), (dh, dc), grads
+        dx[t], dh, dc, step_grads = step_backward.unchecked(dhs[t] + dh, dc, cache[t])
+        for k in grads:
+            grads[k] += step_grads[k]
+    return dx, (dh, dc), grads

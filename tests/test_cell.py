@@ -116,7 +116,7 @@ def test_lstm_gradient_norms_match_backward_restarted_at_each_step(rng, forget_b
     x = rng.standard_normal((T, N, D))
     state0 = (rng.standard_normal((N, H)), rng.standard_normal((N, H)))
     readout = rng.standard_normal(H)
-    got = cell.gradient_norms_by_lag(params, x, state0, readout)
+    got = cell.state_gradient_norms(params, x, state0, readout)
     want_h, want_c = _lstm_norms_by_restarting(params, x, state0, readout)
     np.testing.assert_allclose(got["h"], want_h, rtol=EXACT)
     np.testing.assert_allclose(got["c"], want_c, rtol=EXACT)
@@ -127,7 +127,7 @@ def test_cell_path_is_everything_when_the_gates_ignore_h(rng):
     # with weight_hh = 0, c_t reaches c_T only along the cell: dL/dc_t = dL/dc_T * prod f_k
     params = lstm.init_params(2, 3, rng=rng, forget_bias=1.0)
     params["weight_hh"][:] = 0.0
-    got = cell.gradient_norms_by_lag(params, rng.standard_normal((12, 2, 2)))
+    got = cell.state_gradient_norms(params, rng.standard_normal((12, 2, 2)))
     np.testing.assert_allclose(got["c"], got["cell_path"], rtol=EXACT)
     assert got["cell_path"][0] == got["c"][0]
 
@@ -137,13 +137,13 @@ def test_rnn_gradient_norms_match_backward_restarted_at_each_step(rng):
     params = rnn.init_params(D, H, rng=rng)
     x = rng.standard_normal((T, N, D))
     h0 = rng.standard_normal((N, H))
-    got = cell.gradient_norms_by_lag(params, x, h0, activation="tanh")
+    got = cell.state_gradient_norms(params, x, h0, activation="tanh")
     assert set(got) == {"h"}
-    hs, _ = rnn.forward(x, h0, params)
+    hs, _, _ = rnn.forward(x, h0, params)
     hprev = np.concatenate([h0[None], hs])
     want = [np.sqrt(N * H)]   # readout all ones
     for t in reversed(range(T)):
-        _, cache = rnn.forward(x[t:], hprev[t], params)
+        _, _, cache = rnn.forward(x[t:], hprev[t], params)
         dhs = np.zeros((T - t, N, H))
         dhs[-1] = 1.0
         want.append(np.linalg.norm(rnn.backward(dhs, cache)[1]))
@@ -160,7 +160,7 @@ def test_shapes_and_the_cell_path_bound(T, N, D, H, seed):
     rec = cell.run_cell(params, x)
     assert all(rec[k].shape == (T, N, H) for k in "ifgo")
     assert rec["h"].shape == rec["c"].shape == (T + 1, N, H)
-    r = cell.gradient_norms_by_lag(params, x)
+    r = cell.state_gradient_norms(params, x)
     assert all(r[k].shape == (T + 1,) for k in ("h", "c", "cell_path"))
     # every forget gate lies in (0, 1), so the cell path can only shrink as the lag grows
     assert np.all(np.diff(r["cell_path"]) <= 0) and r["cell_path"][0] == r["c"][0]
@@ -178,7 +178,7 @@ def test_decay_factor_is_the_geometric_mean_ratio():
 def test_forget_bias_slows_the_measured_decay():
     # the chapter 04 claim in small: a larger forget bias gives a decay factor nearer 1
     x = np.random.default_rng(0).standard_normal((60, 8, 3))
-    factors = [cell.decay_factor(cell.gradient_norms_by_lag(
+    factors = [cell.decay_factor(cell.state_gradient_norms(
         lstm.init_params(3, 16, rng=np.random.default_rng(1), forget_bias=b), x)["cell_path"], 5, 55)
         for b in (0.0, 1.0, 3.0)]
     assert factors[0] < factors[1] < factors[2] < 1.0
@@ -204,13 +204,13 @@ BAD = {
     "run_cell x D": (lambda: cell.run_cell(P4, np.zeros((4, 2, 3))), ["x", "D=2", "(4, 2, 3)"]),
     "run_cell state0": (lambda: cell.run_cell(P4, X, np.zeros((2, 3))), ["state0", "tuple", "ndarray"]),
     "run_cell c0": (lambda: cell.run_cell(P4, X, (np.zeros((2, 3)), np.zeros((1, 3)))), ["c0", "N=2", "(1, 3)"]),
-    "norms params": (lambda: cell.gradient_norms_by_lag({"weight_hh": np.zeros((6, 3))}, X),
+    "norms params": (lambda: cell.state_gradient_norms({"weight_hh": np.zeros((6, 3))}, X),
                      ["params", "weight_hh", "(6, 3)"]),
-    "norms rnn h0": (lambda: cell.gradient_norms_by_lag(rnn.init_params(2, 3, rng=np.random.default_rng(0)), X,
+    "norms rnn h0": (lambda: cell.state_gradient_norms(rnn.init_params(2, 3, rng=np.random.default_rng(0)), X,
                                                         np.zeros((1, 3))), ["state0", "N=2", "(1, 3)"]),
-    "norms not dict": (lambda: cell.gradient_norms_by_lag([1], X), ["params", "dict", "list"]),
-    "norms readout": (lambda: cell.gradient_norms_by_lag(P4, X, readout=np.ones(4)), ["readout", "H=3", "(4,)"]),
-    "norms x dtype": (lambda: cell.gradient_norms_by_lag(P4, X.astype(np.float32)), ["x", "float64", "float32"]),
+    "norms not dict": (lambda: cell.state_gradient_norms([1], X), ["params", "dict", "list"]),
+    "norms readout": (lambda: cell.state_gradient_norms(P4, X, readout=np.ones(4)), ["readout", "H=3", "(4,)"]),
+    "norms x dtype": (lambda: cell.state_gradient_norms(P4, X.astype(np.float32)), ["x", "float64", "float32"]),
     "decay short": (lambda: cell.decay_factor([1.0]), ["norms", "at least 2", "(1,)"]),
     "decay lo hi": (lambda: cell.decay_factor([1.0, 0.5, 0.2], 2, 1), ["hi", "greater than lo=2", "1"]),
     "decay hi range": (lambda: cell.decay_factor([1.0, 0.5], 0, 5), ["hi", "0..1", "5"]),

@@ -123,10 +123,10 @@ def test_backpropagated_signal_matches_rnn_backward_from_every_step(rng):
     dh_T = rng.standard_normal((N, H))
     dh = decay.backpropagated_signal(decay.jacobians(x, h0, params), dh_T)
     assert dh.shape == (T + 1, N, H)
-    hs, _ = rnn.forward(x, h0, params)
+    hs, _, _ = rnn.forward(x, h0, params)
     states = np.concatenate([h0[None], hs])          # h_0 .. h_T
     for t in range(T):
-        _, cache = rnn.forward(x[t:], states[t], params)
+        _, _, cache = rnn.forward(x[t:], states[t], params)
         dhs = np.zeros((T - t, N, H))
         dhs[-1] = dh_T
         _, dh_t, _ = rnn.backward(dhs, cache)
@@ -140,7 +140,7 @@ def test_truncated_gradients_match_finite_differences_of_the_detached_loss(rng, 
     T, N, D, H = 6, 2, 3, 4
     params, x, h0 = problem(rng, T, N, D, H)
     dhs = rng.standard_normal((T, N, H))
-    hs, _ = rnn.forward(x, h0, params)
+    hs, _, _ = rnn.forward(x, h0, params)
     states = np.concatenate([h0[None], hs])
     boundary = {s: states[s].copy() for s in range(0, T, k)}   # computed once: not differentiated
 
@@ -155,7 +155,7 @@ def test_truncated_gradients_match_finite_differences_of_the_detached_loss(rng, 
 def test_truncation_at_full_length_is_bptt(rng):
     params, x, h0 = problem(rng, 5, 2, 3, 4)
     dhs = rng.standard_normal((5, 2, 4))
-    _, _, full = rnn.backward(dhs, rnn.forward(x, h0, params)[1])
+    _, _, full = rnn.backward(dhs, rnn.forward(x, h0, params)[2])
     for k in (5, 50):
         trunc = decay.truncated_gradients(x, h0, params, dhs, k)
         assert all(rel_error(trunc[n], full[n]) < EXACT for n in params)

@@ -1,8 +1,8 @@
-"""The fused sequence functions (rnn/lstm.forward, .backward) against the step functions they fuse.
+"""lstmkit._fused against the plain loops over the step functions (forward/backward with fused=False).
 
-The chapters teach step_forward/step_backward; forward/backward compute the same equations for a
-whole sequence at once (hoisted input projection, one tanh for the four gates, one weight-gradient
-matmul over all steps). Here a plain loop over the public step functions is the reference.
+The chapters teach step_forward/step_backward and the loop over them; by default forward/backward
+compute the same equations for a whole sequence at once (hoisted input projection, one tanh for the
+four gates, one weight-gradient matmul over all steps). Here the loop is the reference.
 Tolerance: float64, rel_error < 1e-12. Only the order of floating-point sums differs (one matmul
 over T*N rows instead of T sums of N rows), which costs a few ulps, ~1e-15 relative; 1e-12 leaves
 room for cancellation and still catches any real mistake (a wrong term is off by > 1e-3).
@@ -11,43 +11,11 @@ import numpy as np
 import pytest
 from conftest import SHAPES
 
-from lstmkit import lstm, rnn
+from lstmkit import _fused, gru, lstm, rnn, variants
 from lstmkit.gradcheck import rel_error
 
 TOL = 1e-12
 FAST_SHAPES = SHAPES + [(7, 3, 5, 16), (12, 8, 1, 9)]
-
-
-# ---- references: loops over the public step functions --------------------------------------
-
-def rnn_step_loop(x, h0, dhs, params, activation):
-    h, caches, hs = h0, [], []
-    for t in range(len(x)):
-        h, cache = rnn.step_forward(x[t], h, params, activation)
-        hs.append(h)
-        caches.append(cache)
-    dx, grads, dh = np.zeros_like(x), {k: np.zeros_like(v) for k, v in params.items()}, np.zeros_like(h0)
-    for t in reversed(range(len(x))):
-        dx[t], dh, step_grads = rnn.step_backward(dhs[t] + dh, caches[t])
-        for k in grads:
-            grads[k] += step_grads[k]
-    return np.stack(hs), caches, dx, dh, grads
-
-
-def lstm_step_loop(x, state0, dhs, dstate, params):
-    (h, c), caches, hs = state0, [], []
-    for t in range(len(x)):
-        h, c, cache = lstm.step_forward(x[t], h, c, params)
-        hs.append(h)
-        caches.append(cache)
-    hT, cT = h, c
-    dh, dc = dstate
-    dx, grads = np.zeros_like(x), {k: np.zeros_like(v) for k, v in params.items()}
-    for t in reversed(range(len(x))):
-        dx[t], dh, dc, step_grads = lstm.step_backward(dhs[t] + dh, dc, caches[t])
-        for k in grads:
-            grads[k] += step_grads[k]
-    return np.stack(hs), (hT, cT), caches, dx, (dh, dc), grads
 
 
 def rnn_problem(rng, T, N, D, H, dtype=np.float64):
@@ -65,19 +33,23 @@ def lstm_problem(rng, T, N, D, H, dtype=np.float64):
     return params, cast(rng.standard_normal((T, N, D))), state0, cast(rng.standard_normal((T, N, H))), dstate
 
 
-# ---- equal to the step loop ----------------------------------------------------------------
+# ---- equal to the loop over the step functions ----------------------------------------------------------------
 
 @pytest.mark.parametrize("shape", FAST_SHAPES)
 @pytest.mark.parametrize("activation", sorted(rnn.ACTIVATIONS))
 def test_rnn_fused_equals_step_loop(rng, shape, activation):
     params, x, h0, dhs = rnn_problem(rng, *shape)
-    ref_hs, _, ref_dx, ref_dh0, ref_grads = rnn_step_loop(x, h0, dhs, params, activation)
+    ref_hs, ref_hT, ref_cache = rnn.forward(x, h0, params, activation, fused=False)
+    dhT = rng.standard_normal(h0.shape)
+    ref_dx, ref_dh0, ref_grads = rnn.backward(dhs, ref_cache, dhT)
 
     # forward
-    hs, cache = rnn.forward(x, h0, params, activation)
+    hs, hT, cache = rnn.forward(x, h0, params, activation)
+    assert isinstance(cache, _fused.RNNCache) and isinstance(ref_cache, list)
     assert rel_error(hs, ref_hs) < TOL
+    assert rel_error(hT, ref_hT) < TOL
     # backward
-    dx, dh0, grads = rnn.backward(dhs, cache)
+    dx, dh0, grads = rnn.backward(dhs, cache, dhT)
     assert rel_error(dx, ref_dx) < TOL
     assert rel_error(dh0, ref_dh0) < TOL
     for k in params:
@@ -90,11 +62,12 @@ def test_lstm_fused_equals_step_loop(rng, shape, with_dstate):
     params, x, state0, dhs, dstate = lstm_problem(rng, *shape)
     if not with_dstate:
         dstate = (np.zeros_like(dstate[0]), np.zeros_like(dstate[1]))
-    ref = lstm_step_loop(x, state0, dhs, dstate, params)
-    ref_hs, (ref_hT, ref_cT), _, ref_dx, (ref_dh0, ref_dc0), ref_grads = ref
+    ref_hs, (ref_hT, ref_cT), ref_cache = lstm.forward(x, state0, params, fused=False)
+    ref_dx, (ref_dh0, ref_dc0), ref_grads = lstm.backward(dhs, ref_cache, dstate)
 
     # forward: outputs and final state
     hs, (hT, cT), cache = lstm.forward(x, state0, params)
+    assert isinstance(cache, _fused.LSTMCache) and isinstance(ref_cache, list)
     assert rel_error(hs, ref_hs) < TOL
     assert rel_error(hT, ref_hT) < TOL
     assert rel_error(cT, ref_cT) < TOL
@@ -112,9 +85,9 @@ def test_lstm_backward_in_chunks_equals_step_loop(rng, monkeypatch, chunk_steps)
     # backward keeps da for K steps at a time (K from a byte budget: the whole sequence at these
     # sizes); shrink the budget so that T = 7 splits into chunks of K, the first one partial
     T, N, D, H = 7, 3, 2, 4
-    monkeypatch.setattr(lstm, "_CHUNK_BYTES", chunk_steps * N * 4 * H * 8)
+    monkeypatch.setattr(_fused, "CHUNK_BYTES", chunk_steps * N * 4 * H * 8)
     params, x, state0, dhs, dstate = lstm_problem(rng, T, N, D, H)
-    *_, ref_dx, (ref_dh0, ref_dc0), ref_grads = lstm_step_loop(x, state0, dhs, dstate, params)
+    ref_dx, (ref_dh0, ref_dc0), ref_grads = lstm.backward(dhs, lstm.forward(x, state0, params, fused=False)[2], dstate)
     _, _, cache = lstm.forward(x, state0, params)
     dx, (dh0, dc0), grads = lstm.backward(dhs, cache, dstate)
     assert rel_error(dx, ref_dx) < TOL
@@ -123,15 +96,42 @@ def test_lstm_backward_in_chunks_equals_step_loop(rng, monkeypatch, chunk_steps)
         assert rel_error(grads[k], ref_grads[k]) < TOL, k
 
 
+@pytest.mark.parametrize("shape", FAST_SHAPES)
+@pytest.mark.parametrize("name", ["gru"] + sorted(variants.LSTM_VARIANTS))
+def test_batched_backward_equals_step_loop(rng, shape, name):
+    # gru and the variants share the loop's forward; only backward batches the weight gradients
+    T, N, D, H = shape
+    if name == "gru":
+        params, state0 = gru.init_params(D, H, rng=rng), rng.standard_normal((N, H))
+        run, back = gru.forward, gru.backward
+    else:
+        params = variants.init_params(D, H, rng=rng, variant=name)
+        state0 = (rng.standard_normal((N, H)), rng.standard_normal((N, H)))
+        run, back = (lambda x, s, p: variants.forward(x, s, p, name)), variants.backward
+    x, dhs = rng.standard_normal((T, N, D)), rng.standard_normal((T, N, H))
+    _, stateT, cache = run(x, state0, params)
+    dstate = stateT   # any array of the state's shape will do as the final state's gradient
+    ref_dx, ref_dstate0, ref_grads = back(dhs, cache, dstate, fused=False)
+    dx, dstate0, grads = back(dhs, cache, dstate)
+    assert rel_error(dx, ref_dx) < TOL
+    for a, b in zip(np.atleast_1d(dstate0) if name == "gru" else dstate0,
+                    np.atleast_1d(ref_dstate0) if name == "gru" else ref_dstate0):
+        assert rel_error(a, b) < TOL
+    assert sorted(grads) == sorted(params)
+    for k in params:
+        assert rel_error(grads[k], ref_grads[k]) < TOL, k
+
+
 # ---- the sequence cache still reads as a list of step caches -------------------------------
 
 def test_rnn_cache_indexes_like_step_caches(rng):
     params, x, h0, dhs = rnn_problem(rng, 4, 3, 2, 5)
-    _, ref_caches, *_ = rnn_step_loop(x, h0, dhs, params, "tanh")
-    _, cache = rnn.forward(x, h0, params)
+    *_, ref_caches = rnn.forward(x, h0, params, fused=False)
+    _, _, cache = rnn.forward(x, h0, params)
     assert len(cache) == len(ref_caches) == 4
     for t, ref in enumerate(ref_caches):
         got = cache[t]
+        assert isinstance(got, rnn.StepCache)
         for a, b in zip(got[:3], ref[:3]):   # x_t, h_prev, a
             assert rel_error(a, b) < TOL
         assert got[3] is params and got[4] == "tanh"
@@ -144,11 +144,12 @@ def test_rnn_cache_indexes_like_step_caches(rng):
 
 def test_lstm_cache_indexes_like_step_caches(rng):
     params, x, state0, dhs, _ = lstm_problem(rng, 4, 3, 2, 5)
-    _, _, ref_caches, *_ = lstm_step_loop(x, state0, dhs, state0, params)
+    *_, ref_caches = lstm.forward(x, state0, params, fused=False)
     _, _, cache = lstm.forward(x, state0, params)
     assert len(cache) == len(ref_caches) == 4
     for t, ref in enumerate(ref_caches):
         got = cache[t]
+        assert isinstance(got, lstm.StepCache) and got.f is got[4]
         for a, b in zip(got[:8], ref[:8]):   # x_t, h_prev, c_prev, i, f, g, o, tanh_c
             assert rel_error(a, b) < TOL
         assert got[8] is params
@@ -177,7 +178,7 @@ def test_lstm_backward_is_repeatable_and_leaves_inputs_alone(rng):
 
 def test_rnn_backward_is_repeatable_and_leaves_inputs_alone(rng):
     params, x, h0, dhs = rnn_problem(rng, 5, 2, 3, 4)
-    hs, cache = rnn.forward(x, h0, params, "sigmoid")
+    hs, _, cache = rnn.forward(x, h0, params, "sigmoid")
     kept = [a.copy() for a in (dhs, h0, x)]
     first = rnn.backward(dhs, cache)
     hs *= 0.0
@@ -207,7 +208,7 @@ def test_float32_stays_float32_and_close_to_float64(rng):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * np.abs(b).max())
 
     rparams, x, h0, dhs = rnn_problem(rng, 20, 4, 3, 8, np.float32)
-    hs, cache = rnn.forward(x, h0, rparams)
+    hs, _, cache = rnn.forward(x, h0, rparams)
     dx, dh0, grads = rnn.backward(dhs, cache)
     assert {a.dtype for a in [hs, dx, dh0, *grads.values()]} == {np.dtype(np.float32)}
 
@@ -215,16 +216,19 @@ def test_float32_stays_float32_and_close_to_float64(rng):
 # ---- a cache that forward did not return is refused with a clear message --------------------
 
 _, _, LCACHE = lstm.forward(np.zeros((2, 1, 1)), None, lstm.init_params(1, 2, rng=np.random.default_rng(0)))
-_, RCACHE = rnn.forward(np.zeros((2, 1, 1)), None, rnn.init_params(1, 2, rng=np.random.default_rng(0)))
+_, _, RCACHE = rnn.forward(np.zeros((2, 1, 1)), None, rnn.init_params(1, 2, rng=np.random.default_rng(0)))
 
 BAD_CACHES = {
-    "lstm list of step caches": (lambda: lstm.backward(None, [LCACHE[0], LCACHE[1]]),
-                                 ["cache", "lstm.forward", "list"]),
-    "lstm rnn cache": (lambda: lstm.backward(None, RCACHE), ["cache", "lstm.forward", "_RNNCache"]),
+    "lstm list of rnn step caches": (lambda: lstm.backward(None, [RCACHE[0], RCACHE[1]]),
+                                     ["cache", "lstm.forward", "list"]),
+    "lstm empty list": (lambda: lstm.backward(None, []), ["cache", "lstm.forward", "list"]),
+    "lstm rnn cache": (lambda: lstm.backward(None, RCACHE), ["cache", "lstm.forward", "RNNCache"]),
     "lstm None": (lambda: lstm.backward(None, None), ["cache", "lstm.forward", "NoneType"]),
-    "rnn list of step caches": (lambda: rnn.backward(np.zeros((2, 1, 2)), list(RCACHE)),
-                                ["cache", "rnn.forward", "list"]),
-    "rnn lstm cache": (lambda: rnn.backward(np.zeros((2, 1, 2)), LCACHE), ["cache", "rnn.forward", "_LSTMCache"]),
+    "rnn list of lstm step caches": (lambda: rnn.backward(np.zeros((2, 1, 2)), list(LCACHE)),
+                                     ["cache", "rnn.forward", "list"]),
+    "rnn lstm cache": (lambda: rnn.backward(np.zeros((2, 1, 2)), LCACHE), ["cache", "rnn.forward", "LSTMCache"]),
+    "gru rnn cache": (lambda: gru.backward(None, RCACHE), ["cache", "gru.forward", "RNNCache"]),
+    "variants lstm cache": (lambda: variants.backward(None, LCACHE), ["cache", "variants.forward", "LSTMCache"]),
 }
 
 

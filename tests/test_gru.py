@@ -39,7 +39,7 @@ def test_step_backward_matches_finite_differences(rng):
 @pytest.mark.parametrize("shape", SHAPES)
 def test_sequence_backward_matches_finite_differences(rng, shape):
     params, x, h0, dhs = make_problem(rng, *shape)
-    hs, cache = gru.forward(x, h0, params)
+    hs, _, cache = gru.forward(x, h0, params)
     dx, dh0, grads = gru.backward(dhs, cache)
 
     def out(_):
@@ -54,7 +54,7 @@ def test_sequence_backward_matches_finite_differences(rng, shape):
 def test_fused_backward_equals_step_loop(rng):
     # backward fuses the weight gradients into one matmul over T*N rows; the step loop is the reference
     params, x, h0, dhs = make_problem(rng, 5, 3, 2, 4)
-    hs, cache = gru.forward(x, h0, params)
+    hs, _, cache = gru.forward(x, h0, params)
     dx, dh0, grads = gru.backward(dhs, cache)
     h, caches = h0, []
     for t in range(len(x)):
@@ -75,7 +75,7 @@ def test_fused_backward_equals_step_loop(rng):
 
 def test_h0_none_means_zeros_and_dhs_none_means_zeros(rng):
     params, x, _, _ = make_problem(rng, 3, 2, 3, 4)
-    hs, cache = gru.forward(x, None, params)
+    hs, _, cache = gru.forward(x, None, params)
     np.testing.assert_array_equal(hs, gru.forward(x, np.zeros((2, 4)), params)[0])
     a, b = gru.backward(None, cache), gru.backward(np.zeros((3, 2, 4)), cache)
     np.testing.assert_array_equal(a[0], b[0])
@@ -108,7 +108,7 @@ def test_init_params_layout_and_update_bias(rng):
 def test_float32_stays_float32(rng):
     params = gru.init_params(2, 3, rng=rng, dtype=np.float32)
     x = rng.standard_normal((4, 2, 2)).astype(np.float32)
-    hs, cache = gru.forward(x, None, params)
+    hs, _, cache = gru.forward(x, None, params)
     dx, dh0, grads = gru.backward(np.ones_like(hs), cache)
     assert {a.dtype for a in [hs, dx, dh0, *grads.values()]} == {np.dtype(np.float32)}
 
@@ -116,7 +116,7 @@ def test_float32_stays_float32(rng):
 def test_no_overflow_warning_at_large_inputs(rng):
     params = {k: np.full_like(v, 1.0) for k, v in gru.init_params(2, 3, rng=rng).items()}
     with np.errstate(all="raise"):
-        hs, cache = gru.forward(np.full((2, 1, 2), -1e4), None, params)
+        hs, _, cache = gru.forward(np.full((2, 1, 2), -1e4), None, params)
         gru.backward(np.ones_like(hs), cache)
     assert np.all(np.isfinite(hs))
 
@@ -126,7 +126,7 @@ _rng = np.random.default_rng(0)
 P = gru.init_params(4, 5, rng=_rng)
 X = _rng.standard_normal((3, 2, 4))
 S = _rng.standard_normal((2, 5))
-_, CACHE = gru.forward(X, None, P)
+_, _, CACHE = gru.forward(X, None, P)
 
 BAD = {
     "x rank": (lambda: gru.forward(X[0], None, P), ["x", "3 dimensions", "(2, 4)"]),
@@ -142,7 +142,7 @@ BAD = {
     "step h_prev": (lambda: gru.step_forward(X[0], S[:, :2], P), ["h_prev", "H=5", "(2, 2)"]),
     "step dh": (lambda: gru.step_backward(S[:, :4], CACHE[0]), ["dh", "(2, 4)"]),
     "dhs shape": (lambda: gru.backward(np.zeros((4, 2, 5)), CACHE), ["dhs", "T=3", "(4, 2, 5)"]),
-    "cache type": (lambda: gru.backward(None, [CACHE[0]]), ["cache", "gru.forward", "list"]),
+    "cache type": (lambda: gru.backward(None, [tuple(CACHE[0])]), ["cache", "gru.forward", "list"]),
     "init size": (lambda: gru.init_params(0, 3, rng=_rng), ["input_size", "positive integer", "0"]),
     "init rng": (lambda: gru.init_params(2, 3, rng=0), ["rng", "Generator", "int"]),
     "init dtype": (lambda: gru.init_params(2, 3, rng=_rng, dtype=np.int32), ["dtype", "floating", "int32"]),
@@ -180,7 +180,7 @@ def test_matches_torch_autograd(rng, shape):
     module, xt, h0t, out = _torch_run(params, x, h0, dhs)
 
     # forward: the same hidden states (this pins torch's gate order r, z, n and where r acts)
-    hs, cache = gru.forward(x, h0, params)
+    hs, _, cache = gru.forward(x, h0, params)
     assert rel_error(hs, out.detach().numpy()) < TORCH_TOL
     # backward: inputs, initial state and every parameter
     dx, dh0, grads = gru.backward(dhs, cache)
@@ -197,7 +197,7 @@ def test_parity_and_shapes_property(sizes, seed):
     T, N, D, H = sizes
     rng = np.random.default_rng(seed)
     params, x, h0, dhs = make_problem(rng, T, N, D, H)
-    hs, cache = gru.forward(x, h0, params)
+    hs, _, cache = gru.forward(x, h0, params)
     dx, dh0, grads = gru.backward(dhs, cache)
     assert hs.shape == (T, N, H) and dx.shape == (T, N, D) and dh0.shape == (N, H)
     assert all(grads[k].shape == params[k].shape for k in params)
@@ -247,15 +247,16 @@ def test_interop_bad_input(call, words):
     assert all(w in str(info.value) for w in words), str(info.value)
 
 
-def test_state_gradients_ends_are_dhT_and_dh0(rng):
+def test_dstate_is_the_gradient_on_the_final_state(rng):
+    # hT is hs[-1], so a gradient on the final state must act exactly like one on the last output
     params, x, h0, _ = make_problem(rng, 4, 2, 3, 5)
     dhT = rng.standard_normal((2, 5))
-    out = gru.state_gradients(x, h0, params, dhT)
-    assert out.shape == (5, 2, 5)
-    np.testing.assert_array_equal(out[-1], dhT)
     dhs = np.zeros((4, 2, 5))
     dhs[-1] = dhT
-    _, dh0, _ = gru.backward(dhs, gru.forward(x, h0, params)[1])
-    assert rel_error(out[0], dh0) < 1e-12
-    with pytest.raises(ValueError, match="dhT"):
-        gru.state_gradients(x, h0, params, dhT[:1])
+    _, hT, cache = gru.forward(x, h0, params)
+    np.testing.assert_array_equal(hT, gru.forward(x, h0, params)[0][-1])
+    via_state, via_outputs = gru.backward(None, cache, dhT), gru.backward(dhs, cache)
+    for a, b in zip(via_state[:2], via_outputs[:2]):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="dstate"):
+        gru.backward(None, cache, dhT[:1])

@@ -43,7 +43,7 @@ def test_rnn_parity_and_shapes(sizes, seed):
     rng = np.random.default_rng(seed)
     params = rnn.init_params(D, H, rng=rng)
     x, dhs = rng.standard_normal((T, N, D)), rng.standard_normal((T, N, H))
-    hs, cache = rnn.forward(x, None, params)
+    hs, _, cache = rnn.forward(x, None, params)
     dx, dh0, grads = rnn.backward(dhs, cache)
     assert hs.shape == (T, N, H) and dx.shape == (T, N, D) and dh0.shape == (N, H)
 

@@ -41,7 +41,7 @@ def test_step_backward_matches_finite_differences(rng, activation):
 @pytest.mark.parametrize("activation", SMOOTH)
 def test_sequence_backward_matches_finite_differences(rng, shape, activation):
     params, x, h0, dhs = make_problem(rng, *shape)
-    hs, cache = rnn.forward(x, h0, params, activation)
+    hs, _, cache = rnn.forward(x, h0, params, activation)
     dx, dh0, grads = rnn.backward(dhs, cache)
 
     def out(_):
@@ -56,7 +56,7 @@ def test_sequence_backward_matches_finite_differences(rng, shape, activation):
 def test_forward_matches_step_loop(rng):
     # the fused sequence path sums the same products; BLAS may order them differently (1e-12, as issue 8 asks)
     params, x, h0, _ = make_problem(rng, 4, 2, 3, 5)
-    hs, _ = rnn.forward(x, h0, params)
+    hs, _, _ = rnn.forward(x, h0, params)
     h = h0
     for t in range(len(x)):
         h, _ = rnn.step_forward(x[t], h, params)
@@ -110,7 +110,7 @@ def test_matches_torch_autograd(rng, shape, activation):
     (out * torch.tensor(dhs)).sum().backward()
 
     # forward: the same hidden states
-    hs, cache = rnn.forward(x, h0, params, activation)
+    hs, _, cache = rnn.forward(x, h0, params, activation)
     assert rel_error(hs, out.detach().numpy()) < TORCH_TOL
     # backward: every gradient
     dx, dh0, grads = rnn.backward(dhs, cache)

@@ -28,7 +28,7 @@ def replaced(params, key, value):
     return {**params, key: value}
 
 
-_, RCACHE = rnn.forward(X, None, RP)
+_, _, RCACHE = rnn.forward(X, None, RP)
 _, _, LCACHE = lstm.forward(X, None, LP)
 
 # (call, words the message must contain)
@@ -95,6 +95,6 @@ def test_no_overflow_warning_at_large_inputs():
         hs, (hT, cT), cache = lstm.forward(big, None, params)
         lstm.backward(np.ones_like(hs), cache)
         for act in rnn.ACTIVATIONS:
-            hs, cache = rnn.forward(-big, None, {k: np.full_like(v, 1.0) for k, v in RP.items()}, act)
+            hs, _, cache = rnn.forward(-big, None, {k: np.full_like(v, 1.0) for k, v in RP.items()}, act)
             rnn.backward(np.ones_like(hs), cache)
     assert np.all(np.isfinite(hT)) and np.all(np.isfinite(cT))

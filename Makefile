@@ -11,7 +11,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 
-.PHONY: setup lab test exercises book bench notebooks lock clean
+.PHONY: setup lab lint test test-fast test-core-without-torch exercises book bench notebooks lock clean
 
 setup: $(VENV)/.installed
 
@@ -22,9 +22,25 @@ $(VENV)/.installed: requirements.txt pyproject.toml tools/pip-install
 lab: setup
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/chapters
 
-# pytest for lstmkit, strict nbval (every stored text output compared) for the chapters and solutions
-test: setup
+# ruff, configured in pyproject.toml; no formatter (it would flatten the aligned shape comments)
+lint: setup
+	$(VENV)/bin/ruff check lstmkit tests tools benchmarks
+
+# lint, the core tests without torch, then pytest for lstmkit and strict nbval (every stored text
+# output compared) for the chapters and solutions
+test: setup lint test-core-without-torch
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+
+# the inner loop: lint and every test not marked slow (no browser, book or Binder build, no notebooks)
+test-fast: setup lint
+	$(PY) -m pytest tests -m "not slow"
+
+# the numpy core where torch is absent: an import hook makes `import torch` fail, so the torch
+# parity tests skip one by one and everything else (finite differences included) still runs
+test-core-without-torch: setup
+	PYTHONPATH=tests/without_torch$(if $(PYTHONPATH),:$(PYTHONPATH)) $(PY) -m pytest -q -m "not slow" \
+	  tests/test_rnn.py tests/test_lstm.py tests/test_gru.py tests/test_variants.py tests/test_fast_path.py \
+	  tests/test_gradcheck.py tests/test_validation.py tests/test_layers.py tests/test_decay.py tests/test_cell.py
 
 # the exercise notebooks are generated from the solutions (nbgrader's ClearSolutions), never edited
 exercises: setup

@@ -126,9 +126,9 @@ def jupyterlab(root_dir, home, log_path):
                 try:
                     urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=5)
                     break
-                except OSError:
+                except OSError as err:
                     if server.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"JupyterLab did not start; log: {log_path}")
+                        raise RuntimeError(f"JupyterLab did not start; log: {log_path}") from err
                     time.sleep(0.5)
             yield base, token
         finally:
@@ -192,7 +192,7 @@ class Book:
         return self
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def built_book():
     """The book, built once per test session (offline where possible)."""
     return Book()

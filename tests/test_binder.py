@@ -10,9 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from browser_support import ROOT, offline_build_possible, require
+
+pytestmark = pytest.mark.slow
 
 REPO2DOCKER = Path(sys.executable).parent / "repo2docker"
 TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"

@@ -16,6 +16,8 @@ import yaml
 
 from browser_support import CHAPTER03, ROOT, built_book, require
 
+pytestmark = pytest.mark.slow
+
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
 EXERCISE_PAGES = sorted((ROOT / "exercises").glob("[0-9][0-9]_*.ipynb"))
 SOLUTION_PAGES = sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))

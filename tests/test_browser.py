@@ -16,8 +16,20 @@ import time
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from browser_support import (CHAPTER03, ROOT, built_book, chromium_page, jupyterlab, offline_only,
-                             readout_number, require, require_chromium, static_server)
+from browser_support import (
+    CHAPTER03,
+    ROOT,
+    built_book,
+    chromium_page,
+    jupyterlab,
+    offline_only,
+    readout_number,
+    require,
+    require_chromium,
+    static_server,
+)
+
+pytestmark = pytest.mark.slow
 
 FIRST_RENDER_MS = 180_000   # JupyterLab's first load plus running every cell of chapter 03 (≤ 60 s)
 UPDATE_MS = 30_000          # one kernel round trip after a slider move

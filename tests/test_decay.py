@@ -263,12 +263,18 @@ CASES = {
     "curve input_scale": (lambda: decay.decay_curve(1.0, -2.0, 5), ["input_scale", ">= 0", "-2.0"]),
     "truncated k": (lambda: decay.truncated_gradients(X, H0, P, np.zeros((3, 2, 4)), 0), ["k", "positive integer"]),
     "truncated dhs": (lambda: decay.truncated_gradients(X, H0, P, np.zeros((2, 2, 4)), 1), ["dhs", "T=3", "(2, 2, 4)"]),
-    "regression w_out": (lambda: decay.last_step_regression(X, H0, P, np.ones((1, 3)), np.ones((2, 1))), ["w_out", "H=4", "(1, 3)"]),
+    "regression w_out": (lambda: decay.last_step_regression(X, H0, P, np.ones((1, 3)), np.ones((2, 1))),
+                         ["w_out", "H=4", "(1, 3)"]),
     "train lr": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=-1, steps=1), ["lr", "> 0"]),
-    "train steps": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=0), ["steps", "positive integer"]),
-    "train clip": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=1, clip=1.0), ["clip", "function", "float"]),
-    "train stop_above": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=1, stop_above=-1.0), ["stop_above", "> 0"]),
-    "regression y": (lambda: decay.last_step_regression(X, H0, P, np.ones((1, 4)), np.ones((3, 1))), ["y", "N=2", "(3, 1)"]),
+    "train steps": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=0),
+                    ["steps", "positive integer"]),
+    "train clip": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=1, clip=1.0),
+                   ["clip", "function", "float"]),
+    "train stop_above": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=1,
+                                                           stop_above=-1.0),
+                         ["stop_above", "> 0"]),
+    "regression y": (lambda: decay.last_step_regression(X, H0, P, np.ones((1, 4)), np.ones((3, 1))),
+                     ["y", "N=2", "(3, 1)"]),
 }
 
 

@@ -9,10 +9,11 @@ room for cancellation and still catches any real mistake (a wrong term is off by
 """
 import numpy as np
 import pytest
-from conftest import SHAPES
 
 from lstmkit import _fused, gru, lstm, rnn, variants
 from lstmkit.gradcheck import rel_error
+
+from conftest import SHAPES
 
 TOL = 1e-12
 FAST_SHAPES = SHAPES + [(7, 3, 5, 16), (12, 8, 1, 9)]
@@ -115,7 +116,7 @@ def test_batched_backward_equals_step_loop(rng, shape, name):
     dx, dstate0, grads = back(dhs, cache, dstate)
     assert rel_error(dx, ref_dx) < TOL
     for a, b in zip(np.atleast_1d(dstate0) if name == "gru" else dstate0,
-                    np.atleast_1d(ref_dstate0) if name == "gru" else ref_dstate0):
+                    np.atleast_1d(ref_dstate0) if name == "gru" else ref_dstate0, strict=False):
         assert rel_error(a, b) < TOL
     assert sorted(grads) == sorted(params)
     for k in params:
@@ -132,7 +133,7 @@ def test_rnn_cache_indexes_like_step_caches(rng):
     for t, ref in enumerate(ref_caches):
         got = cache[t]
         assert isinstance(got, rnn.StepCache)
-        for a, b in zip(got[:3], ref[:3]):   # x_t, h_prev, a
+        for a, b in zip(got[:3], ref[:3], strict=False):   # x_t, h_prev, a
             assert rel_error(a, b) < TOL
         assert got[3] is params and got[4] == "tanh"
         # a step of backward accepts it
@@ -150,11 +151,11 @@ def test_lstm_cache_indexes_like_step_caches(rng):
     for t, ref in enumerate(ref_caches):
         got = cache[t]
         assert isinstance(got, lstm.StepCache) and got.f is got[4]
-        for a, b in zip(got[:8], ref[:8]):   # x_t, h_prev, c_prev, i, f, g, o, tanh_c
+        for a, b in zip(got[:8], ref[:8], strict=False):   # x_t, h_prev, c_prev, i, f, g, o, tanh_c
             assert rel_error(a, b) < TOL
         assert got[8] is params
         dc = np.ones_like(state0[1])
-        for a, b in zip(lstm.step_backward(dhs[t], dc, got)[:3], lstm.step_backward(dhs[t], dc, ref)[:3]):
+        for a, b in zip(lstm.step_backward(dhs[t], dc, got)[:3], lstm.step_backward(dhs[t], dc, ref)[:3], strict=False):
             assert rel_error(a, b) < TOL
 
 
@@ -167,7 +168,7 @@ def test_lstm_backward_is_repeatable_and_leaves_inputs_alone(rng):
     first = lstm.backward(dhs, cache, dstate)
     hs *= 0.0                                 # editing the returned hs must not reach the cache
     second = lstm.backward(dhs, cache, dstate)
-    for a, b in zip(kept, (dhs, *dstate, *state0, x)):
+    for a, b in zip(kept, (dhs, *dstate, *state0, x), strict=False):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1][0], second[1][0])
@@ -183,7 +184,7 @@ def test_rnn_backward_is_repeatable_and_leaves_inputs_alone(rng):
     first = rnn.backward(dhs, cache)
     hs *= 0.0
     second = rnn.backward(dhs, cache)
-    for a, b in zip(kept, (dhs, h0, x)):
+    for a, b in zip(kept, (dhs, h0, x), strict=False):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])
@@ -204,7 +205,7 @@ def test_float32_stays_float32_and_close_to_float64(rng):
     p64 = {k: up(v) for k, v in params.items()}
     hs, (hT, cT), cache = lstm.forward(up(x), (up(state0[0]), up(state0[1])), p64)
     dx, (dh0, dc0), grads = lstm.backward(up(dhs), cache, (up(dstate[0]), up(dstate[1])))
-    for a, b in zip(out32, [hs, hT, cT, dx, dh0, dc0, *grads.values()]):
+    for a, b in zip(out32, [hs, hT, cT, dx, dh0, dc0, *grads.values()], strict=False):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * np.abs(b).max())
 
     rparams, x, h0, dhs = rnn_problem(rng, 20, 4, 3, 8, np.float32)

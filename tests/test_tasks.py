@@ -100,13 +100,15 @@ def test_fraction_correct_counts_errors_below_the_tolerance():
 
 CASES = {
     "T below 10": (lambda: tasks.adding_problem(5, 9, rng=np.random.default_rng(0)), ["T", ">= 10", "9"]),
-    "T not int": (lambda: tasks.adding_problem(5, 20.0, rng=np.random.default_rng(0)), ["T", "positive integer", "20.0"]),
+    "T not int": (lambda: tasks.adding_problem(5, 20.0, rng=np.random.default_rng(0)),
+                  ["T", "positive integer", "20.0"]),
     "n zero": (lambda: tasks.adding_problem(0, 20, rng=np.random.default_rng(0)), ["n", "positive integer", "0"]),
     "n negative": (lambda: tasks.adding_problem(-3, 20, rng=np.random.default_rng(0)), ["n", "-3"]),
     "variant": (lambda: tasks.adding_problem(5, 20, rng=np.random.default_rng(0), variant="le2015"),
                 ["variant", "fixed", "hochreiter1997", "le2015"]),
     "rng": (lambda: tasks.adding_problem(5, 20, rng=0), ["rng", "Generator", "int"]),
-    "dtype": (lambda: tasks.adding_problem(5, 20, rng=np.random.default_rng(0), dtype=np.int32), ["dtype", "floating", "int32"]),
+    "dtype": (lambda: tasks.adding_problem(5, 20, rng=np.random.default_rng(0), dtype=np.int32),
+              ["dtype", "floating", "int32"]),
     "fraction shapes": (lambda: tasks.fraction_correct(np.zeros(3), np.zeros(4)), ["prediction", "(4,)", "(3,)"]),
 }
 

@@ -113,7 +113,8 @@ def test_clipping_bounds_the_step_and_records_the_norm_before():
 
     clipped = train(tiny(clip=1e-3, optimizer="sgd", lr=1.0), progress=False)
     free = train(tiny(clip=None, optimizer="sgd", lr=1.0), progress=False)
-    assert clipped.grad_norm[0] == pytest.approx(free.grad_norm[0], rel=1e-12)   # same first batch, norm before clipping
+    # same first batch: the norm is recorded before clipping
+    assert clipped.grad_norm[0] == pytest.approx(free.grad_norm[0], rel=1e-12)
     assert clipped.grad_norm[0] > 1e-2
     assert moved(clipped) <= 6 * 1e-3 * (1 + 1e-9) < moved(free)
 
@@ -155,7 +156,8 @@ CASES = {
     "x D": (lambda: models.forward(X[..., :1], RP, "rnn"), ["x", "D=2", "(5, 2, 1)"]),
     "lengths float": (lambda: models.forward(X, RP, "rnn", np.array([5.0, 5.0])), ["lengths", "integer", "float64"]),
     "lengths shape": (lambda: models.forward(X, RP, "rnn", np.array([5, 5, 5])), ["lengths", "N=2", "(3,)"]),
-    "lengths range": (lambda: models.forward(X, RP, "rnn", np.array([0, 6])), ["lengths", "[1, T=5]", "min 0", "max 6"]),
+    "lengths range": (lambda: models.forward(X, RP, "rnn", np.array([0, 6])),
+                      ["lengths", "[1, T=5]", "min 0", "max 6"]),
     "dy shape": (lambda: models.backward(np.zeros(3), models.forward(X, RP, "rnn")[1]), ["dy", "N=2", "(3,)"]),
     "init cell": (lambda: models.init_params("gru", 2, 3, rng=np.random.default_rng(0)), ["cell", "gru"]),
     "init rnn forget_bias": (lambda: models.init_params("rnn", 2, 3, rng=np.random.default_rng(0), forget_bias=1.0),
@@ -165,7 +167,8 @@ CASES = {
     "sgd momentum": (lambda: SGD(0.1, momentum=1.0), ["momentum", "[0, 1)", "1.0"]),
     "adam betas": (lambda: Adam(0.1, betas=(0.9, 1.5)), ["betas", "(0.9, 1.5)"]),
     "adam grads keys": (lambda: Adam(0.1).step({"w": np.zeros(2)}, {"v": np.zeros(2)}), ["grads", "'w'", "'v'"]),
-    "adam grads shape": (lambda: Adam(0.1).step({"w": np.zeros(2)}, {"w": np.zeros(3)}), ["grads['w']", "(2,)", "(3,)"]),
+    "adam grads shape": (lambda: Adam(0.1).step({"w": np.zeros(2)}, {"w": np.zeros(3)}),
+                         ["grads['w']", "(2,)", "(3,)"]),
     "config cell": (lambda: train(tiny(cell="gru"), progress=False), ["cell", "gru"]),
     "config variant": (lambda: train(tiny(variant="copy"), progress=False), ["variant", "copy"]),
     "config optimizer": (lambda: train(tiny(optimizer="rmsprop"), progress=False), ["optimizer", "adam", "rmsprop"]),

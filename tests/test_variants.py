@@ -7,17 +7,12 @@ i = 1 - f, unused rows get zero gradient).
 """
 import numpy as np
 import pytest
-from conftest import SHAPES
 
 from lstmkit import lstm, variants
 from lstmkit.gradcheck import numerical_gradient, rel_error
 
-# Same tolerances and reasons as tests/test_lstm.py, with one addition for finite differences: their
-# absolute accuracy on these O(1) losses is ~1e-10 (truncation h^2 and rounding eps/h, h = 1e-5), so
-# an entry whose gradient happens to be ~1e-4 shows a relative error above 1e-7 with a correct backward.
-# fd_close therefore allows FD_ATOL = 1e-9 on top, elementwise, like numpy.isclose; a wrong term
-# is off by far more than that (> 1e-4 on these draws).
-FD_TOL, FD_ATOL, TORCH_TOL = 1e-7, 1e-9, 1e-9
+from conftest import SHAPES
+from parity import FD_ATOL, FD_TOL, TORCH_TOL, needs_torch, torch  # the tolerances and their reasons
 
 
 def fd_close(analytic, numeric):
@@ -61,25 +56,6 @@ def test_step_backward_matches_finite_differences(rng, name):
     assert fd_close(dh_prev, numerical_gradient(loss, h0, 1.0))
     assert fd_close(dc_prev, numerical_gradient(loss, c0, 1.0))
     assert set(grads) == set(params)
-    for k in params:
-        assert fd_close(grads[k], numerical_gradient(loss, params[k], 1.0)), k
-
-
-@pytest.mark.parametrize("shape", SHAPES[:3])
-@pytest.mark.parametrize("name", ALL)
-def test_sequence_backward_matches_finite_differences(rng, name, shape):
-    v = variant_of(name)
-    params, x, state0, dhs, dstate = make_problem(rng, name, *shape)
-    _, _, cache = variants.forward(x, state0, params, v)
-    dx, (dh0, dc0), grads = variants.backward(dhs, cache, dstate)
-
-    def loss(_):
-        hs, (hT, cT), _ = variants.forward(x, state0, params, v)
-        return np.sum(hs * dhs) + np.sum(hT * dstate[0]) + np.sum(cT * dstate[1])
-
-    assert fd_close(dx, numerical_gradient(loss, x, 1.0))
-    assert fd_close(dh0, numerical_gradient(loss, state0[0], 1.0))
-    assert fd_close(dc0, numerical_gradient(loss, state0[1], 1.0))
     for k in params:
         assert fd_close(grads[k], numerical_gradient(loss, params[k], 1.0)), k
 
@@ -151,14 +127,17 @@ _, _, CACHE = variants.forward(X, None, P, "peephole")
 
 BAD = {
     "variant name": (lambda: variants.forward(X, None, SHARED, "gru"), ["variant", "no_forget", "gru"]),
-    "coupled without forget": (lambda: variants.Variant(coupled=True, forget=False), ["variant", "coupled", "forget=False"]),
+    "coupled without forget": (lambda: variants.Variant(coupled=True, forget=False),
+                               ["variant", "coupled", "forget=False"]),
     "peepholes missing": (lambda: variants.forward(X, None, SHARED, "peephole"), ["params", "missing", "peephole_i"]),
     "peepholes extra": (lambda: variants.forward(X, None, P, "vanilla"), ["params", "extra", "peephole_o"]),
     "peephole shape": (lambda: variants.forward(X, None, {**P, "peephole_f": np.zeros(4)}, "peephole"),
                        ["peephole_f", "H=5", "(4,)"]),
-    "peephole dtype": (lambda: variants.forward(X, None, {**P, "peephole_o": P["peephole_o"].astype(np.float32)}, "peephole"),
+    "peephole dtype": (lambda: variants.forward(X, None, {**P, "peephole_o": P["peephole_o"].astype(np.float32)},
+                                                "peephole"),
                        ["peephole_o", "float64", "float32"]),
-    "rnn weights": (lambda: variants.forward(X, None, {k: v[:5] for k, v in SHARED.items()}), ["weight_hh", "(4*H, H)"]),
+    "rnn weights": (lambda: variants.forward(X, None, {k: v[:5] for k, v in SHARED.items()}),
+                    ["weight_hh", "(4*H, H)"]),
     "not a dict": (lambda: variants.forward(X, None, list(P.values()), "peephole"), ["params", "dict", "list"]),
     "x D": (lambda: variants.forward(X[..., :2], None, P, "peephole"), ["x", "D=4", "(3, 2, 2)"]),
     "state0 type": (lambda: variants.forward(X, S, P, "peephole"), ["state0", "tuple", "ndarray"]),
@@ -183,7 +162,6 @@ def test_bad_input_raises_a_clear_value_error(name):
 
 # ---- torch autograd: the same equations, differentiated by torch -----------------------------
 
-torch = pytest.importorskip("torch")
 
 
 def torch_variant(x, state0, p, v):
@@ -206,6 +184,7 @@ def torch_variant(x, state0, p, v):
     return torch.stack(hs), (h, c)
 
 
+@needs_torch
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("name", ALL)
 def test_matches_torch_autograd(rng, name, shape):
@@ -215,7 +194,8 @@ def test_matches_torch_autograd(rng, name, shape):
     xt = torch.tensor(x, requires_grad=True)
     s0 = tuple(torch.tensor(a, requires_grad=True) for a in state0)
     out, (hTt, cTt) = torch_variant(xt, s0, pt, v)
-    loss = (out * torch.tensor(dhs)).sum() + (hTt * torch.tensor(dstate[0])).sum() + (cTt * torch.tensor(dstate[1])).sum()
+    loss = ((out * torch.tensor(dhs)).sum() + (hTt * torch.tensor(dstate[0])).sum()
+            + (cTt * torch.tensor(dstate[1])).sum())
     loss.backward()
 
     # forward

@@ -23,7 +23,7 @@ def measure(module="lstmkit", runs=7):
         out = subprocess.run([sys.executable, "-c", CODE.format(module=module)],
                              capture_output=True, text=True, check=True).stdout.split()
         times.append(float(out[0]))
-        loaded |= {name for name, flag in zip(("torch", "matplotlib"), out[1:]) if flag == "True"}
+        loaded |= {name for name, flag in zip(("torch", "matplotlib"), out[1:], strict=False) if flag == "True"}
     return statistics.median(times), min(times), max(times), sorted(loaded)
 
 
@@ -33,8 +33,8 @@ def main(argv=None):
     parser.add_argument("--module", default="lstmkit")
     args = parser.parse_args(argv)
     median, lo, hi, loaded = measure(args.module, args.runs)
-    print(f"| import | runs | median s | min s | max s | heavy modules loaded |")
-    print(f"|---|---:|---:|---:|---:|---|")
+    print("| import | runs | median s | min s | max s | heavy modules loaded |")
+    print("|---|---:|---:|---:|---:|---|")
     print(f"| `import {args.module}` | {args.runs} | {median:.3f} | {lo:.3f} | {hi:.3f} | "
           f"{', '.join(loaded) or 'none (no torch, no matplotlib)'} |")
 

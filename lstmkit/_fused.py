@@ -32,7 +32,7 @@ def empty_views(dtype, *shapes):
     sizes = [int(np.prod(s)) for s in shapes]
     buffer = np.empty(sum(sizes), dtype=dtype)
     ends = np.cumsum(sizes)
-    return [buffer[end - n:end].reshape(s) for s, n, end in zip(shapes, sizes, ends)]
+    return [buffer[end - n:end].reshape(s) for s, n, end in zip(shapes, sizes, ends, strict=True)]
 
 
 def _weight_grads(rows, x, hs_prev, W_ih_rows, W_hh_rows=None):

@@ -67,10 +67,10 @@ def check_array(name, a, shape, dtype, labels=None):
     """
     check_float_array(name, a)
     labels = labels or [None] * len(shape)
-    want = _shape([lab if s is None else (f"{lab}={s}" if lab else s) for s, lab in zip(shape, labels)])
+    want = _shape([lab if s is None else (f"{lab}={s}" if lab else s) for s, lab in zip(shape, labels, strict=False)])
     if a.ndim != len(shape):
         raise ValueError(f"{name}: expected {len(shape)} dimensions {want}, got shape {_shape(a.shape)}")
-    if any(s is not None and s != n for s, n in zip(shape, a.shape)):
+    if any(s is not None and s != n for s, n in zip(shape, a.shape, strict=True)):
         raise ValueError(f"{name}: expected shape {want}, got {_shape(a.shape)}")
     if a.dtype != dtype:
         raise ValueError(f"{name}: expected dtype {dtype} (the dtype of the params; no silent upcast), "
@@ -122,7 +122,7 @@ def check_state_pair(name, pair, parts, shape, dtype):
         return np.zeros(shape, dtype=dtype), np.zeros(shape, dtype=dtype)
     if not (isinstance(pair, tuple) and len(pair) == 2):
         raise ValueError(f"{name}: expected a tuple ({parts[0]}, {parts[1]}) or None, got {type(pair).__name__}")
-    for k, (part, a) in enumerate(zip(parts, pair)):
+    for k, (part, a) in enumerate(zip(parts, pair, strict=True)):
         check_array(f"{name}[{k}] ({part})", a, shape, dtype, ("N", "H"))
     return pair
 

@@ -389,7 +389,7 @@ def check_lstm_gates(fn):
         case = f"N={N}, H={H}"
         got = _unpack(name, _call(name, fn, a=a), ("i", "f", "g", "o"), case)
         rep = _Report(name, case)
-        for gate, mine, want in zip("ifgo", got, _gates(a)):
+        for gate, mine, want in zip("ifgo", got, _gates(a), strict=False):
             rep.compare(gate, mine, want, _GATE_HINTS[gate])
         rep.done()
     _passed(name, "i, f, g, o match lstmkit.lstm", len(sizes), "N, H down to 1")
@@ -477,7 +477,7 @@ def check_lstm_step_backward(fn):
         case = f"N={N}, D={D}, H={H}"
         got = _unpack(name, _call(name, fn, dh=dh, dc=dc, cache=cache), ("dx", "dh_prev", "dc_prev", "grads"), case)
         rep = _Report(name, case)
-        for out, mine, want in zip(("dx", "dh_prev", "dc_prev"), got, refs):
+        for out, mine, want in zip(("dx", "dh_prev", "dc_prev"), got, refs, strict=False):
             rep.compare(out, mine, want, _LSTM_BACK_HINTS[out])
         rep.grads(got[3], refs[3], _LSTM_BACK_HINTS)
         rep.done()

@@ -40,7 +40,8 @@ def check_gru_step_forward(fn):
         rep = _Report(name, case)
         rep.compare("h", h, h_ref, _GRU_HINTS["h"])
         if not isinstance(cache, tuple) or len(cache) != 7:
-            rep.wrong.append("cache: expected the tuple (x_t, h_prev, r, z, n, hn, params) that gru.step_backward reads")
+            rep.wrong.append("cache: expected the tuple (x_t, h_prev, r, z, n, hn, params) "
+                             "that gru.step_backward reads")
         else:
             for k, out in enumerate(("r", "z", "n", "hn"), start=2):
                 rep.compare(f"cache[{k}] ({out})", cache[k], cache_ref[k], _GRU_HINTS[out])

@@ -86,20 +86,25 @@ def _check_lengths(lengths, T, N):
     return lengths
 
 
+def _check_readout(params, lengths, hs):
+    """Check the readout against the layer's outputs hs (T, N, H); return the lengths (N,)."""
+    T, N, H = hs.shape
+    check_array("params['readout.weight']", params["readout.weight"], (1, H), hs.dtype, ("1", "H"))
+    check_array("params['readout.bias']", params["readout.bias"], (1,), hs.dtype, ("1",))
+    return _check_lengths(lengths, T, N)
+
+
 def readout_forward(layer, x, params, lengths=None):
     """Any recurrent layer read out at each sequence's last step: y (N,) and a cache for backward.
 
     layer = (forward, backward) of a module with the one contract (forward(x, state0, params) ->
-    (hs, stateT, cache)); params holds the layer's keys and the readout. Defined in chapter 06.
+    (hs, stateT, cache)); params holds the layer's keys and the readout. Defined in chapter 05.
     """
     layer_forward, layer_backward = layer
-    recurrent = split_readout(params)
-    hs, _, rcache = layer_forward(x, None, recurrent)
+    hs, _, rcache = layer_forward(x, None, split_readout(params))            # (T, N, H), from zeros
     T, N, H = hs.shape
-    check_array("params['readout.weight']", params["readout.weight"], (1, H), hs.dtype, ("1", "H"))
-    check_array("params['readout.bias']", params["readout.bias"], (1,), hs.dtype, ("1",))
-    lengths = _check_lengths(lengths, T, N)
-    h_last = hs[lengths - 1, np.arange(N)]                                    # (N, H)
+    lengths = _check_readout(params, lengths, hs)
+    h_last = hs[lengths - 1, np.arange(N)]                                    # (N, H): each last step
     y = (h_last @ params["readout.weight"].T + params["readout.bias"])[:, 0]  # (N,)
     return y, (layer_backward, rcache, h_last, lengths, params, (T, N, H))
 

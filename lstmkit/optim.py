@@ -27,7 +27,8 @@ def clip_grad_norm(grads, max_norm):
         raise ValueError(f"max_norm: expected a positive finite number, got {max_norm!r}")
     for k, g in grads.items():
         if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
-            raise ValueError(f"grads['{k}']: expected a floating numpy array, got {getattr(g, 'dtype', type(g).__name__)}")
+            got = getattr(g, "dtype", type(g).__name__)
+            raise ValueError(f"grads['{k}']: expected a floating numpy array, got {got}")
     norm = global_norm(grads)
     if not np.isfinite(norm):
         raise ValueError(f"grads: expected finite gradients, got a global norm of {norm}")
@@ -37,11 +38,13 @@ def clip_grad_norm(grads, max_norm):
 
 def _check_step(params, grads):
     if not isinstance(params, dict) or not isinstance(grads, dict) or set(params) != set(grads):
-        raise ValueError(f"grads: expected a dict with the keys of params {sorted(params) if isinstance(params, dict) else params!r}, "
-                         f"got {sorted(grads) if isinstance(grads, dict) else type(grads).__name__}")
+        want = sorted(params) if isinstance(params, dict) else repr(params)
+        got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+        raise ValueError(f"grads: expected a dict with the keys of params {want}, got {got}")
     for k, p in params.items():
         if not isinstance(grads[k], np.ndarray) or grads[k].shape != p.shape:
-            raise ValueError(f"grads['{k}']: expected an array of shape {p.shape}, got {getattr(grads[k], 'shape', None)}")
+            got = getattr(grads[k], "shape", None)
+            raise ValueError(f"grads['{k}']: expected an array of shape {p.shape}, got {got}")
 
 
 def _check_lr(lr):

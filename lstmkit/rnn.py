@@ -16,8 +16,16 @@ from typing import NamedTuple
 import numpy as np
 
 from lstmkit import _fused
-from lstmkit._validate import (check_array, check_choice, check_params, check_state, checked, init_uniform,
-                               sequence_shape, unpack)
+from lstmkit._validate import (
+    check_array,
+    check_choice,
+    check_params,
+    check_state,
+    checked,
+    init_uniform,
+    sequence_shape,
+    unpack,
+)
 
 
 def sigmoid(a):

@@ -10,10 +10,10 @@ carry the marker -1 unless they are marked. The target is 0.5 + (X1 + X2) / 4, i
 sequence counts as processed correctly when the absolute error at its end is below 0.04.
   Our reading of two details: (1) "the first T/2 - 1 still unmarked pairs" are the first
   T // 2 - 1 positions once X1's position is skipped, so X2 sits at index <= T // 2 - 1 and the
-  lag to the end is at least T - T // 2 steps (the paper's "minimal lag T/2"). (2) The paper sets "X1 to zero in the rare case
-  where the first pair got marked": the first pair then keeps the marker 1 (marked wins over the
-  -1 end flag) and its value is set to 0, so input and target agree (X1 = 0). The other reading
-  (marker -1, X1 dropped from the target) gives the same target.
+  lag to the end is at least T - T // 2 steps (the paper's "minimal lag T/2"). (2) The paper sets
+  "X1 to zero in the rare case where the first pair got marked": the first pair then keeps the
+  marker 1 (marked wins over the -1 end flag) and its value is set to 0, so input and target
+  agree (X1 = 0). The other reading (marker -1, X1 dropped from the target) gives the same target.
   Sequences of different lengths are RIGHT-padded with zeros into one (T_max, N, 2) array, and
   ``lengths`` (N,) tells the model where each one ends: the model reads sequence n's output at
   step lengths[n] - 1 (``lstmkit.models.forward``), so the padding never reaches that output.

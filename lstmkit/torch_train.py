@@ -14,7 +14,8 @@ import numpy as np
 
 from lstmkit import interop
 from lstmkit._validate import PARAM_NAMES
-from lstmkit.train import NumpyLearner, train as _train
+from lstmkit.train import NumpyLearner
+from lstmkit.train import train as _train
 
 
 class TorchLearner:

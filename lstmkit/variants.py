@@ -33,8 +33,16 @@ from typing import NamedTuple
 import numpy as np
 
 from lstmkit import _fused, lstm
-from lstmkit._validate import (PARAM_NAMES, check_array, check_choice, check_params, check_state_pair, checked,
-                               sequence_shape, unpack)
+from lstmkit._validate import (
+    PARAM_NAMES,
+    check_array,
+    check_choice,
+    check_params,
+    check_state_pair,
+    checked,
+    sequence_shape,
+    unpack,
+)
 from lstmkit.rnn import sigmoid
 
 PEEPHOLES = ("peephole_i", "peephole_f", "peephole_o")

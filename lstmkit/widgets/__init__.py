@@ -3,5 +3,5 @@
 Each explorer is a thin wrapper around a pure function in a lower layer that the tests call
 directly; the builder returns the widget so a test can set slider values and read what changed.
 """
-from lstmkit.widgets.gates import gate_explorer  # noqa: F401  chapter 03
 from lstmkit.widgets.decay import decay_explorer  # noqa: F401  chapter 02
+from lstmkit.widgets.gates import gate_explorer  # noqa: F401  chapter 03

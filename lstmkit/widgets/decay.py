@@ -40,7 +40,8 @@ class DecayExplorer(W.VBox):
         self.data = d = decay.decay_curve(sigma_max, input_scale, steps, activation, **self._sizes)
         gamma = decay.ACTIVATION_GAMMA[activation]
         lag = d["vanishing_lag"]
-        self.readout.value = (f"γ·σ_max = {gamma * sigma_max:.2f} ({'vanishing guaranteed' if gamma * sigma_max < 1 else 'no guarantee'}); "
+        verdict = "vanishing guaranteed" if gamma * sigma_max < 1 else "no guarantee"
+        self.readout.value = (f"γ·σ_max = {gamma * sigma_max:.2f} ({verdict}); "
                               f"median gradient below 1e-3 after "
                               f"{'more than ' + str(steps) if lag is None else lag} steps")
         fig, ax = plots.new_figure(figsize=(8, 3.6))

@@ -1,10 +1,20 @@
 """lstmkit: the numpy code behind the lstmkit course on recurrent networks and the LSTM.
 
-Layers, imported one way, downward (see the README):
-- core, numpy only: ``rnn``, ``lstm``, ``gru``, ``variants``, ``gradcheck``, ``decay``, ``cell``;
-- experiments: ``tasks``, ``models``, ``train``, ``optim``, ``ablation``, ``charlm``, ``checks``;
-- bridges to torch, imported inside their functions: ``interop``, ``torch_train``;
-- presentation: ``plots``, ``widgets`` (matplotlib, ipywidgets).
+The layers, from the bottom up; a module imports only from its own layer and the ones above it
+in this list, never from a layer below:
+
+- core, numpy only: ``_validate``, ``_fused``, ``rnn``, ``lstm``, ``gru``, ``variants``,
+  ``gradcheck``, ``decay``, ``cell``
+- bridges, torch imported inside their functions: ``interop``
+- experiments, the core and tqdm (torch inside functions): ``tasks``, ``models``, ``optim``,
+  ``train``, ``ablation``, ``charlm``, ``torch_train``, ``checks``, ``checks_gru``
+- presentation, matplotlib and ipywidgets: ``plots``, ``widgets``
+
+Each recurrent layer (``rnn``, ``lstm``, ``gru``, ``variants``) reads top to bottom: the step, its
+backward, then the sequence as a loop over the step, with one contract for all of them:
+``forward(x, state0, params) -> (hs, stateT, cache)`` and ``backward(dhs, cache, dstate=None) ->
+(dx, dstate0, grads)``, the state being ``h`` or ``(h, c)``. ``_fused`` holds the same equations
+fused for speed, which the sequence functions run by default.
 ``import lstmkit`` loads the three modules every chapter uses and never torch.
 """
 from lstmkit import gradcheck, gru, lstm, rnn

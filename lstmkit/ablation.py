@@ -50,7 +50,7 @@ backward = models.backward   # the head's backward does not depend on the layer
 
 
 class AblationLearner(NumpyLearner):
-    """NumpyLearner for any model of MODELS; config.cell is ignored. Defined in chapter 06."""
+    """NumpyLearner for any model of MODELS; config.cell is ignored. Used by ``run``, chapter 06."""
 
     def __init__(self, config, rng, model="vanilla"):
         check_choice("model", model, MODELS)

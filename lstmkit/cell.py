@@ -98,7 +98,7 @@ def latch_input(T=50, write_step=1, noise=0.2, seed=0):
     """The input sequence x (T, 1, 1) of simulate_biases: 1 at write_step, else N(0, noise^2).
 
     The noise is the distraction a real input carries between the events worth storing.
-    Defined in chapter 03.
+    Used by ``simulate_biases``, chapter 03.
     """
     _check_write_step(T, write_step)
     noise = _check_number("noise", noise, 0.0)

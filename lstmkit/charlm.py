@@ -55,12 +55,12 @@ def encode(text, chars):
 
 
 def decode(ids, chars):
-    """int indices -> text. Defined in chapter 06."""
+    """int indices -> text. Used by ``sample``, chapter 06."""
     return "".join(chars[int(k)] for k in ids)
 
 
 def one_hot(ids, V, dtype=np.float64):
-    """ids (T, N) integers in [0, V) -> (T, N, V) with a single 1 per row. Defined in chapter 06."""
+    """ids (T, N) integers in [0, V) -> (T, N, V) with a single 1 per row. Used by ``forward``, chapter 06."""
     ids = _check_ids("ids", ids, V)
     out = np.zeros(ids.shape + (V,), dtype=dtype)
     np.put_along_axis(out, ids[..., None], 1.0, axis=-1)
@@ -115,7 +115,8 @@ def cross_entropy(logits, targets):
     """Mean cross-entropy in nats per character and its gradient.
 
     logits (T, N, V), targets (T, N) integers. Returns (loss, dlogits (T, N, V)) with
-    dlogits = (softmax(logits) - onehot(targets)) / (T N). Defined in chapter 06.
+    dlogits = (softmax(logits) - onehot(targets)) / (T N).
+    Used by ``loss_and_grads``, chapter 06 (exercise 6.4 writes it).
     """
     check_array("logits", logits, (None, None, None), logits.dtype if isinstance(logits, np.ndarray) else None,
                 ("T", "N", "V"))

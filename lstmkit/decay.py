@@ -130,7 +130,7 @@ def decay_bound(gamma, sigma_max, lags):
 
     ||prod_s diag(f'(a_s)) W_hh|| <= prod_s ||diag(f'(a_s))|| ||W_hh|| <= (gamma sigma_max)^k.
     gamma = max |f'| (ACTIVATION_GAMMA), sigma_max = largest singular value of W_hh.
-    lags: non-negative integers, any shape -> float array of the same shape. Defined in chapter 02.
+    lags: non-negative integers, any shape -> float array of the same shape. Used by ``decay_curve``, chapter 02.
     """
     gamma = _check_positive("gamma", gamma)
     sigma_max = _check_nonnegative("sigma_max", sigma_max)

@@ -25,7 +25,7 @@ def numerical_gradient(f, x, df, h=1e-5):
     f is called as f(x) while single entries of x are nudged in place by +-h (and restored), so
     x may be an array that f reads through a closure, e.g. params["weight_hh"].
     df is the upstream gradient, shaped like f(x) (use 1.0 for a scalar f). Returns an array
-    shaped like x. Defined in chapter 01.
+    shaped like x. Defined in chapter 02.
     """
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"x: expected a floating numpy array, got {getattr(x, 'dtype', type(x).__name__)}")

@@ -88,7 +88,7 @@ def gate_gradients(dh, cache):
     """dLoss/d(gi) and dLoss/d(gh), each (N, 3H), and the direct part z * dh of dh_prev.
 
     dh (N, H) is dLoss/dh_t in total; gi = x_t W_ih^T + b_ih, gh = h_prev W_hh^T + b_hh.
-    Defined in chapter 06.
+    Used by ``step_backward``, chapter 06.
     """
     x_t, h_prev, r, z, n, hn, params = cache
     # h = (1 - z) * n + z * h_prev

@@ -50,7 +50,7 @@ def rnn_to_torch(params, activation="tanh"):
 
 
 def rnn_from_torch(module):
-    """The params dict of a one-layer torch.nn.RNN, as numpy copies. Defined in chapter 01."""
+    """The params dict of a one-layer torch.nn.RNN, as numpy copies. The inverse of ``rnn_to_torch``, chapter 01."""
     import torch
 
     return _from_module(module, torch.nn.RNN)

@@ -30,7 +30,10 @@ READOUT = ("readout.weight", "readout.bias")
 
 def init_readout(params, hidden_size, out_size, *, rng, dtype):
     """Add a readout drawn like torch.nn.Linear(H, out_size) to params: readout.weight (out_size, H),
-    readout.bias (out_size,), every entry from U(-1/sqrt(H), 1/sqrt(H)). Returns params. Defined in chapter 05."""
+    readout.bias (out_size,), every entry from U(-1/sqrt(H), 1/sqrt(H)). Returns params.
+
+    Used by ``init_params``, chapter 05.
+    """
     k = 1.0 / np.sqrt(hidden_size)   # torch.nn.Linear's default range
     params["readout.weight"] = rng.uniform(-k, k, size=(out_size, hidden_size)).astype(dtype)
     params["readout.bias"] = rng.uniform(-k, k, size=(out_size,)).astype(dtype)

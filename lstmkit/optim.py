@@ -8,7 +8,10 @@ import numpy as np
 
 
 def global_norm(grads):
-    """sqrt of the sum of every squared entry of every array in grads (in float64). Defined in chapter 05."""
+    """sqrt of the sum of every squared entry of every array in grads (in float64).
+
+    Used by ``clip_grad_norm``, chapter 02, and ``lstmkit.train``, chapter 05.
+    """
     with np.errstate(over="ignore", invalid="ignore"):
         return float(np.sqrt(sum(np.sum(np.asarray(g, dtype=np.float64) ** 2) for g in grads.values())))
 
@@ -105,7 +108,7 @@ class Adam:
 
 
 def make_optimizer(name, lr, momentum=0.0):
-    """Adam(lr) for name "adam", SGD(lr, momentum) for "sgd". Defined in chapter 05."""
+    """Adam(lr) for name "adam", SGD(lr, momentum) for "sgd". Used by ``lstmkit.train``, chapter 05."""
     if name not in ("adam", "sgd"):
         raise ValueError(f"optimizer: expected one of ['adam', 'sgd'], got {name!r}")
     return Adam(lr) if name == "adam" else SGD(lr, momentum)

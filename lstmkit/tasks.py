@@ -42,7 +42,7 @@ class AddingBatch:
 
     x (T_max, N, 2) float: channel 0 the values, channel 1 the markers, zero after each end;
     target (N,); lengths (N,) int, every entry in [T, T_max]; marks (N, 2) int, the time steps
-    of X1 and X2. Defined in chapter 05.
+    of X1 and X2. What ``adding_problem`` returns, chapter 05.
     """
     x: np.ndarray
     target: np.ndarray

@@ -83,7 +83,7 @@ class History:
 
 
 class NumpyLearner:
-    """lstmkit.models trained with lstmkit.optim. Defined in chapter 05."""
+    """lstmkit.models trained with lstmkit.optim. Used by ``train``, chapter 05."""
 
     def __init__(self, config, rng):
         self.config = config
@@ -127,7 +127,7 @@ class NumpyLearner:
 
 
 def evaluate(learner, batch):
-    """(test MSE, fraction with |error| < 0.04) of learner on batch. Defined in chapter 05."""
+    """(test MSE, fraction with |error| < 0.04) of learner on batch. Used by ``train``, chapter 05."""
     y = learner.predict(batch)
     return float(np.mean((y - batch.target) ** 2)), tasks.fraction_correct(y, batch.target)
 

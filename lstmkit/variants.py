@@ -50,7 +50,7 @@ PEEPHOLES = ("peephole_i", "peephole_f", "peephole_o")
 
 @dataclass(frozen=True)
 class Variant:
-    """Which LSTM: every flag at its default is the standard (torch) LSTM. Defined in chapter 06."""
+    """Which LSTM: every flag at its default is the standard (torch) LSTM. Named in ``LSTM_VARIANTS``, chapter 06."""
     peephole: bool = False
     coupled: bool = False   # i = 1 - f
     forget: bool = True     # False: f = 1
@@ -77,7 +77,7 @@ LSTM_VARIANTS = {
 
 
 def get_variant(variant):
-    """A Variant from a name in LSTM_VARIANTS or a Variant itself. Defined in chapter 06."""
+    """A Variant from a name in LSTM_VARIANTS or a Variant itself. Used by ``step_forward``, chapter 06."""
     if isinstance(variant, Variant):
         return variant
     check_choice("variant", variant, LSTM_VARIANTS)
@@ -97,7 +97,7 @@ def init_params(input_size, hidden_size, *, rng, dtype=np.float64, variant="vani
 
 
 def check_variant_params(params, variant):
-    """Check params for the variant; return (Variant, D, H, dtype). Defined in chapter 06."""
+    """Check params for the variant; return (Variant, D, H, dtype). Used by ``forward``, chapter 06."""
     v = get_variant(variant)
     want = list(PARAM_NAMES) + (list(PEEPHOLES) if v.peephole else [])
     if not isinstance(params, dict):
@@ -188,7 +188,7 @@ def step_backward(dh, dc, cache):
 def gate_gradients(dh, dc, cache):
     """da (N, 4H) = dLoss/da_t, dc_prev (N, H), and the peephole gradients (summed over N).
 
-    dh (N, H) = dLoss/dh_t in total, dc (N, H) = dLoss/dc_t from step t+1. Defined in chapter 06.
+    dh (N, H) = dLoss/dh_t in total, dc (N, H) = dLoss/dc_t from step t+1. Used by ``step_backward``, chapter 06.
     """
     x_t, h_prev, c_prev, i, f, g, o, tanh_c, c, params, v = cache
     zero = np.zeros_like(c)

@@ -1,0 +1,134 @@
+"""The package's shape: the layer map in lstmkit's docstring is true, and the chapter footers are.
+
+The map lists every module of lstmkit under one layer; imports may only go down the map (core at
+the bottom), torch is never imported at module level, and the core and the bridges never import
+matplotlib, ipywidgets or tqdm. "Defined in chapter NN" at the end of a docstring must point at a
+chapter whose cells (text, code or printed output) name the function.
+"""
+import ast
+import importlib
+import inspect
+import json
+import pkgutil
+import re
+from pathlib import Path
+
+import pytest
+
+import lstmkit
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "lstmkit"
+ORDER = ["core", "bridges", "experiments", "presentation"]
+PRESENTATION_ONLY = {"matplotlib", "ipywidgets", "IPython"}
+
+
+def layer_map():
+    """{module name: layer} from the '- layer, ...: ``a``, ``b``' items of the package docstring."""
+    found, layer = {}, None
+    for line in lstmkit.__doc__.splitlines():
+        m = re.match(r"- (\w+), [^:]*: (.*)$", line)
+        if m:
+            layer, names = m.group(1), m.group(2)
+            assert layer in ORDER, line
+        elif layer and line.startswith("  "):     # the item goes on
+            names = line
+        else:
+            layer = None
+            continue
+        for name in re.findall(r"``(\w+)``", names):
+            assert name not in found, f"{name} is listed twice"
+            found[name] = layer
+    return found
+
+
+def source_files():
+    """(top-level module name, path) of every .py file in the package, subpackages included."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE)
+        if rel.name == "__init__.py" and len(rel.parts) == 1:
+            continue
+        yield rel.parts[0].removesuffix(".py"), path
+
+
+def imports(path):
+    """[(imported module, at module level?)] of one file; lstmkit imports as 'lstmkit.<module>'."""
+    tree = ast.parse(path.read_text())
+    top = set(map(id, tree.body))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = ([f"lstmkit.{a.name}" for a in node.names] if node.module == "lstmkit" else [node.module])
+        else:
+            continue
+        found += [(n, id(node) in top) for n in names]
+    return found
+
+
+def test_the_map_lists_every_module_once():
+    modules = {name for name, _ in source_files()}
+    assert set(layer_map()) == modules
+
+
+@pytest.mark.parametrize("name, path", list(source_files()), ids=lambda v: str(v).split("lstmkit/")[-1])
+def test_imports_only_go_down(name, path):
+    layers = layer_map()
+    mine = ORDER.index(layers[name])
+    for target, module_level in imports(path):
+        root = target.split(".")[0]
+        if root == "lstmkit":
+            other = target.split(".")[1]
+            assert ORDER.index(layers[other]) <= mine, f"{name} ({layers[name]}) imports {other} ({layers[other]})"
+        assert not (root == "torch" and module_level), f"{name} imports torch at module level"
+        if layers[name] in ("core", "bridges"):
+            assert root not in PRESENTATION_ONLY | {"tqdm"}, f"{name} ({layers[name]}) imports {root}"
+            assert layers[name] == "bridges" or root != "torch", f"core module {name} imports torch"
+        if layers[name] == "experiments":
+            assert root not in PRESENTATION_ONLY, f"{name} (experiments) imports {root}"
+
+
+def chapter_text():
+    """{'NN': every cell's source and text output of chapters/NN_*.ipynb}."""
+    found = {}
+    for path in sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb")):
+        parts = []
+        for cell in json.loads(path.read_text())["cells"]:
+            parts.append("".join(cell["source"]))
+            for out in cell.get("outputs", []):
+                parts.append("".join(out.get("text", "")))
+        found[path.name[:2]] = "\n".join(parts)
+    return found
+
+
+def footers():
+    """(qualified name, chapter) for every 'Defined in chapter NN' in a public docstring."""
+    found = []
+    for info in pkgutil.walk_packages(lstmkit.__path__, "lstmkit."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != info.name:
+                continue
+            members = [(name, obj)]
+            if inspect.isclass(obj):
+                members += [(f"{name}.{k}", v) for k, v in vars(obj).items() if not k.startswith("_") and callable(v)]
+            for qualname, member in members:
+                for chapter in re.findall(r"Defined in chapter (\d\d)", inspect.getdoc(member) or ""):
+                    found.append((f"{info.name}.{qualname}", chapter))
+    return found
+
+
+FOOTERS = footers()
+
+
+def test_there_are_footers_to_check():
+    assert len(FOOTERS) > 50
+
+
+@pytest.mark.parametrize("qualname, chapter", FOOTERS, ids=[f"{q}-{c}" for q, c in FOOTERS])
+def test_each_footer_points_at_a_chapter_that_names_the_function(qualname, chapter):
+    text = chapter_text()
+    assert chapter in text, f"{qualname}: there is no chapter {chapter}"
+    assert re.search(rf"\b{re.escape(qualname.split('.')[-1])}\b", text[chapter]), \
+        f"{qualname} says 'Defined in chapter {chapter}', but that chapter never names it"

@@ -88,12 +88,24 @@ def check_positive_int(name, value):
         raise ValueError(f"{name}: expected a positive integer, got {value!r}")
 
 
-def init_uniform(input_size, hidden_size, gates, rng, dtype):
+def init_uniform(input_size, hidden_size, gates, rng, dtype, memory_bias=None, memory_bias_name=None):
     """Check init_params' arguments, then draw torch's default: every entry from U(-1/sqrt(H), 1/sqrt(H)).
 
     Returns weight_ih (gates*H, D), weight_hh (gates*H, H), bias_ih (gates*H,), bias_hh (gates*H,),
-    drawn in that order (so a seed gives the same numbers whichever module asks).
+    drawn in that order (so a seed gives the same numbers whichever module asks). memory_bias, when
+    given, fills rows H:2H of bias_ih (the LSTM's forget gate, the GRU's update gate) and zeroes those
+    of bias_hh; memory_bias_name names it in the message.
     """
+    check_optional_finite(memory_bias_name, memory_bias)
+    params = _draw_uniform(input_size, hidden_size, gates, rng, dtype)
+    if memory_bias is not None:
+        H = hidden_size
+        params["bias_ih"][H:2 * H] = memory_bias
+        params["bias_hh"][H:2 * H] = 0.0
+    return params
+
+
+def _draw_uniform(input_size, hidden_size, gates, rng, dtype):
     check_positive_int("input_size", input_size)
     check_positive_int("hidden_size", hidden_size)
     if not isinstance(rng, np.random.Generator):
@@ -104,6 +116,20 @@ def init_uniform(input_size, hidden_size, gates, rng, dtype):
     k = 1.0 / np.sqrt(hidden_size)
     shapes = {"weight_ih": (G, D), "weight_hh": (G, hidden_size), "bias_ih": (G,), "bias_hh": (G,)}
     return {name: rng.uniform(-k, k, size=s).astype(dtype) for name, s in shapes.items()}
+
+
+def check_nonnegative_number(name, value):
+    """value must be a finite real number >= 0; returns it as a float."""
+    if isinstance(value, bool) or not np.isscalar(value) or not np.isfinite(value) or value < 0:
+        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def check_positive_number(name, value):
+    """value must be a finite real number > 0; returns it as a float."""
+    if isinstance(value, bool) or not np.isscalar(value) or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+    return float(value)
 
 
 def check_optional_finite(name, value):

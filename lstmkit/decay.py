@@ -20,22 +20,18 @@ chapters/02_vanishing_gradients.ipynb.
 import numpy as np
 
 from lstmkit import rnn
-from lstmkit._validate import check_array, check_choice, check_float_array, check_params, check_positive_int
+from lstmkit._validate import (
+    check_array,
+    check_choice,
+    check_float_array,
+    check_nonnegative_number,
+    check_params,
+    check_positive_int,
+    check_positive_number,
+)
 
 # gamma = max_a |f'(a)|: tanh'(0) = 1, sigmoid'(0) = 1/4, relu' and identity' are 0 or 1
 ACTIVATION_GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "identity": 1.0}
-
-
-def _check_nonnegative(name, value):
-    if isinstance(value, bool) or not np.isscalar(value) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def _check_positive(name, value):
-    if isinstance(value, bool) or not np.isscalar(value) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
-    return float(value)
 
 
 def scaled_weight(W, sigma_max):
@@ -47,7 +43,7 @@ def scaled_weight(W, sigma_max):
     check_float_array("W", W)
     if W.ndim != 2 or W.shape[0] != W.shape[1]:
         raise ValueError(f"W: expected a square matrix (H, H), got shape {W.shape}")
-    sigma_max = _check_nonnegative("sigma_max", sigma_max)
+    sigma_max = check_nonnegative_number("sigma_max", sigma_max)
     norm = np.linalg.norm(W, 2)
     if norm == 0:
         raise ValueError("W: expected a non-zero matrix (its scale is undefined), got all zeros")
@@ -132,8 +128,8 @@ def decay_bound(gamma, sigma_max, lags):
     gamma = max |f'| (ACTIVATION_GAMMA), sigma_max = largest singular value of W_hh.
     lags: non-negative integers, any shape -> float array of the same shape. Used by ``decay_curve``, chapter 02.
     """
-    gamma = _check_positive("gamma", gamma)
-    sigma_max = _check_nonnegative("sigma_max", sigma_max)
+    gamma = check_positive_number("gamma", gamma)
+    sigma_max = check_nonnegative_number("sigma_max", sigma_max)
     lags = np.asarray(lags)
     if not np.issubdtype(lags.dtype, np.integer) or np.any(lags < 0):
         raise ValueError(f"lags: expected non-negative integers, got {lags!r}")
@@ -149,7 +145,7 @@ def vanishing_lag(norms, threshold=1e-3):
     check_float_array("norms", norms)
     if norms.ndim != 1:
         raise ValueError(f"norms: expected one dimension (K,), got shape {norms.shape}")
-    threshold = _check_positive("threshold", threshold)
+    threshold = check_positive_number("threshold", threshold)
     below = np.flatnonzero(norms < threshold)
     return int(below[0]) if below.size else None
 
@@ -163,8 +159,8 @@ def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32
     Returns a dict: lags (steps+1,), norms (steps+1, batch), median (steps+1,), bound (steps+1,),
     vanishing_lag (int or None: the median below 1e-3). Defined in chapter 02.
     """
-    sigma_max = _check_nonnegative("sigma_max", sigma_max)
-    input_scale = _check_nonnegative("input_scale", input_scale)
+    sigma_max = check_nonnegative_number("sigma_max", sigma_max)
+    input_scale = check_nonnegative_number("input_scale", input_scale)
     check_positive_int("steps", steps)
     check_choice("activation", activation, ACTIVATION_GAMMA)
     check_positive_int("hidden_size", hidden_size)
@@ -227,38 +223,3 @@ def last_step_regression(x, h0, params, w_out, y, activation="tanh"):
     dhs[-1] = err @ w_out / N                                            # (N, H): only h_T is read out
     _, _, grads = rnn.backward(dhs, cache)
     return loss, grads, err.T @ hs[-1] / N
-
-
-def train_last_step(params, w_out, x, y, *, lr, steps, clip=None, stop_above=None, activation="tanh"):
-    """Full-batch gradient descent on ``last_step_regression``, optionally with gradient clipping.
-
-    params (RNN dict) and w_out (K, H) are copied, not changed. Every step computes the loss and
-    all gradients (params and "w_out" in one dict), records their global L2 norm, passes the dict
-    through clip (e.g. ``lambda g: optim.clip_grad_norm(g, 1.0)``, which returns (grads, norm)) and
-    takes the step theta <- theta - lr * grad. x (T, N, D), y (N, K). If stop_above is given, the
-    run stops after the first step whose loss exceeds it (a diverging run would otherwise overflow).
-    Returns a dict: losses (S,), norms (S,) before clipping, params, w_out (the final ones) and
-    diverged (bool); S = steps unless the run stopped early. Defined in chapter 02.
-    """
-    check_positive_int("steps", steps)
-    lr = _check_positive("lr", lr)
-    if stop_above is not None:
-        stop_above = _check_positive("stop_above", stop_above)
-    if clip is not None and not callable(clip):
-        raise ValueError(f"clip: expected None or a function grads -> (grads, norm), got {type(clip).__name__}")
-    params = {k: v.copy() for k, v in params.items()}
-    w_out = w_out.copy()
-    losses, norms = np.empty(steps), np.empty(steps)
-    for s in range(steps):
-        losses[s], grads, dw_out = last_step_regression(x, None, params, w_out, y, activation)
-        grads = {**grads, "w_out": dw_out}
-        norms[s] = np.sqrt(sum(np.sum(g ** 2) for g in grads.values()))
-        if clip is not None:
-            grads, _ = clip(grads)            # the step keeps its direction, only its length shrinks
-        for k in params:
-            params[k] -= lr * grads[k]
-        w_out -= lr * grads["w_out"]
-        if stop_above is not None and losses[s] > stop_above:
-            return {"losses": losses[:s + 1], "norms": norms[:s + 1], "params": params, "w_out": w_out,
-                    "diverged": True}
-    return {"losses": losses, "norms": norms, "params": params, "w_out": w_out, "diverged": False}

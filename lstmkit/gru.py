@@ -24,7 +24,6 @@ import numpy as np
 from lstmkit import _fused
 from lstmkit._validate import (
     check_array,
-    check_optional_finite,
     check_params,
     check_state,
     checked,
@@ -43,13 +42,7 @@ def init_params(input_size, hidden_size, *, rng, dtype=np.float64, update_bias=N
     forget gate has too) and zeroes that of bias_hh, so z starts near sigmoid(update_bias): the GRU's
     counterpart of the LSTM's forget bias. Defined in chapter 06.
     """
-    check_optional_finite("update_bias", update_bias)
-    params = init_uniform(input_size, hidden_size, 3, rng, dtype)
-    H = hidden_size
-    if update_bias is not None:
-        params["bias_ih"][H:2 * H] = update_bias
-        params["bias_hh"][H:2 * H] = 0.0
-    return params
+    return init_uniform(input_size, hidden_size, 3, rng, dtype, update_bias, "update_bias")
 
 
 class StepCache(NamedTuple):

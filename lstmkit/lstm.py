@@ -23,7 +23,6 @@ import numpy as np
 from lstmkit import _fused
 from lstmkit._validate import (
     check_array,
-    check_optional_finite,
     check_params,
     check_state_pair,
     checked,
@@ -42,13 +41,7 @@ def init_params(input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=N
     bias_hh, so the forget gate starts at sigmoid(forget_bias) for a zero input (Gers et al. 2000).
     Defined in chapter 03.
     """
-    check_optional_finite("forget_bias", forget_bias)
-    params = init_uniform(input_size, hidden_size, 4, rng, dtype)
-    H = hidden_size
-    if forget_bias is not None:
-        params["bias_ih"][H:2 * H] = forget_bias
-        params["bias_hh"][H:2 * H] = 0.0
-    return params
+    return init_uniform(input_size, hidden_size, 4, rng, dtype, forget_bias, "forget_bias")
 
 
 class StepCache(NamedTuple):

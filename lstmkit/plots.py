@@ -2,8 +2,8 @@
 
 Each helper draws on an Axes it is given and returns what a caller may want to decorate (an image
 for a colour bar, the lines); the caller sets the title and calls ``plt.show()``. Nothing here
-computes anything a test would need: the numbers come from the core and experiment modules.
-Used in chapters 01 and 02.
+computes the numbers it draws: they come from the core and experiment modules.
+Used in chapters 01 to 03.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -119,3 +119,33 @@ def training_curves(axes, curves, clip=None):
 def new_figure(*args, **kwargs):
     """plt.subplots with constrained layout, so titles and colour bars never overlap."""
     return plt.subplots(*args, layout="constrained", **kwargs)
+
+
+def plot_gate_run(data, title=None):
+    """Three panels from a simulate_gates / simulate_biases dict: the states c_t and h_t, the gates,
+    and the cell-path gradient dc_T/dc_t = prod f_k on a log scale. Returns the figure.
+    Defined in chapter 03.
+    """
+    t, T = data["t"], int(data["t"][-1])
+    fig, (ax_s, ax_g, ax_d) = plt.subplots(1, 3, figsize=(13, 3.4), layout="constrained")
+    ax_s.plot(t, data["c"], label="cell state $c_t$", lw=2)
+    ax_s.plot(t, data["h"], label="hidden state $h_t$", lw=1.5, ls="--")
+    ax_s.set(title="states", xlabel="step $t$", ylabel="value")
+    for name, style in (("f", "-"), ("i", "-"), ("o", ":"), ("g", "--")):
+        label = {"f": "forget $f_t$", "i": "input $i_t$", "o": "output $o_t$", "g": "candidate $g_t$"}[name]
+        ax_g.plot(t[1:], data[name][1:], style, label=label, lw=1.5)
+    ax_g.set(title="gates", xlabel="step $t$", ylabel="gate value", ylim=(-1.05, 1.05))
+    path = data["dcT_dct"]
+    floor = 1e-30                               # a log axis cannot show the zeros that f = 0 makes
+    ax_d.semilogy(t, np.maximum(path, floor), lw=2, color="C3")
+    ax_d.set(title=r"cell-path gradient $\partial c_T/\partial c_t=\prod_{k>t} f_k$",
+             xlabel="step $t$", ylabel=r"$\partial c_T/\partial c_t$ (log scale)",
+             ylim=(max(floor, 0.3 * max(path.min(), floor)), 3.0))
+    for ax in (ax_s, ax_g, ax_d):
+        ax.set_xlim(0, T)
+        ax.grid(alpha=0.3)
+    ax_s.legend(loc="best", fontsize=8)
+    ax_g.legend(loc="best", fontsize=8, ncol=2)
+    if title:
+        fig.suptitle(title)
+    return fig

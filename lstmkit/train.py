@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
-from lstmkit import models, tasks
-from lstmkit._validate import check_choice, check_positive_int
+from lstmkit import decay, models, tasks
+from lstmkit._validate import check_choice, check_positive_int, check_positive_number
 from lstmkit.optim import clip_grad_norm, global_norm, make_optimizer
 
 
@@ -179,3 +179,38 @@ def train(config, learner_class=NumpyLearner, progress=True):
     history.seconds = time.perf_counter() - start
     history.params = learner.numpy_params()
     return history
+
+
+def train_last_step(params, w_out, x, y, *, lr, steps, clip=None, stop_above=None, activation="tanh"):
+    """Full-batch gradient descent on ``decay.last_step_regression``, optionally with gradient clipping.
+
+    params (RNN dict) and w_out (K, H) are copied, not changed. Every step computes the loss and
+    all gradients (params and "w_out" in one dict), records their global L2 norm, passes the dict
+    through clip (e.g. ``lambda g: optim.clip_grad_norm(g, 1.0)``, which returns (grads, norm)) and
+    takes the step theta <- theta - lr * grad. x (T, N, D), y (N, K). If stop_above is given, the
+    run stops after the first step whose loss exceeds it (a diverging run would otherwise overflow).
+    Returns a dict: losses (S,), norms (S,) before clipping, params, w_out (the final ones) and
+    diverged (bool); S = steps unless the run stopped early. Defined in chapter 02.
+    """
+    check_positive_int("steps", steps)
+    lr = check_positive_number("lr", lr)
+    if stop_above is not None:
+        stop_above = check_positive_number("stop_above", stop_above)
+    if clip is not None and not callable(clip):
+        raise ValueError(f"clip: expected None or a function grads -> (grads, norm), got {type(clip).__name__}")
+    params = {k: v.copy() for k, v in params.items()}
+    w_out = w_out.copy()
+    losses, norms = np.empty(steps), np.empty(steps)
+    for s in range(steps):
+        losses[s], grads, dw_out = decay.last_step_regression(x, None, params, w_out, y, activation)
+        grads = {**grads, "w_out": dw_out}
+        norms[s] = global_norm(grads)
+        if clip is not None:
+            grads, _ = clip(grads)            # the step keeps its direction, only its length shrinks
+        for k in params:
+            params[k] -= lr * grads[k]
+        w_out -= lr * grads["w_out"]
+        if stop_above is not None and losses[s] > stop_above:
+            return {"losses": losses[:s + 1], "norms": norms[:s + 1], "params": params, "w_out": w_out,
+                    "diverged": True}
+    return {"losses": losses, "norms": norms, "params": params, "w_out": w_out, "diverged": False}

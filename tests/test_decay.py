@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstmkit import decay, rnn
+from lstmkit import decay, rnn, train
 from lstmkit.gradcheck import numerical_gradient, rel_error
 
 # Centred differences (h = 1e-5, float64) of these smooth maps are good to ~1e-9 relative; 1e-7
@@ -201,13 +201,13 @@ def test_train_last_step_descends_and_clips(rng):
     w_out = rng.standard_normal((1, H))
     y = x[0].copy()                                   # remember the first input
     before = {k: v.copy() for k, v in params.items()}
-    run = decay.train_last_step(params, w_out, x, y, lr=0.1, steps=30)
+    run = train.train_last_step(params, w_out, x, y, lr=0.1, steps=30)
     assert all(np.array_equal(before[k], params[k]) for k in params)   # inputs are not changed
     assert run["losses"].shape == run["norms"].shape == (30,)
     assert run["losses"][-1] < run["losses"][0]
     # one step by hand: the recorded loss and norm, and theta - lr * grad
     loss, grads, dw = decay.last_step_regression(x, None, params, w_out, y)
-    one = decay.train_last_step(params, w_out, x, y, lr=0.1, steps=1)
+    one = train.train_last_step(params, w_out, x, y, lr=0.1, steps=1)
     assert one["losses"][0] == loss
     assert abs(one["norms"][0] - np.sqrt(sum(np.sum(g ** 2) for g in [*grads.values(), dw]))) < EXACT
     np.testing.assert_allclose(one["params"]["weight_hh"], params["weight_hh"] - 0.1 * grads["weight_hh"])
@@ -218,7 +218,7 @@ def test_train_last_step_descends_and_clips(rng):
         seen.append(sorted(g))
         return {k: 0 * v for k, v in g.items()}, 0.0
 
-    frozen = decay.train_last_step(params, w_out, x, y, lr=0.1, steps=3, clip=clip)
+    frozen = train.train_last_step(params, w_out, x, y, lr=0.1, steps=3, clip=clip)
     assert seen == [sorted([*params, "w_out"])] * 3
     np.testing.assert_array_equal(frozen["w_out"], w_out)
     assert np.all(frozen["losses"] == loss)
@@ -230,7 +230,7 @@ def test_train_last_step_stops_a_diverging_run(rng):
     params, x, _ = problem(rng, T, N, D, H)
     w_out = rng.standard_normal((1, H))
     y = x[0].copy()
-    run = decay.train_last_step(params, w_out, x, y, lr=50.0, steps=100, stop_above=1e6)   # lr far too large
+    run = train.train_last_step(params, w_out, x, y, lr=50.0, steps=100, stop_above=1e6)   # lr far too large
     assert run["diverged"] and run["losses"][-1] > 1e6 and np.all(run["losses"][:-1] <= 1e6)
     assert run["losses"].shape == run["norms"].shape and len(run["losses"]) < 100
 
@@ -265,12 +265,12 @@ CASES = {
     "truncated dhs": (lambda: decay.truncated_gradients(X, H0, P, np.zeros((2, 2, 4)), 1), ["dhs", "T=3", "(2, 2, 4)"]),
     "regression w_out": (lambda: decay.last_step_regression(X, H0, P, np.ones((1, 3)), np.ones((2, 1))),
                          ["w_out", "H=4", "(1, 3)"]),
-    "train lr": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=-1, steps=1), ["lr", "> 0"]),
-    "train steps": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=0),
+    "train lr": (lambda: train.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=-1, steps=1), ["lr", "> 0"]),
+    "train steps": (lambda: train.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=0),
                     ["steps", "positive integer"]),
-    "train clip": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=1, clip=1.0),
+    "train clip": (lambda: train.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=1, clip=1.0),
                    ["clip", "function", "float"]),
-    "train stop_above": (lambda: decay.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=1,
+    "train stop_above": (lambda: train.train_last_step(P, np.ones((1, 4)), X, np.ones((2, 1)), lr=1, steps=1,
                                                            stop_above=-1.0),
                          ["stop_above", "> 0"]),
     "regression y": (lambda: decay.last_step_regression(X, H0, P, np.ones((1, 4)), np.ones((3, 1))),

@@ -15,8 +15,8 @@ import ipywidgets as W  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 from lstmkit import cell  # noqa: E402
+from lstmkit.plots import plot_gate_run  # noqa: E402
 from lstmkit.widgets import gate_explorer  # noqa: E402
-from lstmkit.widgets.gates import plot_gate_run  # noqa: E402
 
 NUMBER = re.compile(r"∂c_T/∂c_0 = (-?\d\.\d{3}e[+-]\d\d)")
 

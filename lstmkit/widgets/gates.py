@@ -3,47 +3,17 @@
 Two modes share the plots. "gate values": the sliders set f, i, o and the candidate g directly
 (lstmkit.cell.simulate_gates: a value stored at one step, then held). "gate biases": the sliders set
 the biases of a real one-unit lstmkit cell and the cell equations compute the gates from a noisy
-input sequence with one pulse (lstmkit.cell.simulate_biases). The maths lives in lstmkit.cell and
-is tested there; this module only draws. Defined in chapter 03.
+input sequence with one pulse (lstmkit.cell.simulate_biases). The maths lives in lstmkit.cell;
+this module only draws. Defined in chapter 03.
 """
 import ipywidgets as W
 import matplotlib.pyplot as plt
-import numpy as np
 from IPython.display import display
 
 from lstmkit import cell
+from lstmkit.plots import plot_gate_run
 
 READOUT = "∂c_T/∂c_0 = {:.3e}"   # the browser test reads this text; keep the wording
-
-
-def plot_gate_run(data, title=None):
-    """Three panels from a simulate_gates / simulate_biases dict: the states c_t and h_t, the gates,
-    and the cell-path gradient dc_T/dc_t = prod f_k on a log scale. Returns the figure.
-    Defined in chapter 03.
-    """
-    t, T = data["t"], int(data["t"][-1])
-    fig, (ax_s, ax_g, ax_d) = plt.subplots(1, 3, figsize=(13, 3.4), layout="constrained")
-    ax_s.plot(t, data["c"], label="cell state $c_t$", lw=2)
-    ax_s.plot(t, data["h"], label="hidden state $h_t$", lw=1.5, ls="--")
-    ax_s.set(title="states", xlabel="step $t$", ylabel="value")
-    for name, style in (("f", "-"), ("i", "-"), ("o", ":"), ("g", "--")):
-        label = {"f": "forget $f_t$", "i": "input $i_t$", "o": "output $o_t$", "g": "candidate $g_t$"}[name]
-        ax_g.plot(t[1:], data[name][1:], style, label=label, lw=1.5)
-    ax_g.set(title="gates", xlabel="step $t$", ylabel="gate value", ylim=(-1.05, 1.05))
-    path = data["dcT_dct"]
-    floor = 1e-30                               # a log axis cannot show the zeros that f = 0 makes
-    ax_d.semilogy(t, np.maximum(path, floor), lw=2, color="C3")
-    ax_d.set(title=r"cell-path gradient $\partial c_T/\partial c_t=\prod_{k>t} f_k$",
-             xlabel="step $t$", ylabel=r"$\partial c_T/\partial c_t$ (log scale)",
-             ylim=(max(floor, 0.3 * max(path.min(), floor)), 3.0))
-    for ax in (ax_s, ax_g, ax_d):
-        ax.set_xlim(0, T)
-        ax.grid(alpha=0.3)
-    ax_s.legend(loc="best", fontsize=8)
-    ax_g.legend(loc="best", fontsize=8, ncol=2)
-    if title:
-        fig.suptitle(title)
-    return fig
 
 
 def _slider(description, value, lo, hi, step, css=None):
@@ -58,7 +28,7 @@ def _slider(description, value, lo, hi, step, css=None):
 def gate_explorer(T=50, write_step=5):
     """The gate sliders: returns a VBox; its attributes .sliders (name -> slider), .mode,
     .readout (the HTML line "∂c_T/∂c_0 = ..."), .output and .data (the last simulate_* dict)
-    let a test move the sliders and read what changed. Defined in chapter 03.
+    let code move the sliders and read what changed. Defined in chapter 03.
     """
     values = {
         "f": _slider("forget f", 0.9, 0.0, 1.0, 0.005, "lstmkit-forget"),

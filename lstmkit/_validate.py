@@ -108,10 +108,8 @@ def init_uniform(input_size, hidden_size, gates, rng, dtype, memory_bias=None, m
 def _draw_uniform(input_size, hidden_size, gates, rng, dtype):
     check_positive_int("input_size", input_size)
     check_positive_int("hidden_size", hidden_size)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a np.random.Generator, got {type(rng).__name__}")
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(f"dtype: expected a floating dtype, got {np.dtype(dtype)}")
+    check_rng(rng)
+    check_float_dtype(dtype)
     D, G = input_size, gates * hidden_size
     k = 1.0 / np.sqrt(hidden_size)
     shapes = {"weight_ih": (G, D), "weight_hh": (G, hidden_size), "bias_ih": (G,), "bias_hh": (G,)}
@@ -130,6 +128,18 @@ def check_positive_number(name, value):
     if isinstance(value, bool) or not np.isscalar(value) or not np.isfinite(value) or value <= 0:
         raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
     return float(value)
+
+
+def check_rng(rng):
+    """rng must be a np.random.Generator (one seeded generator, passed explicitly)."""
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng: expected a np.random.Generator, got {type(rng).__name__}")
+
+
+def check_float_dtype(dtype):
+    """dtype must name a floating dtype (float32 or float64)."""
+    if not np.issubdtype(np.dtype(dtype), np.floating):
+        raise ValueError(f"dtype: expected a floating dtype, got {np.dtype(dtype)}")
 
 
 def check_optional_finite(name, value):

@@ -25,7 +25,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from lstmkit import lstm, models
-from lstmkit._validate import PARAM_NAMES, check_array, check_positive_int
+from lstmkit._validate import PARAM_NAMES, check_array, check_positive_int, check_rng
 from lstmkit.optim import Adam, clip_grad_norm
 
 CORPUS = Path(__file__).resolve().parent / "data" / "stdlib_docstrings.txt"
@@ -173,8 +173,7 @@ def batch(data, T, N, *, rng):
     """
     check_positive_int("T", T)
     check_positive_int("N", N)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a np.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     if not isinstance(data, np.ndarray) or data.ndim != 1 or len(data) < T + 1:
         raise ValueError(f"data: expected a 1-d array of at least T + 1 = {T + 1} characters, got "
                          f"shape {getattr(data, 'shape', None)}")
@@ -192,8 +191,7 @@ def sample(params, chars, prime, n, *, temperature=1.0, rng):
     check_positive_int("n", n)
     if not (np.isscalar(temperature) and np.isfinite(temperature) and temperature > 0):
         raise ValueError(f"temperature: expected a positive number, got {temperature!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a np.random.Generator, got {type(rng).__name__}")
+    check_rng(rng)
     if not isinstance(prime, str) or not prime:
         raise ValueError(f"prime: expected a non-empty string, got {prime!r}")
     _, V = _split(params)

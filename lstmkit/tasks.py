@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit._validate import check_choice, check_positive_int
+from lstmkit._validate import check_choice, check_float_dtype, check_positive_int, check_rng
 
 VARIANTS = ("fixed", "hochreiter1997")
 TOLERANCE_1997 = 0.04      # |error| below this counts as a correct sequence (the paper's criterion)
@@ -61,10 +61,8 @@ def adding_problem(n, T, *, rng, variant="fixed", dtype=np.float64):
     if T < 10:
         raise ValueError(f"T: expected an integer >= 10 (one of the first ten pairs is marked), got {T!r}")
     check_choice("variant", variant, VARIANTS)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a np.random.Generator, got {type(rng).__name__}")
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(f"dtype: expected a floating dtype, got {np.dtype(dtype)}")
+    check_rng(rng)
+    check_float_dtype(dtype)
     make = _fixed if variant == "fixed" else _hochreiter1997
     x, target, lengths, marks = make(n, T, rng)
     return AddingBatch(x.astype(dtype), target.astype(dtype), lengths, marks)

@@ -166,8 +166,9 @@ def test_a_wrong_answer_shows_a_short_report_first_in_the_notebook():
         for name, code in WRONG_04.items():
             if cell.cell_type == "code" and cell.source.startswith(f"def {name}("):
                 cell.source = code
-    solution_lines = {line.split("#")[0].strip() for c in nbformat.read(ROOT / "solutions" / path.name, as_version=4).cells
-                      if c.cell_type == "code" for line in c.source.splitlines()}
+    solution = nbformat.read(ROOT / "solutions" / path.name, as_version=4)
+    solution_lines = {line.split("#")[0].strip() for c in solution.cells if c.cell_type == "code"
+                      for line in c.source.splitlines()}
     solution_lines = {line for line in solution_lines if len(line) >= 12 and not line.startswith(("def ", "return"))}
     NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True,
                    resources={"metadata": {"path": str(path.parent)}}).execute()

@@ -237,8 +237,10 @@ class Report:
                 s.blocks, s.swapped = _blocks(got, want, blocks, axis)
             self.symptoms[out] = s
             detail = ""
-            if s.ratio is not None:
-                detail = ", the sign is flipped" if abs(s.ratio + 1) < 1e-6 else f", {s.ratio:.4g} times the right value"
+            if s.ratio is not None and abs(s.ratio + 1) < 1e-6:
+                detail = ", the sign is flipped"
+            elif s.ratio is not None:
+                detail = f", {s.ratio:.4g} times the right value"
             elif s.swapped:
                 detail = f", blocks {s.swapped[0]} and {s.swapped[1]} trade places"
             elif s.blocks and len(s.blocks) < len(blocks):
@@ -289,7 +291,8 @@ class Report:
         if not self.lines:
             return
         shown = self.lines[:max_lines - 1] if len(self.lines) > max_lines else self.lines
-        lines = [f"{self.name} is wrong for {self.case} (tolerance {self.tol:.0e}):"] + [f"  {line}" for line in shown]
+        lines = [f"{self.name} is wrong for {self.case} (tolerance {self.tol:.0e}):"]
+        lines += [f"  {line}" for line in shown]
         if len(shown) < len(self.lines):
             lines.append(f"  ... and {len(self.lines) - len(shown)} more")
         if self.right:

@@ -7,7 +7,7 @@ Used by exercises/01_rnn_bptt.ipynb and solutions/01_rnn_bptt.ipynb.
 import numpy as np
 
 from lstmkit import rnn
-from lstmkit.checks._report import NDH, TNDH, GRAD_NAMES, Report, call, number, passed, require_callable, unpack
+from lstmkit.checks._report import NDH, TNDH, Report, call, number, passed, require_callable, unpack
 
 __all__ = ["rnn_step_forward", "rnn_step_backward", "rnn_backward", "scalar_bptt"]
 

@@ -7,7 +7,8 @@ import math
 import numpy as np
 
 from lstmkit import lstm
-from lstmkit.checks._report import NDH, TNDH, Report, call, number, passed, rel_error, require_callable, unpack
+from lstmkit.checks._report import (NDH, TNDH, CheckFailed, Report, call, number, passed, rel_error, require_callable,
+                                    unpack)
 
 __all__ = ["lstm_step_backward", "cell_gradients", "forget_bias_for_retention"]
 
@@ -158,7 +159,9 @@ def forget_bias_for_retention(fn):
                                                ("bias_ih", (4,)), ("bias_hh", (4,)))}
         params["bias_ih"][1] = got
         _, (_, cT), _ = lstm.forward(np.zeros((T, 1, 1)), (np.zeros((1, 1)), np.ones((1, 1))), params)
-        assert rel_error(cT[0, 0], keep) < 1e-6, "the closed form and the LSTM disagree"   # cannot happen
+        if rel_error(cT[0, 0], keep) > 1e-6:
+            raise CheckFailed(f"{name}: an LSTM with b_f = {got:.4f} keeps c_T / c_0 = {cT[0, 0]:.4f} after "
+                              f"T = {T} steps, expected {keep}") from None
     print(f"PASS {name}: b_f right in {len(cases)} cases (T from 1 to 1000); "
           f"an LSTM with b_f = {_forget_bias(0.9, 50):.2f} "
           f"keeps c_T / c_0 = 0.900 after T = 50 steps")

@@ -61,7 +61,8 @@ def marker_gradient(fn):
                         rel_error(got, _marker_gradient(params, batch, lengths=False)) < 1e-8:
                     return ("right when every sequence has length T, wrong here: in this variant sequence n "
                             "ends, and is read out, at step lengths[n] - 1")
-                return "the norm over the 2 input channels at step marks[n, 0] of sequence n, after a backward with dy = 1"
+                return ("the norm over the 2 input channels at step marks[n, 0] of sequence n, "
+                        "after a backward with dy = 1")
             rep.done(cause)
             n += 1
     passed(name, "||dy_n/dx_t1|| matches lstmkit.models.backward", n, "both variants, N and H down to 1")

@@ -5,8 +5,7 @@ Used by exercises/06_beyond_lstm.ipynb and solutions/06_beyond_lstm.ipynb.
 import numpy as np
 
 from lstmkit import charlm, gru, variants
-from lstmkit.checks._report import (NDH, CheckFailed, Report, call, number, passed, rel_error, require_callable,
-                                    unpack)
+from lstmkit.checks._report import NDH, CheckFailed, Report, call, number, passed, require_callable, unpack
 
 __all__ = ["gru_step_forward", "gru_step_backward", "coupled_step_forward", "cross_entropy"]
 
@@ -135,8 +134,9 @@ def cross_entropy(fn):
             loss, _ = unpack(name, call(name, fn, logits=big, targets=np.array([[0]])), ("loss", "dlogits"), case)
         except CheckFailed as err:
             if isinstance(err.__cause__, FloatingPointError):
-                raise CheckFailed(f"{name} overflows at logits of 1000 ({err.__cause__}): exp of a large logit is "
-                                  "inf. Softmax does not change when the same number is subtracted from a row") from None
+                raise CheckFailed(f"{name} overflows at logits of 1000 ({err.__cause__}): exp of a large logit "
+                                  "is inf. Softmax does not change when the same number is subtracted from a row"
+                                  ) from None
             raise
     loss = number(name, "loss", loss, case)
     if not abs(loss) < 1e-12:

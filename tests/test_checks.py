@@ -1,17 +1,25 @@
 """lstmkit.checks: each exercise check passes on a right answer and fails, clearly, on wrong ones.
 
-For every check: (1) an implementation built from lstmkit itself passes and prints one PASS line;
-(2) the exercise stub (raise NotImplementedError()) fails with NotImplementedYet saying "not
-implemented yet"; (3) plausible mistakes (a forgotten term, the gates in CS231n's order, a transposed
-weight, ...) fail with a message naming the wrong output; (4) any other exception raised by the
-reader's code is chained, not swallowed.
+For every check of every chapter module: (1) an implementation built from lstmkit itself passes and
+prints one PASS line; (2) the exercise stub (raise NotImplementedError()) fails with one line,
+NotImplementedYet "not implemented yet", naming the function to write; (3) at least three typical
+mistakes (a missing f'(a), a transposed weight, the gates in CS231n's order, ...) fail with a report
+that names the wrong output and the likely cause, in at most ten lines, with no line of the worked
+solutions in it; (4) complex values, an array where a number belongs, a non-callable and any other
+exception raised by the reader's code give clear messages.
 """
 import math
+import re
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
-from lstmkit import checks, lstm, models, optim, rnn, tasks
+from lstmkit import charlm, checks, gru, lstm, models, optim, rnn, tasks, variants
+from lstmkit.rnn import sigmoid
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def stub(*args, **kwargs):
@@ -35,17 +43,16 @@ def rnn_backward(dhs, caches):
     return np.array(dx), dh, grads
 
 
-def scalar_bptt(w_hh, w_ih, b, xs, h0):
+def scalar_bptt(w_hh, w_ih, b, xs, h0, fprime=True, accumulate=True):
     hs = [h0]
     for x in xs:
         hs.append(math.tanh(w_hh * hs[-1] + w_ih * x + b))
     d = {"w_hh": 0.0, "w_ih": 0.0, "b": 0.0}
     dh = 1.0
     for t in range(len(xs), 0, -1):
-        delta = (1 - hs[t] ** 2) * dh
-        d["w_hh"] += delta * hs[t - 1]
-        d["w_ih"] += delta * xs[t - 1]
-        d["b"] += delta
+        delta = (1 - hs[t] ** 2) * dh if fprime else dh
+        for k, v in (("w_hh", hs[t - 1]), ("w_ih", xs[t - 1]), ("b", 1.0)):
+            d[k] = d[k] + delta * v if accumulate else delta * v
         dh = w_hh * delta
     return d | {"h0": dh}
 
@@ -65,15 +72,16 @@ def largest_lag(sigma_max, gamma, threshold):
     return k
 
 
-def grad_norms(params, x, h0, dhT):
+def grad_norms(params, x, h0, dhT, which=1):
     caches, h = [], h0
     for x_t in x:
         h, cache = rnn.step_forward(x_t, h, params)
         caches.append(cache)
     dh, norms = dhT, [np.linalg.norm(dhT)]
     for cache in reversed(caches):
-        dh = rnn.step_backward(dh, cache)[1]
-        norms.append(np.linalg.norm(dh))
+        out = rnn.step_backward(dh, cache)
+        dh = out[1]
+        norms.append(np.linalg.norm(out[which]))
     return np.array(norms)
 
 
@@ -89,16 +97,37 @@ def gated_latch_params():
             "bias_ih": np.array([-10.0, 10.0, 0.0, 0.0]), "bias_hh": np.zeros(4)}
 
 
-def cell_gradients(x, state0, params):
+def lstm_step_backward_with(dh, dc, cache, *, g_slope=None, route=True, order=(0, 1, 2, 3), fprime=True):
+    """The step backward written out, with switches for the typical mistakes."""
+    x_t, h_prev, c_prev, i, f, g, o, tanh_c, params = cache
+    do = dh * tanh_c
+    if route:
+        dc = dc + dh * o * (1 - tanh_c ** 2)
+    df, di, dg, dc_prev = dc * c_prev, dc * g, dc * i, dc * f
+    slopes = [i * (1 - i), f * (1 - f), (1 - g ** 2) if g_slope is None else g_slope(g), o * (1 - o)]
+    if not fprime:
+        slopes = [np.ones_like(s) for s in slopes]
+    parts = [di * slopes[0], df * slopes[1], dg * slopes[2], do * slopes[3]]
+    da = np.concatenate([parts[k] for k in order], axis=1)
+    dh_prev = da @ params["weight_hh"]
+    grads = {"weight_ih": da.T @ x_t, "weight_hh": da.T @ h_prev, "bias_ih": da.sum(0), "bias_hh": da.sum(0)}
+    return da @ params["weight_ih"], dh_prev, dc_prev, grads
+
+
+def cell_gradients(x, state0, params, total=True):
     caches, (h, c) = [], state0
     for x_t in x:
         h, c, cache = lstm.step_forward(x_t, h, c, params)
         caches.append(cache)
     dh, dc = np.zeros_like(c), np.ones_like(c)
     dcs = [dc]
-    for cache in reversed(caches):
-        _, dh, dc, _ = lstm.step_backward(dh, dc, cache)
-        dcs.insert(0, dc)
+    for t in reversed(range(len(caches))):
+        _, dh, dc, _ = lstm.step_backward(dh, dc, caches[t])
+        if total and t > 0:
+            o, tanh_c = caches[t - 1][6], caches[t - 1][7]
+            dcs.insert(0, dc + dh * o * (1 - tanh_c ** 2))
+        else:
+            dcs.insert(0, dc)
     return np.array(dcs)
 
 
@@ -119,73 +148,112 @@ def marker_gradient(params, batch):
     return np.array([np.linalg.norm(dx[batch.marks[n, 0], n]) for n in range(len(y))])
 
 
-def marker_gradient_by_forget_bias(forget_biases, T):
+def marker_gradient_by_forget_bias(forget_biases, T, variant="fixed", reduce=np.mean):
     out = []
     for b in forget_biases:
         params = models.init_params("lstm", 2, 16, rng=np.random.default_rng(0), forget_bias=b)
-        batch = tasks.adding_problem(32, T, rng=np.random.default_rng(1))
-        out.append(marker_gradient(params, batch).mean())
+        batch = tasks.adding_problem(32, T, rng=np.random.default_rng(1), variant=variant)
+        out.append(reduce(marker_gradient(params, batch)))
     return np.array(out)
 
 
+def coupled_step_forward(x_t, h_prev, c_prev, params):
+    h, c, _ = variants.step_forward(x_t, h_prev, c_prev, params, "coupled")
+    return h, c
+
+
 RIGHT = {
-    "check_rnn_step_forward": rnn_step_forward,
-    "check_rnn_step_backward": rnn.step_backward,
-    "check_rnn_backward": rnn_backward,
-    "check_scalar_bptt": scalar_bptt,
-    "check_sigmoid_prime": sigmoid_prime,
-    "check_largest_lag": largest_lag,
-    "check_grad_norms": grad_norms,
-    "check_clip_grad_norm": optim.clip_grad_norm,
-    "check_lstm_gates": lstm_gates,
-    "check_lstm_step_forward": lstm.step_forward,
-    "check_gated_latch_params": gated_latch_params,
-    "check_lstm_step_backward": lstm.step_backward,
-    "check_cell_gradients": cell_gradients,
-    "check_forget_bias_for_retention": forget_bias_for_retention,
-    "check_adding_target": adding_target,
-    "check_marker_gradient": marker_gradient,
-    "check_marker_gradient_by_forget_bias": marker_gradient_by_forget_bias,
+    checks.ch01.rnn_step_forward: rnn_step_forward,
+    checks.ch01.rnn_step_backward: rnn.step_backward,
+    checks.ch01.rnn_backward: rnn_backward,
+    checks.ch01.scalar_bptt: scalar_bptt,
+    checks.ch02.sigmoid_prime: sigmoid_prime,
+    checks.ch02.largest_lag: largest_lag,
+    checks.ch02.grad_norms: grad_norms,
+    checks.ch02.clip_grad_norm: optim.clip_grad_norm,
+    checks.ch03.lstm_gates: lstm_gates,
+    checks.ch03.lstm_step_forward: lstm.step_forward,
+    checks.ch03.gated_latch_params: gated_latch_params,
+    checks.ch04.lstm_step_backward: lstm.step_backward,
+    checks.ch04.cell_gradients: cell_gradients,
+    checks.ch04.forget_bias_for_retention: forget_bias_for_retention,
+    checks.ch05.adding_target: adding_target,
+    checks.ch05.marker_gradient: marker_gradient,
+    checks.ch05.marker_gradient_by_forget_bias: marker_gradient_by_forget_bias,
+    checks.ch06.gru_step_forward: gru.step_forward,
+    checks.ch06.gru_step_backward: gru.step_backward,
+    checks.ch06.coupled_step_forward: coupled_step_forward,
+    checks.ch06.cross_entropy: charlm.cross_entropy,
 }
+ALL = list(RIGHT)
 
 
-def test_every_check_is_covered():
-    assert sorted(RIGHT) == sorted(n for n in dir(checks) if n.startswith("check_"))
+def _id(check):
+    return f"{check.__module__.rsplit('.', 1)[1]}.{check.__name__}"
 
 
-@pytest.mark.parametrize("check", list(RIGHT))
+def test_every_check_is_covered_and_named_by_its_chapter():
+    public = [getattr(m, n) for m in checks.CHAPTERS for n in m.__all__]
+    assert sorted(map(_id, public)) == sorted(map(_id, ALL))
+    assert [m.__name__ for m in checks.CHAPTERS] == [f"lstmkit.checks.ch0{k}" for k in range(1, 7)]
+
+
+@pytest.mark.parametrize("check", ALL, ids=_id)
 def test_check_passes_on_the_right_answer(check, capsys):
-    getattr(checks, check)(RIGHT[check])
+    check(RIGHT[check])
     out = capsys.readouterr().out
     assert out.startswith("PASS ") and out.count("PASS") == 1, out
 
 
-@pytest.mark.parametrize("check", list(RIGHT))
-def test_check_says_not_implemented_on_the_stub(check):
+@pytest.mark.parametrize("check", ALL, ids=_id)
+def test_check_says_not_implemented_on_the_stub_in_one_line(check):
     with pytest.raises(checks.NotImplementedYet, match="not implemented yet") as info:
-        getattr(checks, check)(stub)
-    assert isinstance(info.value.__cause__, NotImplementedError)   # the reader's traceback is kept
+        check(stub)
+    message = str(info.value)
+    assert "\n" not in message and "in stub (" in message and "raise NotImplementedError()" in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__   # no chained traceback
+    assert info.value._render_traceback_()[1:] == []
 
 
-@pytest.mark.parametrize("check", list(RIGHT))
-def test_check_chains_other_exceptions(check):
+@pytest.mark.parametrize("check", ALL, ids=_id)
+def test_check_reports_other_exceptions_with_the_readers_line(check):
     def broken(*args):
         raise KeyError("weight_hh_l0")
 
-    with pytest.raises(AssertionError, match="raised KeyError") as info:
-        getattr(checks, check)(broken)
+    with pytest.raises(checks.CheckFailed, match="raised KeyError") as info:
+        check(broken)
     assert not isinstance(info.value, checks.NotImplementedYet)
-    assert isinstance(info.value.__cause__, KeyError)
+    assert isinstance(info.value.__cause__, KeyError)             # plain Python still shows the reader's traceback
+    rendered = info.value._render_traceback_()
+    assert any('raise KeyError("weight_hh_l0")' in line for line in rendered)   # the reader's own line
+    assert not any("lstmkit" in line for line in rendered[1:])
 
 
-@pytest.mark.parametrize("check", list(RIGHT))
+@pytest.mark.parametrize("check", ALL, ids=_id)
 @pytest.mark.parametrize("fn", [None, 42, "rnn_step_forward"])
 def test_check_rejects_a_non_callable(check, fn):
     with pytest.raises(ValueError, match="fn: expected the function you wrote"):
-        getattr(checks, check)(fn)
+        check(fn)
 
 
-# ------------------------------------------------------------ plausible mistakes
+@pytest.mark.parametrize("check", ALL, ids=_id)
+def test_check_rejects_complex_values(check):
+    def complex_answer(*args):
+        out = RIGHT[check](*args)
+        if isinstance(out, dict) and "weight_ih" in out:      # gated_latch_params
+            return {k: v.astype(complex) for k, v in out.items()}
+        if isinstance(out, dict):
+            return {k: complex(v) + 1e-3j for k, v in out.items()}
+        if isinstance(out, tuple):
+            return (np.asarray(out[0]) + 1e-3j,) + tuple(out[1:])
+        return np.asarray(out) + 1e-3j
+
+    with pytest.raises((checks.CheckFailed, ValueError)) as info:
+        check(complex_answer)
+    assert "complex" in str(info.value), str(info.value)
+
+
+# ------------------------------------------------------------ typical mistakes
 def rnn_forward_transposed_w_hh(x_t, h_prev, params):
     a = x_t @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"] + params["bias_hh"]
     return np.tanh(a), (x_t, h_prev, a, params, "tanh")
@@ -196,28 +264,43 @@ def rnn_forward_caches_h(x_t, h_prev, params):
     return h, cache[:2] + (h,) + cache[3:]
 
 
-def rnn_step_backward_no_fprime(dh, cache):
-    x_t, h_prev, a, params, _ = cache
-    da = dh
-    return da @ params["weight_ih"], da @ params["weight_hh"], {
-        "weight_ih": da.T @ x_t, "weight_hh": da.T @ h_prev, "bias_ih": da.sum(0), "bias_hh": da.sum(0)}
+def rnn_forward_sigmoid(x_t, h_prev, params):
+    h, cache = rnn.step_forward(x_t, h_prev, params)
+    return sigmoid(cache[2]), cache
 
 
-def rnn_step_backward_transposed(dh, cache):
-    dx, dh_prev, grads = rnn.step_backward(dh, cache)
-    x_t, h_prev, a, params, act = cache
-    da = dh * rnn.ACTIVATIONS[act][1](a)
-    return dx, da @ params["weight_hh"].T, grads
+def rnn_step_backward_with(dh, cache, *, fprime=True, transposed=False, bias=np.sum, sign=1.0, act=None):
+    x_t, h_prev, a, params, activation = cache
+    da = sign * dh * (rnn.ACTIVATIONS[act or activation][1](a) if fprime else 1.0)
+    W_hh = params["weight_hh"]
+    return da @ params["weight_ih"], da @ (W_hh.T if transposed else W_hh), {
+        "weight_ih": da.T @ x_t, "weight_hh": da.T @ h_prev, "bias_ih": bias(da, axis=0), "bias_hh": bias(da, axis=0)}
 
 
 def rnn_backward_no_dh_next(dhs, caches):
+    dx, dh, grads = [], None, None
+    for t in reversed(range(len(caches))):
+        dx_t, dh, grads_t = rnn.step_backward(dhs[t], caches[t])
+        dx.insert(0, dx_t)
+        grads = grads or grads_t
+    return np.array(dx), dh, grads
+
+
+def rnn_backward_overwrites(dhs, caches):
+    dh, dx = np.zeros_like(dhs[0]), []
+    for t in reversed(range(len(caches))):
+        dx_t, dh, grads = rnn.step_backward(dhs[t] + dh, caches[t])
+        dx.insert(0, dx_t)
+    return np.array(dx), dh, grads
+
+
+def rnn_backward_dh0_is_local(dhs, caches):
     dx, _, grads = rnn_backward(dhs, caches)
-    return dx, rnn.step_backward(dhs[0], caches[0])[1], grads
+    return dx, dhs[0], grads
 
 
 def scalar_bptt_last_step_only(w_hh, w_ih, b, xs, h0):
-    d = scalar_bptt(w_hh, w_ih, b, xs[-1:], h0 if len(xs) == 1 else 0.0)
-    return d
+    return scalar_bptt(w_hh, w_ih, b, xs[-1:], h0 if len(xs) == 1 else 0.0)
 
 
 def sigmoid_prime_overflows(a):
@@ -230,8 +313,9 @@ def largest_lag_first_below(sigma_max, gamma, threshold):
     return k if k == math.inf else k + 1
 
 
-def grad_norms_reversed(params, x, h0, dhT):
-    return grad_norms(params, x, h0, dhT)[::-1]
+def largest_lag_unfloored(sigma_max, gamma, threshold):
+    r = gamma * sigma_max
+    return math.inf if r >= 1 else math.log(threshold) / math.log(r) if r > 0 else 0
 
 
 def clip_per_array(grads, max_norm):
@@ -246,15 +330,45 @@ def clip_in_place(grads, max_norm):
     return clipped, norm
 
 
+def clip_norm_after(grads, max_norm):
+    clipped, _ = optim.clip_grad_norm(grads, max_norm)
+    return clipped, math.sqrt(sum(float(np.sum(g ** 2)) for g in clipped.values()))
+
+
 def lstm_gates_cs231n_order(a):
     i, f, g, o = lstm_gates(a)
     H = a.shape[1] // 4
     return i, f, np.tanh(a[:, 3 * H:]), rnn.sigmoid(a[:, 2 * H:3 * H])
 
 
+def lstm_gates_all_sigmoid(a):
+    return tuple(rnn.sigmoid(b) for b in np.split(a, 4, axis=1))
+
+
+def lstm_gates_if_swapped(a):
+    i, f, g, o = lstm_gates(a)
+    return f, i, g, o
+
+
 def lstm_step_forward_no_tanh(x_t, h_prev, c_prev, params):
     h, c, cache = lstm.step_forward(x_t, h_prev, c_prev, params)
     return cache[6] * c, c, cache
+
+
+def lstm_step_forward_transposed_w_hh(x_t, h_prev, c_prev, params):
+    W = params["weight_hh"]
+    if W.shape[1] * 4 == W.shape[0] and W.shape[1] == 1:
+        return lstm.step_forward(x_t, h_prev, c_prev, params)
+    p = dict(params, weight_hh=np.concatenate([blk.T for blk in np.split(W, 4)], axis=0))
+    h, c, cache = lstm.step_forward(x_t, h_prev, c_prev, p)
+    return h, c, cache[:8] + (params,)
+
+
+def lstm_step_forward_no_input_gate(x_t, h_prev, c_prev, params):
+    h, c, cache = lstm.step_forward(x_t, h_prev, c_prev, params)
+    i, f, g, o = cache[3:7]
+    c = f * c_prev + g
+    return o * np.tanh(c), c, cache[:7] + (np.tanh(c), params)
 
 
 def gated_latch_forget_bias_zero():
@@ -269,19 +383,35 @@ def gated_latch_without_erase():
     return p
 
 
+def gated_latch_weak():
+    p = gated_latch_params()
+    p["bias_ih"][1] = 5.0     # the forget gate only at 0.993 while holding: the cell leaks
+    return p
+
+
 def lstm_step_backward_no_dh_into_dc(dh, dc, cache):
-    x_t, h_prev, c_prev, i, f, g, o, tanh_c, params = cache
-    # as if h_t did not depend on c_t: the "dh * o * (1 - tanh_c**2)" term is forgotten
-    dx, dh_prev, dc_prev, grads = lstm.step_backward(dh, dc, cache)
-    return dx, dh_prev, dc * f, grads
+    return lstm_step_backward_with(dh, dc, cache, route=False)
 
 
 def lstm_step_backward_cs231n_order(dh, dc, cache):
-    x_t, h_prev, c_prev, i, f, g, o, tanh_c, params = cache
-    dx, dh_prev, dc_prev, grads = lstm.step_backward(dh, dc, cache)
-    H = i.shape[1]
-    swap = np.r_[0:2 * H, 3 * H:4 * H, 2 * H:3 * H]
-    return dx, dh_prev, dc_prev, {k: v[swap] for k, v in grads.items()}
+    return lstm_step_backward_with(dh, dc, cache, order=(0, 1, 3, 2))
+
+
+def lstm_step_backward_if_swapped(dh, dc, cache):
+    return lstm_step_backward_with(dh, dc, cache, order=(1, 0, 2, 3))
+
+
+def lstm_step_backward_sigma_prime_for_g(dh, dc, cache):
+    return lstm_step_backward_with(dh, dc, cache, g_slope=lambda g: g * (1 - g))
+
+
+def lstm_step_backward_no_fprime(dh, dc, cache):
+    return lstm_step_backward_with(dh, dc, cache, fprime=False)
+
+
+def lstm_step_backward_weight_hh_from_x(dh, dc, cache):
+    dx, dh_prev, dc_prev, grads = lstm.step_backward(dh, dc, cache)   # dW_hh taken against x_t, not h_prev
+    return dx, dh_prev, dc_prev, {**grads, "weight_hh": grads["weight_ih"]}
 
 
 def cell_gradients_carousel_only(x, state0, params):
@@ -295,8 +425,24 @@ def cell_gradients_carousel_only(x, state0, params):
     return np.array(dcs)
 
 
+def cell_gradients_h_held_fixed(x, state0, params):
+    return cell_gradients(x, state0, params, total=False)
+
+
+def cell_gradients_reversed(x, state0, params):
+    return cell_gradients(x, state0, params)[::-1]
+
+
 def forget_bias_per_step(keep, T):
     return math.log(keep / (1 - keep))
+
+
+def forget_bias_wrong_sign(keep, T):
+    return -forget_bias_for_retention(keep, T)
+
+
+def forget_bias_no_logit(keep, T):
+    return keep ** (1 / T)
 
 
 def adding_target_any_marker(x, variant):
@@ -304,10 +450,30 @@ def adding_target_any_marker(x, variant):
     return total if variant == "fixed" else 0.5 + total / 4
 
 
+def adding_target_no_rescale(x, variant):
+    return adding_target(x, "fixed")
+
+
+def adding_target_mean(x, variant):
+    return adding_target(x, variant) / 2
+
+
 def marker_gradient_ignores_lengths(params, batch):
     y, cache = models.forward(batch.x, params, "lstm")
     dx, _ = models.backward(np.ones_like(y), cache)
     return np.array([np.linalg.norm(dx[batch.marks[n, 0], n]) for n in range(len(y))])
+
+
+def marker_gradient_second_mark(params, batch):
+    y, cache = models.forward(batch.x, params, "lstm", batch.lengths)
+    dx, _ = models.backward(np.ones_like(y), cache)
+    return np.array([np.linalg.norm(dx[batch.marks[n, 1], n]) for n in range(len(y))])
+
+
+def marker_gradient_value_channel_only(params, batch):
+    y, cache = models.forward(batch.x, params, "lstm", batch.lengths)
+    dx, _ = models.backward(np.ones_like(y), cache)
+    return np.array([abs(dx[batch.marks[n, 0], n, 0]) for n in range(len(y))])
 
 
 def marker_gradient_same_rng(forget_biases, T):
@@ -319,42 +485,226 @@ def marker_gradient_same_rng(forget_biases, T):
     return np.array(out)
 
 
-WRONG = [
-    ("check_rnn_step_forward", rnn_forward_transposed_w_hh, ["h:", "max rel. error"]),
-    ("check_rnn_step_forward", rnn_forward_caches_h, ["cache[2] (a)"]),
-    ("check_rnn_step_backward", rnn_step_backward_no_fprime, ["dx:", "dh_prev:", "grads['weight_hh']"]),
-    ("check_rnn_step_backward", rnn_step_backward_transposed, ["dh_prev:", "right: dx"]),
-    ("check_rnn_backward", rnn_backward_no_dh_next, ["dh0:"]),
-    ("check_scalar_bptt", scalar_bptt_last_step_only, ["w_hh:", "h0:"]),
-    ("check_sigmoid_prime", sigmoid_prime_overflows, ["overflows at |a| = 1e4"]),
-    ("check_largest_lag", largest_lag_first_below, ["got 5", "still >= threshold"]),
-    ("check_grad_norms", grad_norms_reversed, ["norms:"]),
-    ("check_clip_grad_norm", clip_per_array, ["clipped['weight_ih']"]),
-    ("check_clip_grad_norm", clip_in_place, ["changed its input grads in place"]),
-    ("check_lstm_gates", lstm_gates_cs231n_order, ["g:", "o:", "right: i, f"]),
-    ("check_lstm_step_forward", lstm_step_forward_no_tanh, ["h:", "tanh(c)", "right: c"]),
-    ("check_gated_latch_params", gated_latch_forget_bias_zero,
-     ["at t=1, 1 step after the store at t=0", "f_t = 0.5000", "while holding"]),
-    ("check_gated_latch_params", gated_latch_without_erase,
-     ["at the store step t=60", "f_t = 1.0000", "on a store step"]),
-    ("check_lstm_step_backward", lstm_step_backward_no_dh_into_dc, ["dc_prev:", "right: dx, dh_prev"]),
-    ("check_lstm_step_backward", lstm_step_backward_cs231n_order, ["grads['weight_ih']", "order i, f, g, o"]),
-    ("check_cell_gradients", cell_gradients_carousel_only, ["dcs:", "BOTH dh_prev and dc_prev"]),
-    ("check_forget_bias_for_retention", forget_bias_per_step, ["b_f:"]),
-    ("check_adding_target", adding_target_any_marker, ["variant='hochreiter1997'", "target:", "exactly 1"]),
-    ("check_marker_gradient", marker_gradient_ignores_lengths, ["variant='hochreiter1997'", "marker gradient:"]),
-    ("check_marker_gradient_by_forget_bias", marker_gradient_same_rng, ["mean marker gradients:"]),
+def marker_gradient_1997(forget_biases, T):
+    return marker_gradient_by_forget_bias(forget_biases, T, variant="hochreiter1997")
+
+
+def marker_gradient_sum(forget_biases, T):
+    return marker_gradient_by_forget_bias(forget_biases, T, reduce=np.sum)
+
+
+def gru_reset_before_matmul(x_t, h_prev, params):   # Cho et al.'s placement of r, not torch's
+    H = h_prev.shape[1]
+    W_ih, W_hh, b_ih, b_hh = (params[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    gi = x_t @ W_ih.T + b_ih
+    gh = h_prev @ W_hh[:2 * H].T + b_hh[:2 * H]
+    r = sigmoid(gi[:, :H] + gh[:, :H])
+    z = sigmoid(gi[:, H:2 * H] + gh[:, H:])
+    hn = h_prev @ W_hh[2 * H:].T + b_hh[2 * H:]
+    n = np.tanh(gi[:, 2 * H:] + (r * h_prev) @ W_hh[2 * H:].T + b_hh[2 * H:])
+    return (1 - z) * n + z * h_prev, (x_t, h_prev, r, z, n, hn, params)
+
+
+def gru_swapped_z(x_t, h_prev, params):   # h = z * n + (1 - z) * h_prev
+    h, cache = gru.step_forward(x_t, h_prev, params)
+    z, n = cache[3], cache[4]
+    return z * n + (1 - z) * h_prev, cache
+
+
+def gru_rz_swapped(x_t, h_prev, params):
+    H = h_prev.shape[1]
+    swap = np.r_[H:2 * H, 0:H, 2 * H:3 * H]
+    h, cache = gru.step_forward(x_t, h_prev, {k: v[swap] for k, v in params.items()})
+    return h, cache[:6] + (params,)
+
+
+def gru_backward_no_direct_path(dh, cache):
+    dx, dh_prev, grads = gru.step_backward(dh, cache)
+    return dx, dh_prev - cache[3] * dh, grads
+
+
+def gru_backward_hh_bias_like_ih(dh, cache):
+    dx, dh_prev, grads = gru.step_backward(dh, cache)
+    return dx, dh_prev, {**grads, "bias_hh": grads["bias_ih"]}
+
+
+def gru_backward_rz_swapped(dh, cache):
+    dx, dh_prev, grads = gru.step_backward(dh, cache)
+    H = cache[1].shape[1]
+    swap = np.r_[H:2 * H, 0:H, 2 * H:3 * H]
+    return dx, dh_prev, {k: v[swap] for k, v in grads.items()}
+
+
+def coupled_uses_input_rows(x_t, h_prev, c_prev, params):   # the plain LSTM: i from rows 0:H
+    h, c, _ = lstm.step_forward(x_t, h_prev, c_prev, params)
+    return h, c
+
+
+def coupled_i_equals_f(x_t, h_prev, c_prev, params):
+    a = x_t @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
+    _, a_f, a_g, a_o = np.split(a, 4, axis=1)
+    f, g, o = sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
+    c = f * c_prev + f * g
+    return o * np.tanh(c), c
+
+
+def coupled_no_tanh(x_t, h_prev, c_prev, params):
+    h, c = coupled_step_forward(x_t, h_prev, c_prev, params)
+    return h / np.tanh(c) * c, c
+
+
+def cross_entropy_sum(logits, targets):
+    loss, d = charlm.cross_entropy(logits, targets)
+    n = targets.size
+    return loss * n, d * n
+
+
+def cross_entropy_naive(logits, targets):   # no max subtraction: overflows at 1000
+    p = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    loss = -np.mean(np.log(np.take_along_axis(p, targets[..., None], -1)))
+    d = p.copy()
+    np.put_along_axis(d, targets[..., None], np.take_along_axis(d, targets[..., None], -1) - 1, -1)
+    return loss, d / targets.size
+
+
+def cross_entropy_grad_not_averaged(logits, targets):
+    loss, d = charlm.cross_entropy(logits, targets)
+    return loss, d * targets.size
+
+
+C1, C2, C3, C4, C5, C6 = checks.ch01, checks.ch02, checks.ch03, checks.ch04, checks.ch05, checks.ch06
+WRONG = [   # (check, wrong answer, words its report must hold, words it must not hold)
+    (C1.rnn_step_forward, rnn_forward_transposed_w_hh, ["h (", "cache[2] (a)", "which side"], []),
+    (C1.rnn_step_forward, rnn_forward_caches_h, ["cache[2] (a)", "right: h", "pre-activation"], []),
+    (C1.rnn_step_forward, rnn_forward_sigmoid, ["h (", "right: cache[2] (a)", "nonlinearity"], []),
+    (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, fprime=False),
+     ["dx (", "dh_prev (", "grads['weight_hh']", "every output is off", "f'(a_t)"], ["transpose"]),
+    (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, transposed=True),
+     ["dh_prev (", "right: dx", "which side"], ["f'(a_t)"]),
+    (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, bias=np.mean),
+     ["grads['bias_ih']", "every row"], []),
+    (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, act="tanh"),
+     ["activation='sigmoid'", "every tanh case passed"], []),
+    (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, sign=-1.0), ["sign is flipped", "the sign"], []),
+    (C1.rnn_backward, rnn_backward_no_dh_next, ["dx[:-1]", "right: dx[T-1]", "from step t+1"], []),
+    (C1.rnn_backward, rnn_backward_overwrites, ["grads['weight_ih']", "sum of every step"], []),
+    (C1.rnn_backward, rnn_backward_dh0_is_local, ["dh0 (", "first step"], []),
+    (C1.scalar_bptt, scalar_bptt_last_step_only, ["w_hh (", "h0 (", "T = 1 was right"], []),
+    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, fprime=False), ["T=1", "tanh'"], []),
+    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, accumulate=False), ["T=3", "summing every step"], []),
+    (C2.sigmoid_prime, sigmoid_prime_overflows, ["overflows at |a| = 1e4", "rnn.sigmoid"], []),
+    (C2.sigmoid_prime, lambda a: rnn.sigmoid(a), ["sigma'(a) (3, 4)", "1/4"], []),
+    (C2.sigmoid_prime, lambda a: 4 * sigmoid_prime(a), ["4 times the right value"], []),
+    (C2.largest_lag, largest_lag_first_below, ["got 5", "one step too far"], []),
+    (C2.largest_lag, largest_lag_unfloored, ["non-negative integer"], []),
+    (C2.largest_lag, lambda s, g, t: 0 if g * s >= 1 else largest_lag(s, g, t), ["never falls"], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a)[::-1], ["norms (13,)", "reverse order"], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a, which=0), ["norms[1]", "dh_prev, not its dx"], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a)[:-1], ["shape (12,), expected (13,)"], []),
+    (C2.clip_grad_norm, clip_per_array, ["clipped['weight_ih']", "different factors"], []),
+    (C2.clip_grad_norm, clip_in_place, ["changed its input grads in place"], []),
+    (C2.clip_grad_norm, clip_norm_after, ["norm (", "before clipping"], []),
+    (C3.lstm_gates, lstm_gates_cs231n_order, ["g (", "o (", "right: i, f", "your g is tanh of block o"], []),
+    (C3.lstm_gates, lstm_gates_all_sigmoid, ["g (", "your g is sigmoid of block g"], []),
+    (C3.lstm_gates, lstm_gates_if_swapped, ["your i is sigmoid of block f"], []),
+    (C3.lstm_step_forward, lstm_step_forward_no_tanh, ["h (", "right: c", "squashed cell"], []),
+    (C3.lstm_step_forward, lstm_step_forward_transposed_w_hh, ["every gate is off", "which side"], []),
+    (C3.lstm_step_forward, lstm_step_forward_no_input_gate, ["c (", "cell update"], []),
+    (C3.gated_latch_params, gated_latch_forget_bias_zero,
+     ["at t=1, 1 step after the store at t=0", "f_t = 0.5000", "while holding"], []),
+    (C3.gated_latch_params, gated_latch_without_erase,
+     ["at the store step t=60", "f_t = 1.0000", "f_t is not there"], []),
+    (C3.gated_latch_params, gated_latch_weak, ["while holding", "not saturated"], []),
+    (C4.lstm_step_backward, lstm_step_backward_no_dh_into_dc,
+     ["dc_prev (", "only in blocks i, f, g", "two routes"], ["transpose"]),
+    (C4.lstm_step_backward, lstm_step_backward_cs231n_order,
+     ["grads['weight_ih']", "blocks g and o trade places", "order i, f, g, o"], []),
+    (C4.lstm_step_backward, lstm_step_backward_if_swapped, ["blocks i and f trade places"], []),
+    (C4.lstm_step_backward, lstm_step_backward_sigma_prime_for_g, ["only in block g", "tanh's", "right: dc_prev"], []),
+    (C4.lstm_step_backward, lstm_step_backward_no_fprime, ["right: dc_prev", "every block of da", "derivatives"],
+     ["transpose"]),
+    (C4.lstm_step_backward, lstm_step_backward_weight_hh_from_x,
+     ["grads['weight_hh']: shape (16, 3), expected (16, 4)", "shape"], []),
+    (C4.cell_gradients, cell_gradients_carousel_only, ["dcs (", "carousel alone"], []),
+    (C4.cell_gradients, cell_gradients_h_held_fixed, ["dcs (", "h_t held fixed", "total dL/dc_t"], []),
+    (C4.cell_gradients, cell_gradients_reversed, ["reverse order"], []),
+    (C4.forget_bias_for_retention, forget_bias_per_step, ["b_f (", "T-th root"], []),
+    (C4.forget_bias_for_retention, forget_bias_wrong_sign, ["sign is flipped"], []),
+    (C4.forget_bias_for_retention, forget_bias_no_logit, ["b_f (", "inverse of the sigmoid"], []),
+    (C5.adding_target, adding_target_any_marker, ["variant='hochreiter1997'", "target (", "-1 end markers"], []),
+    (C5.adding_target, adding_target_no_rescale, ["variant='hochreiter1997'", "rescales"], []),
+    (C5.adding_target, adding_target_mean, ["0.5 times the right value"], []),
+    (C5.marker_gradient, marker_gradient_ignores_lengths, ["variant='hochreiter1997'", "lengths[n] - 1"], []),
+    (C5.marker_gradient, marker_gradient_second_mark, ["marker gradient (", "marks[n, 0]"], []),
+    (C5.marker_gradient, marker_gradient_value_channel_only, ["marker gradient (", "2 input channels"], []),
+    (C5.marker_gradient_by_forget_bias, marker_gradient_same_rng, ["mean marker gradients (", "a fresh generator"], []),
+    (C5.marker_gradient_by_forget_bias, marker_gradient_1997, ["mean marker gradients (", "fixed variant"], []),
+    (C5.marker_gradient_by_forget_bias, marker_gradient_sum, ["32 times the right value"], []),
+    (C6.gru_step_forward, gru_reset_before_matmul, ["cache[4] (n)", "right: cache[2] (r)", "after the matmul"], []),
+    (C6.gru_step_forward, gru_swapped_z, ["h (", "which of n and h_prev"], []),
+    (C6.gru_step_forward, gru_rz_swapped, ["cache[2] (r)", "r, z, n in this order"], []),
+    (C6.gru_step_backward, gru_backward_no_direct_path, ["dh_prev (", "directly, through z"], []),
+    (C6.gru_step_backward, gru_backward_hh_bias_like_ih, ["grads['bias_hh']", "only in block n", "hidden side"], []),
+    (C6.gru_step_backward, gru_backward_rz_swapped, ["blocks r and z trade places"], []),
+    (C6.coupled_step_forward, coupled_uses_input_rows, ["c (", "tied to the forget gate"], []),
+    (C6.coupled_step_forward, coupled_i_equals_f, ["c (", "tied to the forget gate"], []),
+    (C6.coupled_step_forward, coupled_no_tanh, ["h (", "right: c", "squashed cell"], []),
+    (C6.cross_entropy, cross_entropy_sum, ["loss", "where the mean is asked for"], []),
+    (C6.cross_entropy, cross_entropy_naive, ["overflows", "subtracted from a row"], []),
+    (C6.cross_entropy, cross_entropy_grad_not_averaged, ["dlogits (", "right: loss", "mean is asked for"], []),
 ]
 
 
-@pytest.mark.parametrize("check, fn, words", WRONG, ids=[fn.__name__ for _, fn, _ in WRONG])
-def test_check_names_the_wrong_output(check, fn, words):
-    with pytest.raises(AssertionError) as info:
-        getattr(checks, check)(fn)
+def _wrong_id(entry):
+    check, fn, _, _ = entry
+    return f"{_id(check)}-{fn.__name__ if fn.__name__ != '<lambda>' else WRONG.index(entry)}"
+
+
+def test_every_check_has_at_least_three_typical_mistakes():
+    counts = {_id(c): 0 for c in ALL}
+    for check, *_ in WRONG:
+        counts[_id(check)] += 1
+    assert min(counts.values()) >= 3, counts
+
+
+def _solution_lines():
+    """Every code line between the solution markers of the worked solutions (long enough to mean something)."""
+    lines = set()
+    for path in sorted((ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            inside = False
+            for line in cell.source.splitlines():
+                if "BEGIN SOLUTION" in line or "END SOLUTION" in line:
+                    inside = "BEGIN" in line
+                elif inside and cell.cell_type == "code":
+                    code = line.split("#")[0].strip()
+                    if len(code) >= 12 and not code.startswith(("return", "def ")):
+                        lines.add(code)
+    return lines
+
+
+SOLUTION_LINES = _solution_lines()
+
+
+@pytest.mark.parametrize("entry", WRONG, ids=[_wrong_id(e) for e in WRONG])
+def test_check_reports_the_wrong_output_and_its_likely_cause(entry):
+    check, fn, words, absent = entry
+    with pytest.raises(checks.CheckFailed) as info:
+        check(fn)
     assert not isinstance(info.value, checks.NotImplementedYet)
     message = str(info.value)
     for word in words:
         assert word in message, f"{word!r} not in:\n{message}"
+    for word in absent:
+        assert word not in message, f"{word!r} in:\n{message}"
+    assert len(message.splitlines()) <= 10, message
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    leaked = [line for line in SOLUTION_LINES if line in message]
+    assert not leaked, f"a solution line in the report: {leaked}"
+
+
+def test_solution_lines_are_found():
+    assert len(SOLUTION_LINES) > 40 and 'dx = da @ params["weight_ih"]         ' not in SOLUTION_LINES
 
 
 def test_wrong_shape_is_reported_with_both_shapes():
@@ -362,13 +712,13 @@ def test_wrong_shape_is_reported_with_both_shapes():
         h, cache = rnn.step_forward(x_t, h_prev, params)
         return h.T, cache
 
-    with pytest.raises(AssertionError, match=r"h: shape \(4, 2\), expected \(2, 4\)"):
-        checks.check_rnn_step_forward(h_transposed)
+    with pytest.raises(checks.CheckFailed, match=r"h: shape \(4, 2\), expected \(2, 4\)"):
+        C1.rnn_step_forward(h_transposed)
 
 
 def test_wrong_return_structure_is_reported():
-    with pytest.raises(AssertionError, match=r"should return a tuple \(dx, dh_prev, grads\), got ndarray"):
-        checks.check_rnn_step_backward(lambda dh, cache: dh)
+    with pytest.raises(checks.CheckFailed, match=r"should return a tuple \(dx, dh_prev, grads\), got ndarray"):
+        C1.rnn_step_backward(lambda dh, cache: dh)
 
 
 def test_inputs_are_copies_so_a_mutating_answer_cannot_corrupt_the_reference():
@@ -378,14 +728,56 @@ def test_inputs_are_copies_so_a_mutating_answer_cannot_corrupt_the_reference():
         dh[...] = 0.0
         return out
 
-    checks.check_rnn_step_backward(mutates)   # passes: its outputs were computed before the damage
+    C1.rnn_step_backward(mutates)   # passes: its outputs were computed before the damage
 
 
-@pytest.mark.parametrize("got, words", [(np.array([4]), "non-negative int or math.inf"), (-1, "non-negative"),
-                                        (4.5, "non-negative int"), (math.inf, "finitely many steps")])
+@pytest.mark.parametrize("check, answer", [
+    (C2.largest_lag, lambda *a: np.array([4, 5])), (C2.largest_lag, lambda *a: np.array([4])),
+    (C4.forget_bias_for_retention, lambda keep, T: np.array([1.0, 2.0])),
+    (C1.scalar_bptt, lambda *a: {"w_hh": np.ones(2), "w_ih": 0.0, "b": 0.0, "h0": 0.0}),
+    (C6.cross_entropy, lambda lg, tg: (np.ones(2), charlm.cross_entropy(lg, tg)[1])),
+    (C2.clip_grad_norm, lambda g, m: (optim.clip_grad_norm(g, m)[0], np.ones(3))),
+])
+def test_an_array_where_a_number_belongs_is_a_clear_failure(check, answer):
+    with pytest.raises(checks.CheckFailed, match=r"should be a real number, got an array of shape|integer, got an arr"):
+        check(answer)
+
+
+@pytest.mark.parametrize("got, words", [(-1, "non-negative"), (4.5, "non-negative integer"),
+                                        (math.inf, "finitely many steps"), ("4", "should be a real number")])
 def test_largest_lag_reports_a_bad_return_value(got, words):
-    with pytest.raises(AssertionError, match=words):
-        checks.check_largest_lag(lambda sigma_max, gamma, threshold: got)
+    with pytest.raises(checks.CheckFailed, match=words):
+        C2.largest_lag(lambda sigma_max, gamma, threshold: got)
+
+
+def test_cell_gradients_reference_is_the_total_derivative_by_finite_differences():
+    """dcs[t] of the check's reference against a nudge of c_t inside step t (so h_t moves with it)."""
+    from lstmkit.checks.ch04 import _cell_gradients
+
+    rng = np.random.default_rng(7)
+    T, N, D, H = 4, 2, 3, 2
+    params = {k: 2 * v for k, v in lstm.init_params(D, H, rng=rng).items()}
+    x, state0 = rng.standard_normal((T, N, D)), (rng.standard_normal((N, H)), rng.standard_normal((N, H)))
+    total, held, _ = _cell_gradients(x, state0, params)
+
+    def loss(t, n, j, eps):
+        h, c = state0
+        c = c.copy()
+        if t == 0:
+            c[n, j] += eps
+        for s in range(T):
+            h, c, cache = lstm.step_forward(x[s], h, c, params)
+            if s + 1 == t:                      # nudge c_t and recompute h_t = o_t * tanh(c_t) from it
+                c = c.copy()
+                c[n, j] += eps
+                h = cache[6] * np.tanh(c)
+        return c.sum()
+
+    eps = 1e-6
+    for t in range(T + 1):
+        fd = np.array([[(loss(t, n, j, eps) - loss(t, n, j, -eps)) / (2 * eps) for j in range(H)] for n in range(N)])
+        assert np.allclose(fd, total[t], rtol=1e-6, atol=1e-8), t   # centred differences: error ~ eps**2
+    assert not np.allclose(total[1:T], held[1:T])                     # the two quantities differ inside
 
 
 def test_checks_stay_in_the_experiments_layer():
@@ -396,3 +788,12 @@ def test_checks_stay_in_the_experiments_layer():
     code = ("import sys, lstmkit.checks; bad = {'torch', 'matplotlib', 'ipywidgets'} & set(sys.modules); "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_report_renders_in_ipython_without_frames_of_lstmkit():
+    """What Jupyter shows for a failing check: the report alone, its first line naming the exception."""
+    with pytest.raises(checks.CheckFailed) as info:
+        C4.lstm_step_backward(lstm_step_backward_sigma_prime_for_g)
+    rendered = info.value._render_traceback_()
+    assert re.sub(r"\x1b\[[0-9;]*m", "", rendered[0]).startswith("CheckFailed: lstm_step_backward is wrong for")
+    assert rendered[1:] == info.value.lines[1:] and len(rendered) <= 10

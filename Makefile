@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# the Python that creates .venv: 3.11, the version requirements.txt pins packages for
+PYTHON ?= python3
 # One BLAS thread per process: on a 2-core machine oversubscribed threads made a 0.3 s loop take 17 s.
 export OMP_NUM_THREADS ?= 1
 export OPENBLAS_NUM_THREADS ?= 1
@@ -11,12 +13,13 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 
-.PHONY: setup lab lint test test-fast test-core-without-torch exercises book bench notebooks lock clean
+.PHONY: setup lab lint test test-fast test-core-without-torch test-other-cpus experiments exercises book bench \
+	notebooks lock clean
 
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml tools/pip-install
-	bash tools/pip-install $(VENV)
+	PYTHON=$(PYTHON) bash tools/pip-install $(VENV)
 	touch $@
 
 lab: setup
@@ -24,12 +27,28 @@ lab: setup
 
 # ruff, configured in pyproject.toml; no formatter (it would flatten the aligned shape comments)
 lint: setup
-	$(VENV)/bin/ruff check lstmkit tests tools benchmarks
+	$(VENV)/bin/ruff check lstmkit tests tools benchmarks experiments
+
+NBVAL := $(PY) -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+# Other CPUs, simulated: OpenBLAS's kernels for other processors round sums in another order, as a
+# student's laptop would (Haswell: AVX2, most laptops; Sandybridge: AVX), and torch is held to AVX2.
+OTHER_CPUS ?= Haswell Sandybridge
 
 # lint, the core tests without torch, then pytest for lstmkit and strict nbval (every stored text
-# output compared) for the chapters and solutions
+# output compared) for the chapters and solutions; then strict nbval again under each of OTHER_CPUS,
+# with a hostile user set-up (MPLBACKEND=Agg and a matplotlibrc in HOME that changes the backend and
+# the dpi) that the stored outputs must not notice
 test: setup lint test-core-without-torch
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
+	$(MAKE) --no-print-directory test-other-cpus
+
+test-other-cpus: setup
+	@home=$$(mktemp -d) && trap 'rm -rf "$$home"' EXIT && mkdir -p "$$home/.config/matplotlib" && \
+	printf 'backend: Agg\nfigure.dpi: 72\n' > "$$home/.config/matplotlib/matplotlibrc" && \
+	for cpu in $(if $(filter x86_64,$(shell uname -m)),$(OTHER_CPUS)); do \
+	  echo "== strict nbval with OpenBLAS's $$cpu kernels, MPLBACKEND=Agg and a user matplotlibrc"; \
+	  HOME=$$home MPLBACKEND=Agg OPENBLAS_CORETYPE=$$cpu ONEDNN_MAX_CPU_ISA=AVX2 $(NBVAL) -q $(NOTEBOOKS) || exit 1; \
+	done
 
 # the inner loop: lint and every test not marked slow (no browser, book or Binder build, no notebooks)
 test-fast: setup lint
@@ -56,6 +75,11 @@ notebooks: setup
 # the static book of the stored, executed notebooks: _build/book/_build/html/index.html (npm needed once)
 book: setup
 	$(PY) tools/build_book.py _build/book
+
+# the training runs too long for a notebook, over many seeds: each script in experiments/ rewrites its
+# results file in lstmkit/data/results/, which the chapters load (about 20 minutes in all)
+experiments: setup
+	for script in experiments/[a-z]*.py; do $(PY) $$script || exit 1; done
 
 # speed and memory against torch, every notebook's run time, import time (benchmarks/README.md);
 # `make bench QUICK=1`: one shape and one thread, the chapters only

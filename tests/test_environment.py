@@ -32,3 +32,49 @@ def test_every_direct_dependency_reaches_binder():
     local_only = {"nbgrader", "jupyter-book", "jupyter-repo2docker", "playwright", "ruff"}
     missing = set(pins("requirements.in")) - set(pins("environment.yml")) - local_only
     assert not missing, f"in requirements.in but not in environment.yml: {sorted(missing)}"
+
+
+def test_setup_stops_early_on_a_python_the_lock_cannot_serve(tmp_path):
+    # a stand-in interpreter that reports Python 3.10: set-up must stop with a message before pip runs
+    import subprocess
+
+    fake = tmp_path / "python3.10"
+    fake.write_text('#!/bin/sh\necho 3.10\n')
+    fake.chmod(0o755)
+    venv = tmp_path / "venv"
+    result = subprocess.run(["bash", str(ROOT / "tools" / "pip-install"), str(venv)], cwd=ROOT,
+                            env={"PATH": "/usr/bin:/bin", "PYTHON": str(fake)}, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "for Python 3.11, and" in result.stderr and "Python 3.10" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not venv.exists()
+
+
+def test_setup_names_a_missing_python(tmp_path):
+    import subprocess
+
+    result = subprocess.run(["bash", str(ROOT / "tools" / "pip-install"), str(tmp_path / "venv")], cwd=ROOT,
+                            env={"PATH": "/usr/bin:/bin", "PYTHON": str(tmp_path / "no-such-python")},
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "cannot run" in result.stderr and "PYTHON=" in result.stderr
+
+
+def test_notebook_kernels_ignore_the_users_matplotlib_set_up(tmp_path):
+    # MPLBACKEND=Agg and a matplotlibrc with another backend and dpi, as on many headless machines:
+    # the kernels the notebooks are compared in must still draw inline at matplotlib's default dpi
+    import nbformat
+    from conftest import notebook_environment
+    from nbclient import NotebookClient
+
+    rc = tmp_path / ".config" / "matplotlib"
+    rc.mkdir(parents=True)
+    (rc / "matplotlibrc").write_text("backend: Agg\nfigure.dpi: 72\n")
+    hostile = {**__import__("os").environ, "HOME": str(tmp_path), "MPLBACKEND": "Agg"}
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import matplotlib.pyplot as plt\nplt.plot([0, 1])\nplt.show()")])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute(env=notebook_environment(hostile))
+    outputs = nb.cells[0].outputs
+    figures = [o for o in outputs if o.get("output_type") == "display_data"]
+    assert len(figures) == 1 and "image/png" in figures[0]["data"]
+    assert figures[0]["data"]["text/plain"] == "<Figure size 640x480 with 1 Axes>"

@@ -39,3 +39,11 @@ SHAPES = [(1, 1, 1, 1), (3, 2, 4, 5), (5, 1, 3, 2), (2, 4, 1, 3), (4, 3, 2, 1)]
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)
+
+
+def pytest_collection_modifyitems(items):
+    # nbval waits only 5 s for a cell's outputs once the cell has finished; on a loaded two-core
+    # machine a training cell's burst of progress-bar messages can take longer to arrive
+    for item in items:
+        if hasattr(item, "output_timeout"):
+            item.output_timeout = 120

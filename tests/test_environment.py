@@ -64,8 +64,9 @@ def test_notebook_kernels_ignore_the_users_matplotlib_set_up(tmp_path):
     # MPLBACKEND=Agg and a matplotlibrc with another backend and dpi, as on many headless machines:
     # the kernels the notebooks are compared in must still draw inline at matplotlib's default dpi
     import nbformat
-    from conftest import notebook_environment
     from nbclient import NotebookClient
+
+    from conftest import notebook_environment
 
     rc = tmp_path / ".config" / "matplotlib"
     rc.mkdir(parents=True)

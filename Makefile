@@ -11,7 +11,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 
-.PHONY: setup lab test exercises book bench notebooks lock clean
+.PHONY: setup lab test exercises book bench notebooks lock clean classroom hub-proxy bench-class
 
 setup: $(VENV)/.installed
 
@@ -23,7 +23,7 @@ lab: setup
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/chapters
 
 # pytest for lstmkit, strict nbval (every stored text output compared) for the chapters and solutions
-test: setup
+test: setup hub-proxy
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 # the exercise notebooks are generated from the solutions (nbgrader's ClearSolutions), never edited
@@ -47,6 +47,26 @@ bench: setup
 	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_layers.py $(if $(QUICK),--quick)
 	$(PY) benchmarks/bench_notebooks.py $(if $(QUICK),--quick)
+
+# nbgrader for a class (README, "For instructors"): the source assignments from solutions/ into
+# _build/classroom, released, then a rehearsal: simulated submissions autograded, the gradebook's
+# points compared with the expected ones, HTML feedback in _build/classroom/feedback/
+classroom: setup
+	$(PY) tools/make_classroom.py rehearse
+
+# the pinned configurable-http-proxy (npm) that JupyterHub runs in front of a class, in _build/jupyterhub
+HUB_PROXY := _build/jupyterhub/node_modules/.bin/configurable-http-proxy
+hub-proxy: $(HUB_PROXY)
+
+$(HUB_PROXY): classroom/jupyterhub/package.json classroom/jupyterhub/package-lock.json
+	mkdir -p _build/jupyterhub
+	cp $^ _build/jupyterhub/
+	cd _build/jupyterhub && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# a class of N students (default 10) on a real JupyterHub on 127.0.0.1 (benchmarks/README.md)
+bench-class: setup hub-proxy
+	$(PY) benchmarks/bench_class.py $(if $(STUDENTS),--students $(STUDENTS))
 
 lock: setup
 	$(PY) -m pip freeze --exclude-editable | sed '1i # The full, pinned set of packages for the course (Python 3.11). Regenerate with `make lock`;\n# the direct dependencies and their reasons are in requirements.in.' > requirements.txt

@@ -6,7 +6,7 @@
 #
 #   sudo mamba env create -p /opt/lstmkit/student -f environment.yml
 #        (the student environment: Binder's, so no nbgrader)
-#   sudo python3 -m venv /opt/lstmkit/instructor && sudo /opt/lstmkit/instructor/bin/pip install -r requirements.txt -e .
+#   sudo bash tools/pip-install /opt/lstmkit/instructor
 #        (the instructor's: everything, nbgrader and its JupyterLab extensions included)
 #   make hub-proxy                          # the pinned configurable-http-proxy, in _build/jupyterhub
 #   cd /srv/jupyterhub && sudo /opt/lstmkit/instructor/bin/jupyterhub -f /path/to/lstmkit/classroom/jupyterhub/jupyterhub_config.py

@@ -58,11 +58,11 @@ classroom: setup
 HUB_PROXY := _build/jupyterhub/node_modules/.bin/configurable-http-proxy
 hub-proxy: $(HUB_PROXY)
 
+# without npm this says so and goes on: the JupyterHub test then skips (in CI, CI=true, it fails)
 $(HUB_PROXY): classroom/jupyterhub/package.json classroom/jupyterhub/package-lock.json
-	mkdir -p _build/jupyterhub
-	cp $^ _build/jupyterhub/
-	cd _build/jupyterhub && npm ci --no-audit --no-fund --loglevel=error
-	touch $@
+	@if ! command -v npm >/dev/null; then echo "npm not found: no configurable-http-proxy, the JupyterHub test will skip"; exit 0; fi; \
+	mkdir -p _build/jupyterhub && cp $^ _build/jupyterhub/ && \
+	(cd _build/jupyterhub && npm ci --no-audit --no-fund --loglevel=error) && touch $@
 
 # a class of N students (default 10) on a real JupyterHub on 127.0.0.1 (benchmarks/README.md)
 bench-class: setup hub-proxy

@@ -26,7 +26,6 @@ nbgrader itself runs from classroom/ with classroom/nbgrader_config.py.
 import argparse
 import copy
 import importlib.util
-import json
 import os
 import shutil
 import subprocess
@@ -126,8 +125,9 @@ def solved(release, source):
     nb = copy.deepcopy(release)
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            cell.source = _solution_code(source, cell.id)
+        if meta.get("solution"):       # what a student types: the solution without its markers
+            cell.source = "\n".join(line for line in _solution_code(source, cell.id).splitlines()
+                                    if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line)
     return nb
 
 
@@ -287,13 +287,15 @@ def refusal(stderr, student):
     start = stderr.rfind(f"{os.sep}submitted{os.sep}{student}{os.sep}", 0, end)
     if end < 0 or start < 0:
         return None
-    errors = re.findall(r"^\s*([\w.]+(?:Error|Exception): .*)$", stderr[start:end], flags=re.M)
+    errors = re.findall(r"^\s*([\w.]+(?:Error|Exception): .*)$", stderr[start:end], flags=re.MULTILINE)
     return errors[-1].strip() if errors else "nbgrader could not grade it"
 
 
 def rehearse(course, plan=PLAN, log=print):
     """Generate, submit, autograde, compare with the gradebook, give feedback. Returns the problems."""
     course = Path(course)
+    # the rehearsal's endless loop waits out one cell timeout: 15 s here, unless set (a class: 60 s)
+    os.environ.setdefault("LSTMKIT_CELL_TIMEOUT", "15")
     if course.exists():
         shutil.rmtree(course)
     course.mkdir(parents=True)

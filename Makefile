@@ -49,9 +49,10 @@ bench: setup
 	$(PY) benchmarks/bench_notebooks.py $(if $(QUICK),--quick)
 
 # nbgrader for a class (README, "For instructors"): the source assignments from solutions/ into
-# _build/classroom, released, then a rehearsal: simulated submissions autograded, the gradebook's
-# points compared with the expected ones, HTML feedback in _build/classroom/feedback/
+# _build/classroom/source, then a rehearsal in _build/classroom-rehearsal: every chapter released,
+# simulated submissions autograded, the gradebook's points compared with the expected ones, feedback
 classroom: setup
+	$(PY) tools/make_classroom.py source
 	$(PY) tools/make_classroom.py rehearse
 
 # the pinned configurable-http-proxy (npm) that JupyterHub runs in front of a class, in _build/jupyterhub

@@ -398,12 +398,15 @@ def run_class(n_students=10, workdir=None, log=print, timeout=300):
 def _stop_everything(hub, students, workdir):
     import requests
 
+    def stop_server(name):
+        try:
+            requests.delete(f"{hub.url}/hub/api/users/{name}/server", headers=hub.admin, timeout=10)
+        except requests.RequestException:
+            pass
+
     if hub.proc is not None and hub.proc.poll() is None:
-        for name in students:
-            try:
-                requests.delete(f"{hub.url}/hub/api/users/{name}/server", headers=hub.admin, timeout=10)
-            except requests.RequestException:
-                pass
+        with ThreadPoolExecutor(len(students)) as pool:   # all at once: each stop waits for its server
+            list(pool.map(stop_server, students))
         end = time.monotonic() + 30
         while time.monotonic() < end and any(b"jupyterhub-singleuser" in _cmdline(p) for p in _ours(str(workdir))):
             time.sleep(0.5)

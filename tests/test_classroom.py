@@ -108,3 +108,11 @@ def test_make_classroom_grades_every_submission_exactly(tmp_path, monkeypatch):
     released = nbformat.read(course / "release" / "03_lstm_cell" / "03_lstm_cell.ipynb", as_version=4)
     assert all(c.metadata.get("nbgrader", {}).get("checksum") for c in released.cells
                if c.metadata.get("nbgrader", {}).get("locked")), "locked cells carry nbgrader's checksum"
+
+
+def test_rehearsal_never_wipes_a_real_course(tmp_path):
+    course = tmp_path / "course"
+    (course / "submitted" / "alice").mkdir(parents=True)
+    with pytest.raises(ValueError, match="course must be an empty folder or an earlier rehearsal, got"):
+        _tool().rehearse(course)
+    assert (course / "submitted" / "alice").is_dir()

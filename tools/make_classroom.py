@@ -10,18 +10,20 @@ assignment ``ROOT/source/NN_name/NN_name.ipynb`` with nbgrader's cell metadata:
 - every other cell: read-only (locked), so a changed instruction or check is restored when grading.
   The solution-only note under each title is cleared here, as the exercise does.
 
-`rehearse` then plays a term in the course directory: ``nbgrader generate_assignment`` (its release
+`rehearse` then plays a term in a course directory of its own: ``nbgrader generate_assignment`` (its release
 must be the exercise in exercises/, same cells, same checks), simulated submissions (the solution,
 the untouched release, a typical mistake, and bad notebooks: one that raises, one that loops
 forever, deleted and reordered cells, an edited check, an empty file), ``nbgrader autograde`` for
 all of them in one run, the scores read back from nbgrader's gradebook (SQLite) and compared with
 the exact expected points, and ``nbgrader generate_feedback``. It exits 1 on any difference.
 
-    python tools/make_classroom.py source                    # source assignments only
-    python tools/make_classroom.py rehearse [--root DIR]     # everything above (`make classroom`)
+    python tools/make_classroom.py source      # the class's source assignments, _build/classroom/source
+    python tools/make_classroom.py rehearse    # the rehearsal, in _build/classroom-rehearsal
 
-The course directory is ``_build/classroom`` unless --root or LSTMKIT_CLASSROOM_ROOT says otherwise;
-nbgrader itself runs from classroom/ with classroom/nbgrader_config.py.
+`make classroom` runs both. The class's course directory is ``_build/classroom`` (or
+LSTMKIT_CLASSROOM_ROOT, or --root); `source` only rewrites its source/ folder. The rehearsal has its
+own folder and wipes only a folder it made itself. nbgrader runs from classroom/ with
+classroom/nbgrader_config.py.
 """
 import argparse
 import copy
@@ -35,7 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = ROOT / "classroom"
-DEFAULT_COURSE = ROOT / "_build" / "classroom"
+DEFAULT_COURSE = ROOT / "_build" / "classroom"             # the class's course directory
+REHEARSAL = ROOT / "_build" / "classroom-rehearsal"         # the simulated students', wiped each time
 POINTS_PER_CHECK = 1
 # nbgrader's gradebook runs the `alembic` command of its own environment: put that on PATH
 BIN = str(Path(sys.executable).parent)
@@ -296,9 +299,14 @@ def rehearse(course, plan=PLAN, log=print):
     course = Path(course)
     # the rehearsal's endless loop waits out one cell timeout: 15 s here, unless set (a class: 60 s)
     os.environ.setdefault("LSTMKIT_CELL_TIMEOUT", "15")
+    marker = course / ".rehearsal"
+    if course.exists() and any(course.iterdir()) and not marker.exists():
+        raise ValueError(f"course must be an empty folder or an earlier rehearsal, got {course} "
+                         "(a real course directory is never wiped by a rehearsal)")
     if course.exists():
         shutil.rmtree(course)
     course.mkdir(parents=True)
+    marker.write_text("simulated students, written by tools/make_classroom.py rehearse\n")
     problems = []
     for assignment in write_sources(course):
         nbgrader(course, "generate_assignment", assignment, "--force")
@@ -340,14 +348,16 @@ def rehearse(course, plan=PLAN, log=print):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["source", "rehearse"])
-    parser.add_argument("--root", type=Path,
-                        default=Path(os.environ.get("LSTMKIT_CLASSROOM_ROOT", DEFAULT_COURSE)),
-                        help="the nbgrader course directory (default: _build/classroom)")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="the course directory (source: LSTMKIT_CLASSROOM_ROOT or _build/classroom; "
+                             "rehearse: _build/classroom-rehearsal)")
     args = parser.parse_args(argv)
     if args.command == "source":
-        for assignment in write_sources(args.root):
-            print(f"{args.root / 'source' / assignment}")
+        root = args.root or Path(os.environ.get("LSTMKIT_CLASSROOM_ROOT", DEFAULT_COURSE))
+        for assignment in write_sources(root):
+            print(f"{root / 'source' / assignment}")
         return 0
+    args.root = args.root or REHEARSAL
     problems = rehearse(args.root)
     for problem in problems:
         print("PROBLEM:", problem)

@@ -81,6 +81,9 @@ def test_instructors_get_nbgrader_students_do_not():
         c.Spawner.pre_spawn_hook(spawner)
         assert spawner.cmd == [f"/opt/lstmkit/{env}/bin/jupyterhub-singleuser"]
         assert ("NBGRADER_COURSE" in spawner.environment) == admin
+    # the students' environment is Binder's: no nbgrader, so none of its JupyterLab extensions
+    text = (ROOT / "environment.yml").read_text()
+    assert "nbgrader" not in text and "jupyterhub==" in text and "nbgitpuller==" in text
 
 
 def test_z2jh_values_match_the_single_machine_config():

@@ -14,7 +14,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 
 .PHONY: setup lab lint test test-fast test-core-without-torch test-other-cpus experiments exercises book bench \
-	notebooks lock clean
+	notebooks lock clean classroom hub-proxy bench-class
 
 setup: $(VENV)/.installed
 
@@ -38,7 +38,7 @@ OTHER_CPUS ?= Haswell Sandybridge
 # output compared) for the chapters and solutions; then strict nbval again under each of OTHER_CPUS,
 # with a hostile user set-up (MPLBACKEND=Agg and a matplotlibrc in HOME that changes the backend and
 # the dpi) that the stored outputs must not notice
-test: setup lint test-core-without-torch
+test: setup lint test-core-without-torch hub-proxy
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(MAKE) --no-print-directory test-other-cpus
 
@@ -87,6 +87,27 @@ bench: setup
 	$(PY) benchmarks/bench_import.py
 	$(PY) benchmarks/bench_layers.py $(if $(QUICK),--quick)
 	$(PY) benchmarks/bench_notebooks.py $(if $(QUICK),--quick)
+
+# nbgrader for a class (README, "For instructors"): the source assignments from solutions/ into
+# _build/classroom/source, then a rehearsal in _build/classroom-rehearsal: every chapter released,
+# simulated submissions autograded, the gradebook's points compared with the expected ones, feedback
+classroom: setup
+	$(PY) tools/make_classroom.py source
+	$(PY) tools/make_classroom.py rehearse
+
+# the pinned configurable-http-proxy (npm) that JupyterHub runs in front of a class, in _build/jupyterhub
+HUB_PROXY := _build/jupyterhub/node_modules/.bin/configurable-http-proxy
+hub-proxy: $(HUB_PROXY)
+
+# without npm this says so and goes on: the JupyterHub test then skips (in CI, CI=true, it fails)
+$(HUB_PROXY): classroom/jupyterhub/package.json classroom/jupyterhub/package-lock.json
+	@if ! command -v npm >/dev/null; then echo "npm not found: no configurable-http-proxy, the JupyterHub test will skip"; exit 0; fi; \
+	mkdir -p _build/jupyterhub && cp $^ _build/jupyterhub/ && \
+	(cd _build/jupyterhub && npm ci --no-audit --no-fund --loglevel=error) && touch $@
+
+# a class of N students (default 10) on a real JupyterHub on 127.0.0.1 (benchmarks/README.md)
+bench-class: setup hub-proxy
+	$(PY) benchmarks/bench_class.py $(if $(STUDENTS),--students $(STUDENTS))
 
 lock: setup
 	$(PY) -m pip freeze --exclude-editable | sed '1i # The full, pinned set of packages for the course (Python 3.11). Regenerate with `make lock`;\n# the direct dependencies and their reasons are in requirements.in.' > requirements.txt

@@ -1,0 +1,34 @@
+"""The nbgitpuller link that puts the course into each student's home and opens chapter 01.
+
+On the first visit nbgitpuller clones the course into ~/lstmkit; on later visits it merges the
+instructor's new commits without overwriting what the student changed. Send students
+
+    python classroom/jupyterhub/links.py https://hub.example.edu
+
+(a `/hub/user-redirect/` link: it logs them in, starts their server, pulls, and opens the chapter).
+jupyterhub_config.py and z2jh-values.yaml use the same path as the servers' default URL.
+"""
+import sys
+from urllib.parse import urlencode
+
+REPO_URL = "https://github.com/lstmkit/lstmkit"
+BRANCH = "main"
+TARGET = "lstmkit"                       # the folder in the student's home
+FIRST = "chapters/01_rnn_bptt.ipynb"
+
+
+def nbgitpuller_path(repo=REPO_URL, branch=BRANCH, notebook=FIRST):
+    """The server-relative nbgitpuller path: /git-pull?repo=...&branch=...&targetpath=...&urlpath=..."""
+    return "/git-pull?" + urlencode({"repo": repo, "branch": branch, "targetpath": TARGET,
+                                     "urlpath": f"lab/tree/{TARGET}/{notebook}"})
+
+
+def nbgitpuller_link(hub_url, **kwargs):
+    """The link to send to the class, for the hub at hub_url (e.g. https://hub.example.edu)."""
+    return hub_url.rstrip("/") + "/hub/user-redirect" + nbgitpuller_path(**kwargs)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(f"usage: python {sys.argv[0]} HUB_URL   (e.g. https://hub.example.edu)")
+    print(nbgitpuller_link(sys.argv[1]))

@@ -1,0 +1,113 @@
+"""A class on one machine: a real JupyterHub on 127.0.0.1 (benchmarks/bench_class.py does the work).
+
+N students (LSTMKIT_HUB_STUDENTS, default 10, 2 to 30) log in at once, start their servers and
+run chapter 03 over the kernel protocol; the hub is restarted; everything is stopped at the end.
+The test asserts what must hold on any machine: every server started, every notebook ran without
+an error, nothing was lost or changed across the restart, no request across students or without a
+token was served, nothing listened beyond 127.0.0.1. The times and memory are printed (and recorded
+in benchmarks/README.md), never asserted. About 1-2 minutes for 10 students on 2 cores.
+"""
+import importlib.util
+import os
+
+import pytest
+
+from browser_support import ROOT, require
+
+STUDENTS = int(os.environ.get("LSTMKIT_HUB_STUDENTS", "10"))
+
+
+def _bench():
+    spec = importlib.util.spec_from_file_location("bench_class", ROOT / "benchmarks" / "bench_class.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_class_size_is_bounded():
+    bench = _bench()
+    for bad in (1, bench.MAX_STUDENTS + 1):
+        with pytest.raises(ValueError, match="n_students must be between 2 and 30, got"):
+            bench.run_class(bad)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_a_class_on_one_jupyterhub(tmp_path):
+    bench = _bench()
+    require(bench.CHP.exists(), f"{bench.CHP} is missing: run `make hub-proxy`")
+    figures = bench.run_class(STUDENTS, workdir=tmp_path / "hub", log=print, timeout=240)
+    print(bench.table(figures))
+    assert figures["failures"] == []
+    assert figures["servers_started"] == STUDENTS
+    assert figures["errors"] == []
+    assert figures["notebooks_executed"] == STUDENTS
+    assert figures["lost_after_restart"] == []
+    assert figures["isolation_failures"] == []
+    assert figures["listening"] and figures["not_loopback"] == []
+    assert not bench._ours(str(tmp_path / "hub")), "a process of the class outlived the test"
+
+
+def _hub_config():
+    from traitlets.config import PyFileConfigLoader
+
+    return PyFileConfigLoader("jupyterhub_config.py", path=str(ROOT / "classroom" / "jupyterhub")).load_config()
+
+
+def _links():
+    spec = importlib.util.spec_from_file_location("links", ROOT / "classroom" / "jupyterhub" / "links.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_single_machine_config_keeps_the_hub_local_and_pulls_the_course():
+    c = _hub_config()
+    assert c.JupyterHub.ip == c.JupyterHub.hub_ip == c.Spawner.ip == "127.0.0.1"
+    assert c.JupyterHub.cleanup_servers is False, "a hub restart must not stop the students' servers"
+    assert c.Spawner.default_url == _links().nbgitpuller_path()
+    assert c.Spawner.mem_limit == "1G" and c.Spawner.cpu_limit == 1.0
+    culler = next(s for s in c.JupyterHub.services if s["name"] == "idle-culler")
+    assert "jupyterhub_idle_culler" in culler["command"] and "--timeout=3600" in culler["command"]
+    assert {"delete:servers", "read:users:activity"} <= set(c.JupyterHub.load_roles[0]["scopes"])
+
+
+def test_instructors_get_nbgrader_students_do_not():
+    from types import SimpleNamespace
+
+    c = _hub_config()
+    for admin, env in ((True, "instructor"), (False, "student")):
+        spawner = SimpleNamespace(user=SimpleNamespace(admin=admin), environment={}, default_url="/x", cmd=None)
+        c.Spawner.pre_spawn_hook(spawner)
+        assert spawner.cmd == [f"/opt/lstmkit/{env}/bin/jupyterhub-singleuser"]
+        assert ("NBGRADER_COURSE" in spawner.environment) == admin
+    # the students' environment is Binder's: no nbgrader, so none of its JupyterLab extensions
+    text = (ROOT / "environment.yml").read_text()
+    assert "nbgrader" not in text and "jupyterhub==" in text and "nbgitpuller==" in text
+
+
+def test_z2jh_values_match_the_single_machine_config():
+    import yaml
+
+    values = yaml.safe_load((ROOT / "classroom" / "jupyterhub" / "z2jh-values.yaml").read_text())
+    c = _hub_config()
+    single = values["singleuser"]
+    assert single["defaultUrl"] == _links().nbgitpuller_path()
+    assert single["memory"]["limit"] == c.Spawner.mem_limit and single["cpu"]["limit"] == c.Spawner.cpu_limit
+    assert values["cull"] == {"enabled": True, "timeout": 3600, "every": 300}
+    assert single["cmd"] == "jupyterhub-singleuser"
+
+
+def test_link_for_the_class():
+    link = _links().nbgitpuller_link("https://hub.example.edu/")
+    assert link.startswith("https://hub.example.edu/hub/user-redirect/git-pull?repo=https%3A%2F%2Fgithub.com")
+    assert "urlpath=lab%2Ftree%2Flstmkit%2Fchapters%2F01_rnn_bptt.ipynb" in link
+
+
+def test_proxy_is_pinned():
+    import json
+
+    folder = ROOT / "classroom" / "jupyterhub"
+    wanted = json.loads((folder / "package.json").read_text())["dependencies"]["configurable-http-proxy"]
+    lock = json.loads((folder / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/configurable-http-proxy"]["version"] == wanted == "5.3.0"

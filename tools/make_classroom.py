@@ -1,0 +1,369 @@
+"""The course for a class: nbgrader source assignments from solutions/, and a grading rehearsal.
+
+The solution notebooks stay the one source. `source` writes, for each solution, nbgrader's source
+assignment ``ROOT/source/NN_name/NN_name.ipynb`` with nbgrader's cell metadata:
+
+- a code cell with a ``### BEGIN SOLUTION`` region: an autograded answer (the student writes it);
+- a cell tagged "check": an autograder test cell, locked, worth ``POINTS_PER_CHECK`` point;
+- a written answer (a markdown cell with a solution region and the "**Your answer**" prompt): a
+  manually graded answer, worth ``POINTS_PER_WRITTEN_ANSWER``; nbgrader flags it for the instructor;
+- every other cell: read-only (locked), so a changed instruction or check is restored when grading.
+  The solution-only note under each title is cleared here, as the exercise does.
+
+`rehearse` then plays a term in a course directory of its own: ``nbgrader generate_assignment`` (its release
+must be the exercise in exercises/, same cells, same checks), simulated submissions (the solution,
+the untouched release, a typical mistake, and bad notebooks: one that raises, one that loops
+forever, deleted and reordered cells, an edited check, an empty file), ``nbgrader autograde`` for
+all of them in one run, the scores read back from nbgrader's gradebook (SQLite) and compared with
+the exact expected points, and ``nbgrader generate_feedback``. It exits 1 on any difference.
+
+    python tools/make_classroom.py source      # the class's source assignments, _build/classroom/source
+    python tools/make_classroom.py rehearse    # the rehearsal, in _build/classroom-rehearsal
+
+`make classroom` runs both. The class's course directory is ``_build/classroom`` (or
+LSTMKIT_CLASSROOM_ROOT, or --root); `source` only rewrites its source/ folder. The rehearsal has its
+own folder and wipes only a folder it made itself. nbgrader runs from classroom/ with
+classroom/nbgrader_config.py.
+"""
+import argparse
+import copy
+import importlib.util
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = ROOT / "classroom"
+DEFAULT_COURSE = ROOT / "_build" / "classroom"             # the class's course directory
+REHEARSAL = ROOT / "_build" / "classroom-rehearsal"         # the simulated students', wiped each time
+POINTS_PER_CHECK = 1
+# nbgrader's gradebook runs the `alembic` command of its own environment: put that on PATH
+BIN = str(Path(sys.executable).parent)
+if BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = BIN + os.pathsep + os.environ.get("PATH", "")
+POINTS_PER_WRITTEN_ANSWER = 1
+ANSWER_PROMPT = "**Your answer**"
+
+
+def _exercise_tool():
+    spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools" / "make_exercises.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _meta(cell, *, solution=False, grade=False, locked=False, points=None):
+    meta = {"grade": grade, "grade_id": cell.id, "locked": locked, "schema_version": 3,
+            "solution": solution, "task": False}
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+def source_notebook(solution):
+    """nbgrader's source assignment (a NotebookNode) for the solution notebook at path `solution`."""
+    import nbformat
+
+    tool = _exercise_tool()
+    nb = nbformat.read(solution, as_version=4)
+    exercise = nbformat.reads(tool.generate(solution), as_version=4)
+    nb.metadata = {k: v for k, v in nb.metadata.items() if k == "kernelspec"}
+    for cell, stub in zip(nb.cells, exercise.cells, strict=True):
+        tags = cell.metadata.get("tags", [])
+        cell.metadata = {"tags": tags} if tags else {}
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        has_solution = "BEGIN SOLUTION" in cell.source
+        if cell.cell_type == "code" and has_solution:
+            cell.metadata["nbgrader"] = _meta(cell, solution=True)
+        elif "check" in tags:
+            cell.metadata["nbgrader"] = _meta(cell, grade=True, locked=True, points=POINTS_PER_CHECK)
+        elif has_solution and ANSWER_PROMPT in cell.source:
+            cell.metadata["nbgrader"] = _meta(cell, solution=True, grade=True, points=POINTS_PER_WRITTEN_ANSWER)
+        else:
+            if has_solution:          # the "these are the worked solutions" note: not for the class
+                cell.source = stub.source
+            cell.metadata["nbgrader"] = _meta(cell, locked=True)
+    return nb
+
+
+def write_sources(course, solutions=None):
+    """Write course/source/NN_name/NN_name.ipynb for every solution; return the assignment ids."""
+    import nbformat
+
+    ids = []
+    for solution in solutions or _exercise_tool().solutions():
+        target = course / "source" / solution.stem / solution.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(source_notebook(solution), target)
+        ids.append(solution.stem)
+    return ids
+
+
+def nbgrader(course, *args, check=True):
+    """Run the nbgrader command line from classroom/ (its nbgrader_config.py) on `course`."""
+    env = dict(os.environ, LSTMKIT_CLASSROOM_ROOT=str(course))
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=CONFIG_DIR, env=env,
+                          capture_output=True, text=True)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    return proc
+
+
+# ---- simulated submissions ------------------------------------------------------------------------
+
+def _solution_code(source, cell_id):
+    return next(c.source for c in source.cells if c.id == cell_id)
+
+
+def _cell(nb, cell_id):
+    return next(c for c in nb.cells if c.id == cell_id)
+
+
+def solved(release, source):
+    """A release with every autograded answer filled in from the source (and the written answers)."""
+    nb = copy.deepcopy(release)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("solution"):       # what a student types: the solution without its markers
+            cell.source = "\n".join(line for line in _solution_code(source, cell.id).splitlines()
+                                    if "BEGIN SOLUTION" not in line and "END SOLUTION" not in line)
+    return nb
+
+
+def _replace(text, old, new):
+    if old not in text:
+        raise ValueError(f"the simulated mistake expected {old!r} in the cell, found:\n{text}")
+    return text.replace(old, new, 1)
+
+
+@dataclass
+class Submission:
+    """One simulated student: how the notebook is made, and what nbgrader must give it."""
+    student: str
+    make: object                 # (release, source) -> NotebookNode, or None for an empty file
+    auto_points: float | None    # the expected autograded points; None: no grade (flagged)
+    why: str
+    check_points: dict = field(default_factory=dict)   # cell id -> expected points, where it matters
+
+
+def _mistake_01(release, source):
+    nb = solved(release, source)
+    cell = _cell(nb, "cell-04")   # 1.1 rnn_step_forward: the forgotten transpose (D = H hides it)
+    cell.source = _replace(cell.source, 'x_t @ params["weight_ih"].T', 'x_t @ params["weight_ih"]')
+    return nb
+
+
+def _mistake_03(release, source):
+    nb = solved(release, source)
+    cell = _cell(nb, "cell-04")   # 3.1 lstm_gates: CS231n's gate order i, f, o, g
+    cell.source = _replace(cell.source, "a_i, a_f, a_g, a_o = np.split", "a_i, a_f, a_o, a_g = np.split")
+    return nb
+
+
+def _raises_03(release, source):
+    nb = solved(release, source)
+    cell = _cell(nb, "cell-04")   # a leftover line runs before the definition and raises
+    cell.source = 'raise RuntimeError("half-finished experiment")\n' + cell.source
+    return nb
+
+
+def _loops_03(release, source):
+    nb = solved(release, source)
+    cell = _cell(nb, "cell-12")   # the latch: a loop that never ends before the definition
+    cell.source = "while True:\n    pass\n" + cell.source
+    return nb
+
+
+def _deleted_03(release, source):
+    nb = solved(release, source)   # the check of 3.1 and the whole answer to 3.2 deleted
+    nb.cells = [c for c in nb.cells if c.id not in ("cell-05", "cell-08")]
+    return nb
+
+
+def _reordered_03(release, source):
+    nb = solved(release, source)   # the check of 3.1 dragged above the answer it checks
+    ids = [c.id for c in nb.cells]
+    check = nb.cells.pop(ids.index("cell-05"))
+    nb.cells.insert(ids.index("cell-04"), check)
+    return nb
+
+
+def _edited_check_03(release, source):
+    nb = copy.deepcopy(release)   # nothing solved, every check replaced by a fake PASS
+    for cell in nb.cells:
+        if "check" in cell.metadata.get("tags", []):
+            cell.source = 'print("PASS")'
+    return nb
+
+
+# chapter 01: 4 checks; chapter 03: 3 checks (1 point each)
+PLAN = {
+    "01_rnn_bptt": [
+        Submission("full-marks", solved, 4, "the solution"),
+        Submission("untouched", lambda release, source: release, 0, "the release as handed out"),
+        Submission("mistake", _mistake_01, 3, "1.1 without the transpose on weight_ih",
+                   {"cell-05": 0, "cell-09": 1}),
+    ],
+    "03_lstm_cell": [
+        Submission("full-marks", solved, 3, "the solution"),
+        Submission("untouched", lambda release, source: release, 0, "the release as handed out"),
+        Submission("mistake", _mistake_03, 1, "3.1 in CS231n's gate order (i, f, o, g); 3.2 uses it",
+                   {"cell-05": 0, "cell-09": 0, "cell-13": 1}),
+        Submission("raises", _raises_03, 1, "3.1's cell raises before defining lstm_gates",
+                   {"cell-05": 0, "cell-09": 0, "cell-13": 1}),
+        Submission("loops", _loops_03, 2, "3.3's cell loops forever (stopped by the cell timeout)",
+                   {"cell-05": 1, "cell-09": 1, "cell-13": 0}),
+        Submission("deleted", _deleted_03, 2, "3.1's check and 3.2's answer deleted (the check comes back)",
+                   {"cell-05": 1, "cell-09": 0, "cell-13": 1}),
+        Submission("reordered", _reordered_03, 2, "3.1's check moved above its answer",
+                   {"cell-05": 0, "cell-09": 1, "cell-13": 1}),
+        Submission("edited-check", _edited_check_03, 0, "nothing solved, every check replaced by print('PASS')"),
+        Submission("empty-file", None, None, "an empty (0-byte) notebook file"),
+    ],
+}
+
+
+def release_matches_exercise(course, assignment):
+    """[] if nbgrader's release is the exercise in exercises/ (same cells, ids, sources, tags)."""
+    import nbformat
+
+    def cells(nb):
+        return [(c.cell_type, c.id, c.source, c.metadata.get("tags", [])) for c in nb.cells]
+
+    release = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    exercise = nbformat.read(ROOT / "exercises" / f"{assignment}.ipynb", as_version=4)
+    return [f"{assignment}: cell {i} differs: release {r!r} / exercise {e!r}"
+            for i, (r, e) in enumerate(zip(cells(release), cells(exercise))) if r != e] + (
+        [f"{assignment}: {len(release.cells)} cells in the release, {len(exercise.cells)} in the exercise"]
+        if len(release.cells) != len(exercise.cells) else [])
+
+
+def write_submissions(course, assignment, plan):
+    import nbformat
+
+    source = nbformat.read(course / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    release = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+    for sub in plan:
+        target = course / "submitted" / sub.student / assignment / f"{assignment}.ipynb"
+        if target.parent.exists():
+            shutil.rmtree(target.parent)
+        target.parent.mkdir(parents=True)
+        if sub.make is None:
+            target.write_bytes(b"")
+        else:
+            nbformat.write(sub.make(release, source), target)
+
+
+def gradebook_scores(course, assignment, students):
+    """{student: (autograded points, {grade cell id: auto points}, needs manual grading)} from SQLite.
+
+    A student whose notebook nbgrader could not read has no autograded notebook: None.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    found = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", "lstmkit") as gb:
+        for student in students:
+            try:
+                nb = gb.find_submission_notebook(assignment, assignment, student)
+            except MissingEntry:
+                found[student] = None
+                continue
+            graded = (course / "autograded" / student / assignment / f"{assignment}.ipynb").exists()
+            cells = {g.name: g.auto_score for g in nb.grades if g.cell_type == "code"}
+            if not graded or any(v is None for v in cells.values()):
+                found[student] = None
+                continue
+            found[student] = (sum(cells.values()), cells, nb.needs_manual_grade)
+    return found
+
+
+def refusal(stderr, student):
+    """nbgrader's reason for not grading `student` (the exception line of its log), or None."""
+    import re
+
+    end = stderr.find(f"for student '{student}'")
+    start = stderr.rfind(f"{os.sep}submitted{os.sep}{student}{os.sep}", 0, end)
+    if end < 0 or start < 0:
+        return None
+    errors = re.findall(r"^\s*([\w.]+(?:Error|Exception): .*)$", stderr[start:end], flags=re.MULTILINE)
+    return errors[-1].strip() if errors else "nbgrader could not grade it"
+
+
+def rehearse(course, plan=PLAN, log=print):
+    """Generate, submit, autograde, compare with the gradebook, give feedback. Returns the problems."""
+    course = Path(course)
+    # the rehearsal's endless loop waits out one cell timeout: 15 s here, unless set (a class: 60 s)
+    os.environ.setdefault("LSTMKIT_CELL_TIMEOUT", "15")
+    marker = course / ".rehearsal"
+    if course.exists() and any(course.iterdir()) and not marker.exists():
+        raise ValueError(f"course must be an empty folder or an earlier rehearsal, got {course} "
+                         "(a real course directory is never wiped by a rehearsal)")
+    if course.exists():
+        shutil.rmtree(course)
+    course.mkdir(parents=True)
+    marker.write_text("simulated students, written by tools/make_classroom.py rehearse\n")
+    problems = []
+    for assignment in write_sources(course):
+        nbgrader(course, "generate_assignment", assignment, "--force")
+        problems += release_matches_exercise(course, assignment)
+    log(f"released {len(list((course / 'release').iterdir()))} assignments; each is its exercise: {not problems}")
+    for assignment, subs in plan.items():
+        write_submissions(course, assignment, subs)
+        log(f"{assignment}: autograding {len(subs)} submissions")
+        graded = nbgrader(course, "autograde", assignment, "--force", check=False)
+        scores = gradebook_scores(course, assignment, [s.student for s in subs])
+        for sub in subs:
+            got = scores[sub.student]
+            if sub.auto_points is None:
+                reason = refusal(graded.stderr, sub.student)
+                flagged = got is None and reason is not None and graded.returncode != 0
+                log(f"  {sub.student:13} {'flagged' if flagged else 'NOT flagged'}: {sub.why}: {reason}")
+                if not flagged:
+                    problems.append(f"{assignment}/{sub.student}: expected nbgrader to refuse it, got {got}")
+                continue
+            if got is None:
+                problems.append(f"{assignment}/{sub.student}: not graded:\n{graded.stderr[-3000:]}")
+                continue
+            points, cells, manual = got
+            log(f"  {sub.student:13} {points:g} points{' (+ written answers to read)' if manual else ''}: {sub.why}")
+            if points != sub.auto_points:
+                problems.append(f"{assignment}/{sub.student}: {points:g} points, expected {sub.auto_points:g} ({cells})")
+            for cell_id, expected in sub.check_points.items():
+                if cells.get(cell_id) != expected:
+                    problems.append(f"{assignment}/{sub.student}: check {cell_id} got {cells.get(cell_id)}, "
+                                    f"expected {expected}")
+        nbgrader(course, "generate_feedback", assignment, "--force", check=False)
+        for sub in subs:
+            html = course / "feedback" / sub.student / assignment / f"{assignment}.html"
+            if sub.auto_points is not None and not html.exists():
+                problems.append(f"{assignment}/{sub.student}: no feedback at {html}")
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["source", "rehearse"])
+    parser.add_argument("--root", type=Path, default=None,
+                        help="the course directory (source: LSTMKIT_CLASSROOM_ROOT or _build/classroom; "
+                             "rehearse: _build/classroom-rehearsal)")
+    args = parser.parse_args(argv)
+    if args.command == "source":
+        root = args.root or Path(os.environ.get("LSTMKIT_CLASSROOM_ROOT", DEFAULT_COURSE))
+        for assignment in write_sources(root):
+            print(f"{root / 'source' / assignment}")
+        return 0
+    args.root = args.root or REHEARSAL
+    problems = rehearse(args.root)
+    for problem in problems:
+        print("PROBLEM:", problem)
+    print(f"feedback: {args.root / 'feedback'}/STUDENT/ASSIGNMENT/ASSIGNMENT.html" if not problems else "")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -384,7 +384,8 @@ def run_class(n_students=10, workdir=None, log=print, timeout=300):
             except Exception as exc:
                 now = repr(exc)
             disk = hub.homes / r["name"] / NOTEBOOK.name
-            if now != r["sha256"] or not disk.exists() or hashlib.sha256(disk.read_bytes()).hexdigest() != r["disk_sha256"]:
+            on_disk = hashlib.sha256(disk.read_bytes()).hexdigest() if disk.exists() else None
+            if now != r["sha256"] or on_disk != r["disk_sha256"]:
                 lost.append(r["name"])
         figures["lost_after_restart"] = lost
         figures["wall_s"] = time.monotonic() - started_at

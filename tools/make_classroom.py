@@ -237,7 +237,7 @@ def release_matches_exercise(course, assignment):
     release = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", as_version=4)
     exercise = nbformat.read(ROOT / "exercises" / f"{assignment}.ipynb", as_version=4)
     return [f"{assignment}: cell {i} differs: release {r!r} / exercise {e!r}"
-            for i, (r, e) in enumerate(zip(cells(release), cells(exercise))) if r != e] + (
+            for i, (r, e) in enumerate(zip(cells(release), cells(exercise), strict=False)) if r != e] + (
         [f"{assignment}: {len(release.cells)} cells in the release, {len(exercise.cells)} in the exercise"]
         if len(release.cells) != len(exercise.cells) else [])
 
@@ -332,7 +332,8 @@ def rehearse(course, plan=PLAN, log=print):
             points, cells, manual = got
             log(f"  {sub.student:13} {points:g} points{' (+ written answers to read)' if manual else ''}: {sub.why}")
             if points != sub.auto_points:
-                problems.append(f"{assignment}/{sub.student}: {points:g} points, expected {sub.auto_points:g} ({cells})")
+                problems.append(
+                    f"{assignment}/{sub.student}: {points:g} points, expected {sub.auto_points:g} ({cells})")
             for cell_id, expected in sub.check_points.items():
                 if cells.get(cell_id) != expected:
                     problems.append(f"{assignment}/{sub.student}: check {cell_id} got {cells.get(cell_id)}, "

@@ -9,7 +9,8 @@
 #   sudo bash tools/pip-install /opt/lstmkit/instructor
 #        (the instructor's: everything, nbgrader and its JupyterLab extensions included)
 #   make hub-proxy                          # the pinned configurable-http-proxy, in _build/jupyterhub
-#   cd /srv/jupyterhub && sudo /opt/lstmkit/instructor/bin/jupyterhub -f /path/to/lstmkit/classroom/jupyterhub/jupyterhub_config.py
+#   cd /srv/jupyterhub && \
+#     sudo /opt/lstmkit/instructor/bin/jupyterhub -f /path/to/lstmkit/classroom/jupyterhub/jupyterhub_config.py
 #
 # Students log in with their system account (PAM); each one's server runs as that user, in that
 # user's home: the operating system keeps one student's files from another. Put TLS in front

@@ -27,7 +27,7 @@ lab: setup
 
 # ruff, configured in pyproject.toml; no formatter (it would flatten the aligned shape comments)
 lint: setup
-	$(VENV)/bin/ruff check lstmkit tests tools benchmarks experiments classroom
+	$(VENV)/bin/ruff check lstmkit tests tools benchmarks experiments classroom conftest.py
 
 NBVAL := $(PY) -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 # Other CPUs, simulated: OpenBLAS's kernels for other processors round sums in another order, as a

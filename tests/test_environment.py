@@ -67,7 +67,7 @@ def test_notebook_kernels_ignore_the_users_matplotlib_set_up(tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
-    from conftest import notebook_environment
+    from notebook_env import notebook_environment
 
     rc = tmp_path / ".config" / "matplotlib"
     rc.mkdir(parents=True)

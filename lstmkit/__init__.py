@@ -9,5 +9,5 @@ Layers, imported one way, downward (see the README):
 """
 from lstmkit import gradcheck, gru, lstm, rnn
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"   # the one place the version is set; pyproject.toml and CITATION.cff read or match it
 __all__ = ["rnn", "lstm", "gru", "gradcheck"]

@@ -11,7 +11,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 
-.PHONY: setup lab test exercises book bench notebooks lock clean
+.PHONY: setup lab test exercises book pdf dist links bench notebooks lock clean
 
 setup: $(VENV)/.installed
 
@@ -40,6 +40,20 @@ notebooks: setup
 # the static book of the stored, executed notebooks: _build/book/_build/html/index.html (npm needed once)
 book: setup
 	$(PY) tools/build_book.py _build/book
+
+# the whole book as one PDF, printed by headless Chromium from the built pages: _build/lstmkit.pdf
+pdf: book
+	$(PY) tools/build_pdf.py _build/book/_build/html _build/lstmkit.pdf
+
+# the sdist and the wheel of lstmkit, checked as PyPI would (dist/)
+dist: setup
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+
+# write the repository address of tools/links.toml into the README, chapters, book and metadata
+links: setup
+	$(PY) tools/launch_links.py
 
 # speed and memory against torch, every notebook's run time, import time (benchmarks/README.md);
 # `make bench QUICK=1`: one shape and one thread, the chapters only

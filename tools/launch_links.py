@@ -57,7 +57,7 @@ def colab_url(s, path):
 
 def links_cell_source(s, path):
     return (f"[Open in Binder]({binder_url(s, path)}) (JupyterLab, nothing to install) · "
-            f"[Open in Colab]({colab_url(s, path)}) (Google account; the next code cell installs lstmkit)")
+            f"[Open in Colab]({colab_url(s, path)}) (Google account; the first code cell installs lstmkit)")
 
 
 def colab_cell_source():

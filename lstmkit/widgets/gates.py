@@ -140,9 +140,9 @@ def gate_explorer(T=50, write_step=5):
 
     controls = {"mode": mode, **steps, **values, **biases}
     output = W.interactive_output(update, controls)
-    # as tall as the figure (7.8 in at 100 dpi), so no blank band opens below it
-    output.layout = W.Layout(width="auto", max_width="100%", min_height=f"{int(FIGSIZE[1] * 100)}px",
-                             overflow="hidden")
+    # no min_height: interactive_output clears with wait=True, so the area never collapses while
+    # redrawing, and a fixed height would leave a blank band wherever the figure is drawn smaller
+    output.layout = W.Layout(width="auto", max_width="100%", overflow="hidden")
     sliders = W.HBox([value_box, bias_box, W.VBox(list(steps.values()), layout=W.Layout(**column))],
                      layout=W.Layout(flex_flow="row wrap", width="auto", max_width="100%"))
     box.children = [W.HBox([caption, mode], layout=W.Layout(align_items="center", flex_flow="row wrap")),

@@ -8,8 +8,9 @@ of its natural width and the column. Takes about 1-2 minutes (JupyterLab's start
 import shutil
 
 import pytest
-from browser_support import CHAPTER03, chromium_page, jupyterlab, require_chromium
 from test_browser import READOUT, other_notebooks, require_chapter03, run_all_cells
+
+from browser_support import CHAPTER03, chromium_page, jupyterlab, require_chromium
 
 pytestmark = pytest.mark.slow
 

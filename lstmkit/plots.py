@@ -216,7 +216,7 @@ def lstm_cell_diagram(ax, gains=None):
     routes = {}
     # the cell line: c_{t-1} -> x f_t -> + i_t g_t -> c_t
     ax.text(0.1, y_c, "$c_{t-1}$", ha="left", va="center", fontsize=12)
-    _line(ax, (0.8, y_c), (x_f - 0.22, y_c), CELL_PATH, w_cell, arrow=False)
+    _line(ax, (1.05, y_c), (x_f - 0.22, y_c), CELL_PATH, w_cell, arrow=False)
     routes["cell"] = FancyArrowPatch((x_f + 0.22, y_c), (x_add - 0.22, y_c), arrowstyle="-", color=CELL_PATH,
                                      lw=w_cell)
     ax.add_patch(routes["cell"])

@@ -1,6 +1,7 @@
 """The gate explorer as a reader sees it in JupyterLab (Chromium): it fits its output area.
 
-Opens a copy of chapter 03, runs it, and measures the explorer at a 1280 px window and again at a
+Opens a copy of chapter 03, checks that before it runs the explorer's stored output is the
+fallback picture (not the raw text of the widget), runs it, and measures the explorer at a 1280 px window and again at a
 narrower window whose output area is at most 680 px: the explorer scrolls no wider than the space
 it gets, no slider label or button is cut, and the figure is drawn at least as wide as the smaller
 of its natural width and the column. Takes about 1-2 minutes (JupyterLab's start-up and chapter 03).
@@ -30,6 +31,17 @@ MEASURE = """(readoutSel) => {
 }"""
 
 
+STORED_FALLBACK = """() => {
+    const cell = [...document.querySelectorAll('.jp-CodeCell')]
+        .find(c => c.querySelector('.jp-InputArea')?.textContent.includes('gate_explorer()'));
+    if (!cell) return null;
+    cell.scrollIntoView();
+    const out = cell.querySelector('.jp-OutputArea');
+    if (!out || !out.textContent.trim() && !out.querySelector('img')) return null;
+    return {img: !!out.querySelector('img'), text: out.textContent};
+}"""
+
+
 def check_fits(m, where):
     assert m["areaScroll"] <= m["areaClient"], f"{where}: the output area scrolls sideways: {m}"
     assert m["boxScroll"] <= m["boxClient"], f"{where}: the explorer is wider than its box: {m}"
@@ -53,6 +65,8 @@ def test_gate_explorer_fits_jupyterlab_wide_and_narrow(tmp_path):
         page.set_default_timeout(180_000)
         page.goto(f"{base}/lab/tree/chapters/03_lstm_cell.ipynb?reset&token={token}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+        # before anything runs, the stored output is the fallback picture, not the raw widget repr
+        stored = page.wait_for_function(STORED_FALLBACK).json_value()
         run_all_cells(page)
         page.wait_for_function(
             "s => /∂c_T\\/∂c_0 = \\S/.test(document.querySelector(s)?.textContent ?? '')", arg=READOUT)
@@ -66,6 +80,7 @@ def test_gate_explorer_fits_jupyterlab_wide_and_narrow(tmp_path):
         page.wait_for_timeout(1500)
         narrow = page.evaluate(MEASURE, READOUT)
         page.screenshot(path=str(tmp_path / "narrow.png"))
+    assert stored["img"] and "VBox(" not in stored["text"], f"stored explorer output: {stored}"
     check_fits(wide, "1280 px window")
     check_fits(narrow, "1050 px window")
     assert narrow["areaClient"] <= 700 < wide["areaClient"], f"the column did not narrow: {wide} {narrow}"

@@ -18,7 +18,7 @@ Sutskever (2015), "An empirical exploration of recurrent network architectures" 
 import numpy as np
 
 from lstmkit import lstm, rnn
-from lstmkit._validate import check_array, check_params, check_positive_int, check_state_pair
+from lstmkit._validate import check_array, check_params, check_positive_int, check_seed, check_state_pair
 
 # The one-unit latch of simulate_biases: weight_ih rows i, f, g, o for its single input x_t.
 # The input gate's weight is large so a pulse x_t = 1 opens it; the candidate copies x_t.
@@ -102,6 +102,7 @@ def latch_input(T=50, write_step=1, noise=0.2, seed=0):
     """
     _check_write_step(T, write_step)
     noise = _check_number("noise", noise, 0.0)
+    check_seed("seed", seed)
     x = noise * np.random.default_rng(seed).standard_normal((T, 1, 1))
     x[write_step - 1] = 1.0
     return x

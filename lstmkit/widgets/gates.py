@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from lstmkit import cell
+from lstmkit._validate import check_int
 from lstmkit.plots import plot_gate_run
 
 READOUT = "∂c_T/∂c_0 = {:.3e}"   # the browser test reads this text; keep the wording
@@ -30,6 +31,8 @@ def gate_explorer(T=50, write_step=5):
     .readout (the HTML line "∂c_T/∂c_0 = ..."), .output and .data (the last simulate_* dict)
     let code move the sliders and read what changed. Defined in chapter 03.
     """
+    check_int("T", T, 10, 500)                      # the range of the T slider
+    check_int("write_step", write_step, 1, T)
     values = {
         "f": _slider("forget f", 0.9, 0.0, 1.0, 0.005, "lstmkit-forget"),
         "i": _slider("input i", 1.0, 0.0, 1.0, 0.01),

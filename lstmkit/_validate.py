@@ -91,7 +91,8 @@ def check_array(name, a, shape, dtype, labels=None):
     """
     check_float_array(name, a)
     labels = labels or [None] * len(shape)
-    want = _shape([lab if s is None else (f"{lab}={s}" if lab else s) for s, lab in zip(shape, labels, strict=False)])
+    want = _shape([lab if s is None else (f"{lab}={s}" if lab and lab != str(s) else s)
+                   for s, lab in zip(shape, labels, strict=False)])
     if a.ndim != len(shape):
         raise ValueError(f"{name}: expected {len(shape)} dimensions {want}, got shape {_shape(a.shape)}")
     if any(s is not None and s != n for s, n in zip(shape, a.shape, strict=True)):
@@ -175,6 +176,14 @@ def check_number(name, value, lo=-np.inf, hi=np.inf, *, lo_open=False, hi_open=F
     if not np.isfinite(v) or v < lo or v > hi or (lo_open and v == lo) or (hi_open and v == hi):
         raise ValueError(f"{name}: expected {what}, got {value!r}")
     return v
+
+
+def as_real_array(name, value):
+    """value (an array, a list, a number) as a float64 array; complex, strings, None and objects refused."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise ArgumentTypeError(f"{name}: expected real numbers, got {arr.dtype} ({type(value).__name__})")
+    return arr.astype(np.float64)
 
 
 def check_bool(name, value):

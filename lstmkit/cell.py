@@ -18,7 +18,14 @@ Sutskever (2015), "An empirical exploration of recurrent network architectures" 
 import numpy as np
 
 from lstmkit import lstm, rnn
-from lstmkit._validate import check_array, check_params, check_positive_int, check_seed, check_state_pair
+from lstmkit._validate import (
+    as_real_array,
+    check_array,
+    check_params,
+    check_positive_int,
+    check_seed,
+    check_state_pair,
+)
 
 # The one-unit latch of simulate_biases: weight_ih rows i, f, g, o for its single input x_t.
 # The input gate's weight is large so a pulse x_t = 1 opens it; the candidate copies x_t.
@@ -232,7 +239,7 @@ def decay_factor(norms, lo=0, hi=None):
     norms (K+1,) positive, indexed by lag; the mean runs over lags lo..hi (default: to the end)
     and equals (norms[hi] / norms[lo]) ** (1 / (hi - lo)). 1 means no decay. Defined in chapter 04.
     """
-    norms = np.asarray(norms, dtype=np.float64)
+    norms = as_real_array("norms", norms)
     if norms.ndim != 1 or norms.size < 2:
         raise ValueError(f"norms: expected a 1-D array of at least 2 norms, got shape {norms.shape}")
     hi = norms.size - 1 if hi is None else hi

@@ -136,7 +136,8 @@ def forward(ids, params, state0=None):
     x = one_hot(ids, V, dtype)                                        # (T, N, V)
     hs, state, rcache = lstm.forward(x, state0, recurrent)            # hs (T, N, H)
     logits = hs @ params["readout.weight"].T + params["readout.bias"]  # (T, N, V)
-    return logits, state, (hs, rcache, params)
+    readout = {k: params[k].copy() for k in READOUT}   # the cache's own: the caller may edit params after
+    return logits, state, (hs, rcache, readout)
 
 
 def cross_entropy(logits, targets):
@@ -160,6 +161,8 @@ def cross_entropy(logits, targets):
 
 def backward(dlogits, cache, dstate=None):
     """dlogits (T, N, V) -> grads shaped like params. Defined in chapter 06."""
+    if not (isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[2], dict)):
+        raise ValueError(f"cache: expected the cache returned by charlm.forward, got {type(cache).__name__}")
     hs, rcache, params = cache
     T, N, H = hs.shape
     V = params["readout.weight"].shape[0]

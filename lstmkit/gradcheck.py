@@ -8,15 +8,14 @@ Taught in chapter 01.
 """
 import numpy as np
 
-from lstmkit._validate import ArgumentTypeError, check_bool, check_callable, check_float_array, check_positive_number
-
-
-def _as_real_array(name, value):
-    """value as a float64 array; complex, strings, None and objects are refused."""
-    arr = np.asarray(value)
-    if arr.dtype.kind not in "biuf":
-        raise ArgumentTypeError(f"{name}: expected real numbers, got {arr.dtype} ({type(value).__name__})")
-    return arr.astype(np.float64)
+from lstmkit._validate import (
+    ArgumentTypeError,
+    check_bool,
+    check_callable,
+    check_float_array,
+    check_positive_number,
+)
+from lstmkit._validate import as_real_array as _as_real_array
 
 
 def rel_error(a, b):

@@ -22,7 +22,7 @@ from functools import partial
 import numpy as np
 
 from lstmkit import lstm, rnn
-from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params
+from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params, own
 
 CELLS = ("rnn", "lstm")
 READOUT = ("readout.weight", "readout.bias")
@@ -109,7 +109,8 @@ def readout_forward(layer, x, params, lengths=None):
     lengths = _check_readout(params, lengths, hs)
     h_last = hs[lengths - 1, np.arange(N)]                                    # (N, H): each last step
     y = (h_last @ params["readout.weight"].T + params["readout.bias"])[:, 0]  # (N,)
-    return y, (layer_backward, rcache, h_last, lengths, params, (T, N, H))
+    readout = {k: own(params[k]) for k in READOUT}   # the cache's own: the caller may edit params after
+    return y, (layer_backward, rcache, h_last, lengths.copy(), readout, (T, N, H))
 
 
 def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
@@ -130,6 +131,8 @@ def backward(dy, cache):
     shaped like params. The gradient enters the recurrent layer only at each sequence's last step.
     Defined in chapter 05.
     """
+    if not (isinstance(cache, tuple) and len(cache) == 6 and callable(cache[0])):
+        raise ValueError(f"cache: expected the cache returned by models.forward, got {type(cache).__name__}")
     layer_backward, rcache, h_last, lengths, params, (T, N, H) = cache
     check_array("dy", dy, (N,), h_last.dtype, ("N",))
     grads = {

@@ -290,24 +290,22 @@ def own(value):
     return value
 
 
-def checked(check, copy_inputs=False):
+def checked(check):
     """Decorator: run check(*args, **kwargs) before the function, so the function shows only its maths.
 
-    With copy_inputs, the function gets private copies of its array (and params dict) arguments
-    and the arrays it returns beside the cache are copied too (a step's new c is also in its cache),
-    so the cache does not share memory with anything the caller holds. The function without
-    the check (and without the copies) stays reachable as ``.unchecked``, for loops whose arguments
-    were checked, and copied, once before the loop.
+    The function gets private copies of its array (and params dict) arguments, and the arrays it
+    returns are copied too (a step's new c is also in its cache), so a cache never shares memory
+    with anything the caller holds. The function without the check (and without the copies) stays
+    reachable as ``.unchecked``, for loops whose arguments were checked, and copied, once before
+    the loop.
     """
     def decorate(fn):
         @functools.wraps(fn)
         def run(*args, **kwargs):
             check(*args, **kwargs)
-            if copy_inputs:
-                args = [own(a) for a in args]
-                kwargs = {k: own(v) for k, v in kwargs.items()}
-                return tuple(own(out) for out in fn(*args, **kwargs))
-            return fn(*args, **kwargs)
+            args = [own(a) for a in args]
+            kwargs = {k: own(v) for k, v in kwargs.items()}
+            return tuple(own(out) for out in fn(*args, **kwargs))
         run.unchecked = fn
         return run
     return decorate

@@ -64,7 +64,7 @@ def _check_step_forward(x_t, h_prev, params):
     check_array("h_prev", h_prev, (N, H), dtype, ("N", "H"))
 
 
-@checked(_check_step_forward, copy_inputs=True)
+@checked(_check_step_forward)
 def step_forward(x_t, h_prev, params):
     """One time step: x_t (N, D), h_prev (N, H) -> h (N, H), cache. Defined in chapter 06."""
     W_ih, W_hh, b_ih, b_hh = unpack(params)

@@ -109,8 +109,7 @@ def readout_forward(layer, x, params, lengths=None):
     lengths = _check_readout(params, lengths, hs)
     h_last = hs[lengths - 1, np.arange(N)]                                    # (N, H): each last step
     y = (h_last @ params["readout.weight"].T + params["readout.bias"])[:, 0]  # (N,)
-    readout = {k: own(params[k]) for k in READOUT}   # the cache's own: the caller may edit params after
-    return y, (layer_backward, rcache, h_last, lengths.copy(), readout, (T, N, H))
+    return y, (layer_backward, rcache, h_last, lengths, params, (T, N, H))
 
 
 def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
@@ -123,7 +122,18 @@ def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
     check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
     layer = (partial(rnn.forward, activation=activation), rnn.backward) if cell == "rnn" else (lstm.forward,
                                                                                                  lstm.backward)
-    return readout_forward(layer, x, params, lengths)
+    return readout_forward(layer, x, *private(params, lengths))
+
+
+def private(params, lengths):
+    """Copies of the readout and the lengths, which the cache keeps: the caller may edit theirs after.
+
+    (The recurrent layer copies what it keeps itself.) Used by ``forward``, chapter 05, and
+    ``lstmkit.ablation.forward``, chapter 06.
+    """
+    if isinstance(params, dict):
+        params = {**params, **{k: own(params[k]) for k in READOUT if k in params}}
+    return params, own(lengths)
 
 
 def backward(dy, cache):

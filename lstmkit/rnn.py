@@ -77,7 +77,7 @@ def _check_step_forward(x_t, h_prev, params, activation="tanh"):
     check_array("h_prev", h_prev, (N, H), dtype, ("N", "H"))
 
 
-@checked(_check_step_forward, copy_inputs=True)
+@checked(_check_step_forward)
 def step_forward(x_t, h_prev, params, activation="tanh"):
     """One time step: x_t (N, D), h_prev (N, H) -> h (N, H), cache. Defined in chapter 01."""
     W_ih, W_hh, b_ih, b_hh = unpack(params)

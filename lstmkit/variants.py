@@ -136,7 +136,7 @@ def _check_step_forward(x_t, h_prev, c_prev, params, variant="vanilla"):
     check_array("c_prev", c_prev, (N, H), dtype, ("N", "H"))
 
 
-@checked(_check_step_forward, copy_inputs=True)
+@checked(_check_step_forward)
 def step_forward(x_t, h_prev, c_prev, params, variant="vanilla"):
     """One time step of the variant.
 

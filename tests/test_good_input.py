@@ -241,3 +241,11 @@ def test_an_empty_hidden_layer_is_refused_by_every_layer(module, kw):
         return
     with pytest.raises(ValueError, match="hidden_size: expected a positive integer, got 0"):
         module.init_params(D, 0, rng=_rng(), **kw)
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_backward_takes_none_for_zero_output_gradients_in_every_layer(name):
+    module, kw, forward, backward = LAYERS[name]
+    params, x, h0, c0, dhs = _problem(module, **kw)
+    cache = forward(x, h0, c0, params)[2]
+    assert _equal(backward(None, cache), backward(np.zeros_like(dhs), cache))

@@ -572,3 +572,26 @@ def test_the_table_is_large_and_covers_every_module():
 def test_the_type_errors_are_also_value_errors():
     # one exception answers both conventions: except ValueError and except TypeError both catch it
     assert issubclass(ArgumentTypeError, ValueError) and issubclass(ArgumentTypeError, TypeError)
+
+
+def test_exercise_checks_fail_clearly_on_complex_or_array_answers():
+    # a reader's function that returns a complex number, an array where a number belongs, or a string:
+    # the check fails with its report (an AssertionError naming the output), never passes or crashes
+    from lstmkit.checks import ch02, ch03, ch04, ch05, ch06
+    sig_prime = lambda a: rnn.sigmoid(a) * (1 - rnn.sigmoid(a))  # noqa: E731
+    probes = {
+        "sigmoid_prime complex": (lambda: ch02.sigmoid_prime(lambda a: sig_prime(a) + 0j), "sigmoid_prime"),
+        "largest_lag array": (lambda: ch02.largest_lag(lambda s, g, t: np.array([1, 2])), "k should be"),
+        "largest_lag complex": (lambda: ch02.largest_lag(lambda s, g, t: 3 + 0j), "complex"),
+        "largest_lag str": (lambda: ch02.largest_lag(lambda s, g, t: "3"), "str"),
+        "forget_bias array": (lambda: ch04.forget_bias_for_retention(lambda *a: np.ones(2)), "b_f should be"),
+        "forget_bias complex": (lambda: ch04.forget_bias_for_retention(lambda *a: 1 + 1j), "complex"),
+        "adding_target array": (lambda: ch05.adding_target(lambda *a: np.ones(2)), "adding_target"),
+        "lstm_gates complex": (lambda: ch03.lstm_gates(lambda *a: tuple(np.zeros((2, 3)) + 0j for _ in range(4))),
+                               "lstm_gates"),
+        "cross_entropy complex": (lambda: ch06.cross_entropy(lambda lg, t: (1 + 0j, lg * 0j)), "complex"),
+    }
+    for name, (call, word) in probes.items():
+        with pytest.raises(AssertionError) as info:
+            call()
+        assert word in str(info.value), f"{name}: {word!r} not in {str(info.value)!r}"

@@ -27,7 +27,14 @@ phoneme classification with bidirectional LSTM" (full BPTT); Jozefowicz, Zaremba
 import numpy as np
 
 from lstmkit import lstm, rnn
-from lstmkit._validate import check_array, check_params, check_positive_int, check_state_pair
+from lstmkit._validate import (
+    as_real_array,
+    check_array,
+    check_params,
+    check_positive_int,
+    check_seed,
+    check_state_pair,
+)
 
 # The one-unit latch of simulate_biases: weight_ih rows i, f, g, o for its single input x_t.
 # The input gate's weight is large so a pulse x_t = 1 opens it; the candidate copies x_t.
@@ -111,6 +118,7 @@ def latch_input(T=50, write_step=1, noise=0.2, seed=0):
     """
     _check_write_step(T, write_step)
     noise = _check_number("noise", noise, 0.0)
+    check_seed("seed", seed)
     x = noise * np.random.default_rng(seed).standard_normal((T, 1, 1))
     x[write_step - 1] = 1.0
     return x
@@ -241,7 +249,7 @@ def decay_factor(norms, lo=0, hi=None):
     norms (K+1,) positive, indexed by lag; the mean runs over lags lo..hi (default: to the end)
     and equals (norms[hi] / norms[lo]) ** (1 / (hi - lo)). 1 means no decay. Defined in chapter 04.
     """
-    norms = np.asarray(norms, dtype=np.float64)
+    norms = as_real_array("norms", norms)
     if norms.ndim != 1 or norms.size < 2:
         raise ValueError(f"norms: expected a 1-D array of at least 2 norms, got shape {norms.shape}")
     hi = norms.size - 1 if hi is None else hi

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 from IPython.display import display
 
 from lstmkit import cell
+from lstmkit._validate import check_int
 from lstmkit.plots import lstm_cell_diagram, plot_gate_run
 
 READOUT = "∂c_T/∂c_0 = {:.3e}"   # the browser test reads this text; keep the wording
@@ -97,6 +98,8 @@ def gate_explorer(T=50, write_step=5):
     .readout (the HTML line "∂c_T/∂c_0 = ..."), .output and .data (the last simulate_* dict)
     let code move the sliders and read what changed. Defined in chapter 03.
     """
+    check_int("T", T, 10, 500)                      # the range of the T slider
+    check_int("write_step", write_step, 1, T)
     values = {
         # the forget slider steps by 0.005, so its readout shows 3 decimals
         "f": _slider("forget f", DEFAULTS["f"], 0.0, 1.0, 0.005, ".3f", "lstmkit-forget"),

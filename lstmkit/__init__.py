@@ -19,5 +19,5 @@ fused for speed, which the sequence functions run by default.
 """
 from lstmkit import gradcheck, gru, lstm, rnn
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"   # the one place the version is set; pyproject.toml and CITATION.cff read or match it
 __all__ = ["rnn", "lstm", "gru", "gradcheck"]

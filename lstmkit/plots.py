@@ -7,6 +7,7 @@ Used in chapters 01 to 03.
 """
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 from matplotlib.colors import LogNorm
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -124,9 +125,21 @@ def training_curves(axes, curves, clip=None):
         ax.legend()
 
 
+# Okabe & Ito's colour-blind-safe palette, each colour paired with its own line style and marker, so
+# lines that the colour tells apart stay apart in greyscale and for colour-blind readers
+LINE_CYCLE = (cycler(color=["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"])
+              + cycler(linestyle=["-", "--", "-.", ":", "-", "--", "-."])
+              + cycler(marker=["", "", "", "", "o", "s", "^"])
+              + cycler(markevery=[0.1] * 7))
+
+
 def new_figure(*args, **kwargs):
-    """plt.subplots with constrained layout, so titles and colour bars never overlap."""
-    return plt.subplots(*args, layout="constrained", **kwargs)
+    """plt.subplots with constrained layout, so titles and colour bars never overlap, and lines that
+    differ by style and marker as well as by colour (LINE_CYCLE)."""
+    fig, axes = plt.subplots(*args, layout="constrained", **kwargs)
+    for ax in np.atleast_1d(axes).ravel():
+        ax.set_prop_cycle(LINE_CYCLE)
+    return fig, axes
 
 
 def plot_gate_run(data, title=None):

@@ -74,17 +74,18 @@ def activation_with_saturation(ax, a, f, df, name, small=0.1):
     ax.legend(loc="upper left", fontsize=8)
 
 
-def norms_vs_lag(ax, lags, norms, bound=None, label=None, color=None, ls="-", marker=None):
+def norms_vs_lag(ax, lags, norms, bound=None, label=None, color=None, ls=None, marker=None):
     """Log-scale gradient norm ||dh_T/dh_{T-k}|| against lag k.
 
-    lags (K,), norms (K, N): the median over sequences is drawn as a line (style ls, a marker every
-    few points if marker is given), the spread (min to max) as a band, and bound (K,), if given, as
-    a dashed line in the same colour. Defined in chapter 02.
+    lags (K,), norms (K, N): the median over sequences is drawn as a line (colour, style ls and
+    marker from the axes' cycle unless given), the spread (min to max) as a band, and bound (K,),
+    if given, as a dashed line in the same colour. Defined in chapter 02.
     """
     norms = np.asarray(norms).reshape(len(lags), -1)
-    every = max(1, len(lags) // 8)
-    line, = ax.semilogy(lags, np.median(norms, axis=1), color=color, label=label, ls=ls, marker=marker,
-                        markevery=every, ms=4)
+    style = {k: v for k, v in (("color", color), ("ls", ls), ("marker", marker)) if v is not None}
+    if marker is not None:
+        style.update(markevery=max(1, len(lags) // 8), ms=4)
+    line, = ax.semilogy(lags, np.median(norms, axis=1), label=label, **style)
     ax.fill_between(lags, norms.min(axis=1), norms.max(axis=1), color=line.get_color(), alpha=0.15, lw=0)
     if bound is not None:
         ax.semilogy(lags, bound, "--", color=line.get_color(), lw=1,

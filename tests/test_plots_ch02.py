@@ -85,5 +85,7 @@ def test_norms_vs_lag_styles_tell_lines_apart():
     fig, ax = plots.new_figure()
     a = plots.norms_vs_lag(ax, np.arange(3), np.ones((3, 2)), label="a", ls="--", marker="o")
     b = plots.norms_vs_lag(ax, np.arange(3), np.ones((3, 2)), label="b")
+    c = plots.norms_vs_lag(ax, np.arange(3), np.ones((3, 2)), label="c")
     assert a.get_linestyle() == "--" and a.get_marker() == "o"
-    assert b.get_linestyle() == "-" and b.get_marker() in (None, "None", "")
+    # without a style, new_figure's cycle gives each line its own colour and style
+    assert (b.get_color(), b.get_linestyle()) != (c.get_color(), c.get_linestyle())

@@ -70,6 +70,7 @@ class DecayExplorer(W.VBox):
                           layout=W.Layout(flex_flow="row wrap", width="auto", max_width="100%"))
         super().__init__([controls, self.readout, out],
                          layout=W.Layout(width="auto", max_width="100%", overflow="hidden"))
+        self.add_class("lstmkit-decay")          # a handle for the page's layout test
 
     def _draw(self, sigma_max, input_scale, steps, activation):
         self.data = d = decay.decay_curve(sigma_max, input_scale, steps, activation, **self._sizes)

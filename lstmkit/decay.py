@@ -29,6 +29,8 @@ from lstmkit._validate import (
     check_params,
     check_positive_int,
     check_positive_number,
+    check_rng,
+    check_seed,
 )
 
 # gamma = max_a |f'(a)|: tanh'(0) = 1, sigmoid'(0) = 1/4, relu' and identity' are 0 or 1
@@ -61,8 +63,7 @@ def orthogonal_weight(H, rng, sigma_max=1.0):
     the norm. rng: a np.random.Generator. Returns float64. Defined in chapter 02.
     """
     check_positive_int("H", H)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a numpy Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    check_rng(rng)
     sigma_max = check_nonnegative_number("sigma_max", sigma_max)
     Q, R = np.linalg.qr(rng.standard_normal((H, H)))
     signs = np.where(np.diag(R) < 0, -1.0, 1.0)                           # (H,): make diag(R) positive
@@ -195,6 +196,7 @@ def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32
     check_choice("activation", activation, ACTIVATION_GAMMA)
     check_positive_int("hidden_size", hidden_size)
     check_positive_int("batch", batch)
+    check_seed("seed", seed)
     check_choice("init", init, RECURRENT_INITS)
     rng = np.random.default_rng(seed)
     params = rnn.init_params(hidden_size, hidden_size, rng=rng)

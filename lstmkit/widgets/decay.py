@@ -17,6 +17,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 
 from lstmkit import decay, plots
+from lstmkit._validate import check_positive_int, check_seed
 
 FALLBACK_TEXT = "Explorer of the gradient decay: run the cells above to move the sliders."
 FIGSIZE, DPI = (6.4, 3.3), 100        # 640 x 330 px: fits a 680 px column
@@ -45,6 +46,9 @@ class DecayExplorer(W.VBox):
     from the last ``decay_curve`` call, ``readout`` the HTML line under the controls."""
 
     def __init__(self, hidden_size=32, batch=16, seed=0):
+        check_positive_int("hidden_size", hidden_size)   # here, not in the output area of a callback
+        check_positive_int("batch", batch)
+        check_seed("seed", seed)
         style = {"description_width": "125px"}
         cell = W.Layout(flex="1 1 300px", min_width="300px", max_width="460px")
         self.controls = {

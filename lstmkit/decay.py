@@ -13,9 +13,10 @@ Time indices follow the maths: h_0 is the initial state h0, h_t (t = 1..T) is ``
 
 References: Bengio, Simard & Frasconi (1994), "Learning long-term dependencies with gradient
 descent is difficult"; Hochreiter (1991), Diplomarbeit; Pascanu, Mikolov & Bengio (2013), "On the
-difficulty of training recurrent neural networks", section 3; Williams & Peng (1990) for truncated
-backpropagation through time. Taught in chapters/01_rnn_bptt.ipynb and
-chapters/02_vanishing_gradients.ipynb.
+difficulty of training recurrent neural networks", section 2.1; Saxe, McClelland & Ganguli (2014),
+"Exact solutions to the nonlinear dynamics of learning in deep linear neural networks", for the
+orthogonal initialisation; Williams & Peng (1990) for truncated backpropagation through time.
+Taught in chapters/01_rnn_bptt.ipynb and chapters/02_vanishing_gradients.ipynb.
 """
 import numpy as np
 
@@ -28,6 +29,7 @@ from lstmkit._validate import (
     check_params,
     check_positive_int,
     check_positive_number,
+    check_rng,
     check_seed,
 )
 
@@ -51,13 +53,25 @@ def scaled_weight(W, sigma_max):
     return (W * (sigma_max / norm)).astype(W.dtype)
 
 
-def jacobians(x, h0, params, activation="tanh"):
-    """The one-step Jacobians dh_t/dh_{t-1} = diag(f'(a_t)) W_hh of an RNN run, for t = 1..T.
+def orthogonal_weight(H, rng, sigma_max=1.0):
+    """A random orthogonal (H, H) matrix times sigma_max: every singular value equals sigma_max.
 
-    x (T, N, D), h0 (N, H) or None for zeros -> J (T, N, H, H), with J[t-1, n] the Jacobian of
-    step t for sequence n (row i: unit i of h_t, column j: unit j of h_{t-1}).
-    Defined in chapter 02.
+    Q from the QR factorisation of an (H, H) standard normal draw, its columns' signs fixed by
+    R's diagonal so that Q is uniform over the orthogonal group (what torch.nn.init.orthogonal_
+    does; Saxe et al. 2014). With sigma_max = 1 the matrix W_hh neither shrinks nor stretches
+    any direction, so in dh_T/dh_{T-k} = prod diag(f'(a_s)) W_hh only the f' factors can change
+    the norm. rng: a np.random.Generator. Returns float64. Defined in chapter 02.
     """
+    check_positive_int("H", H)
+    check_rng(rng)
+    sigma_max = check_nonnegative_number("sigma_max", sigma_max)
+    Q, R = np.linalg.qr(rng.standard_normal((H, H)))
+    signs = np.where(np.diag(R) < 0, -1.0, 1.0)                           # (H,): make diag(R) positive
+    return sigma_max * Q * signs
+
+
+def _preactivations(x, h0, params, activation):
+    """a_t for t = 1..T of an RNN run, (T, N, H), after checking the arguments."""
     check_choice("activation", activation, rnn.ACTIVATIONS)
     D, H, dtype = check_params(params, gates=1)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
@@ -66,8 +80,18 @@ def jacobians(x, h0, params, activation="tanh"):
     check_array("h0", h0, (N, H), dtype, ("N", "H"))
     hs, _, _ = rnn.forward(x, h0, params, activation)
     h_prev = np.concatenate([h0[None], hs[:-1]], axis=0)                 # (T, N, H): h_{t-1}
-    a = (x @ params["weight_ih"].T + params["bias_ih"]
-         + h_prev @ params["weight_hh"].T + params["bias_hh"])           # (T, N, H): a_t
+    return (x @ params["weight_ih"].T + params["bias_ih"]
+            + h_prev @ params["weight_hh"].T + params["bias_hh"])        # (T, N, H): a_t
+
+
+def jacobians(x, h0, params, activation="tanh"):
+    """The one-step Jacobians dh_t/dh_{t-1} = diag(f'(a_t)) W_hh of an RNN run, for t = 1..T.
+
+    x (T, N, D), h0 (N, H) or None for zeros -> J (T, N, H, H), with J[t-1, n] the Jacobian of
+    step t for sequence n (row i: unit i of h_t, column j: unit j of h_{t-1}).
+    Defined in chapter 02.
+    """
+    a = _preactivations(x, h0, params, activation)                       # (T, N, H)
     _, df = rnn.ACTIVATIONS[activation]
     return df(a)[..., :, None] * params["weight_hh"]                     # (T, N, H, H): rows scaled by f'
 
@@ -151,11 +175,17 @@ def vanishing_lag(norms, threshold=1e-3):
     return int(below[0]) if below.size else None
 
 
-def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32, batch=16, seed=0):
+RECURRENT_INITS = ("default", "orthogonal")
+
+
+def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32, batch=16, seed=0,
+                init="default"):
     """One experiment of chapter 02: gradient norm against lag for a random RNN with a given W_hh.
 
-    Draws params like torch (rnn.init_params), rescales W_hh to largest singular value sigma_max,
-    feeds ``batch`` sequences x = input_scale * N(0, 1) of length ``steps`` (D = hidden_size) and
+    Draws params like torch (rnn.init_params), then sets W_hh: with init="default" torch's draw
+    rescaled to largest singular value sigma_max; with init="orthogonal" an orthogonal matrix times
+    sigma_max (``orthogonal_weight``: every singular value is sigma_max). It feeds ``batch``
+    sequences x = input_scale * N(0, 1) of length ``steps`` (D = hidden_size) and
     measures ||dh_T/dh_{T-k}||_2. A larger input_scale drives a_t into the saturated region of f.
     Returns a dict: lags (steps+1,), norms (steps+1, batch), median (steps+1,), bound (steps+1,),
     vanishing_lag (int or None: the median below 1e-3). Defined in chapter 02.
@@ -167,9 +197,13 @@ def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32
     check_positive_int("hidden_size", hidden_size)
     check_positive_int("batch", batch)
     check_seed("seed", seed)
+    check_choice("init", init, RECURRENT_INITS)
     rng = np.random.default_rng(seed)
     params = rnn.init_params(hidden_size, hidden_size, rng=rng)
-    params["weight_hh"] = scaled_weight(params["weight_hh"], sigma_max)
+    if init == "orthogonal":
+        params["weight_hh"] = orthogonal_weight(hidden_size, rng, sigma_max)
+    else:
+        params["weight_hh"] = scaled_weight(params["weight_hh"], sigma_max)
     x = input_scale * rng.standard_normal((steps, batch, hidden_size))
     with np.errstate(over="ignore", invalid="ignore"):
         norms = gradient_norms_by_lag(x, None, params, activation)
@@ -178,6 +212,24 @@ def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32
     return {"lags": lags, "norms": norms, "median": median,
             "bound": decay_bound(ACTIVATION_GAMMA[activation], sigma_max, lags),
             "vanishing_lag": vanishing_lag(median) if np.all(np.isfinite(median)) else None}
+
+
+def derivative_bound(x, h0, params, activation="tanh"):
+    """The decay the activation alone allows: prod over the last k steps of max_i |f'(a_{s,i})|.
+
+    ||dh_T/dh_{T-k}||_2 <= prod_s ||diag(f'(a_s))||_2 ||W_hh||_2, and ||diag(f'(a_s))||_2 is the
+    largest |f'| at step s. With an orthogonal W_hh (``orthogonal_weight``, sigma_max = 1) the
+    W_hh factors drop out of the bound: what is left is this product of the measured derivatives,
+    a sharper bound than gamma^k. x (T, N, D), h0 (N, H) or None -> (T+1, N) for lags k = 0..T.
+    Defined in chapter 02.
+    """
+    a = _preactivations(x, h0, params, activation)                       # (T, N, H)
+    _, df = rnn.ACTIVATIONS[activation]
+    largest = np.abs(df(a)).max(axis=2)                                  # (T, N): ||diag(f'(a_t))||_2
+    T, N = largest.shape
+    out = np.ones((T + 1, N))
+    out[1:] = np.cumprod(largest[::-1], axis=0)                          # lag k: steps T-k+1..T
+    return out
 
 
 def truncated_gradients(x, h0, params, dhs, k, activation="tanh"):

@@ -11,6 +11,8 @@ from cycler import cycler
 from matplotlib.colors import LogNorm
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
+from lstmkit.decay import ACTIVATION_GAMMA
+
 _BOX = {"x": ("#dbe9f6", "x"), "h": ("#fde3c8", "h"), "y": ("#dcefd9", "\\hat y")}
 
 
@@ -32,8 +34,10 @@ def _arrow(ax, start, end, label=None, offset=(0.0, 0.0), colour="0.2"):
 def unrolled_rnn(ax, steps=4, backward=False):
     """Draw an RNN unrolled over ``steps`` time steps: x_t -> h_t -> y_hat_t, h_{t-1} -> h_t.
 
-    With backward=True, red arrows show the error signal delta flowing back from every output and
-    from h_{t+1} to h_t (backpropagation through time). Defined in chapter 01.
+    With backward=True, red arrows show the gradient flowing back (backpropagation through time):
+    from every output into its h_t, and from h_t to h_{t-1}, an arrow labelled W_hh^T delta_t, the
+    signal that step t hands back (delta_t = dL/da_t; what reaches h_{t-1} is W_hh^T delta_t).
+    Defined in chapter 01.
     """
     gap = 1.7
     _box(ax, (0, 1), "h", 0)
@@ -47,7 +51,8 @@ def unrolled_rnn(ax, steps=4, backward=False):
         _arrow(ax, (cx - gap + 0.45, 1), (cx - 0.45, 1), "$W_{hh}$", (0, 0.17))
         if backward:
             _arrow(ax, (cx - 0.2, 1.72), (cx - 0.2, 1.32), colour="tab:red")
-            _arrow(ax, (cx - 0.45, 0.9), (cx - gap + 0.45, 0.9), "$\\delta$", (0, -0.17), colour="tab:red")
+            _arrow(ax, (cx - 0.45, 0.88), (cx - gap + 0.45, 0.88), f"$W_{{hh}}^\\top\\delta_{{{t}}}$",
+                   (0, -0.22), colour="tab:red")
     ax.set_xlim(-0.7, steps * gap + 0.7)
     ax.set_ylim(-0.5, 2.5)
     ax.set_aspect("equal")
@@ -69,14 +74,18 @@ def activation_with_saturation(ax, a, f, df, name, small=0.1):
     ax.legend(loc="upper left", fontsize=8)
 
 
-def norms_vs_lag(ax, lags, norms, bound=None, label=None, color=None):
+def norms_vs_lag(ax, lags, norms, bound=None, label=None, color=None, ls=None, marker=None):
     """Log-scale gradient norm ||dh_T/dh_{T-k}|| against lag k.
 
-    lags (K,), norms (K, N): the median over sequences is drawn as a line, the spread (min to max)
-    as a band, and bound (K,), if given, as a dashed line in the same colour. Defined in chapter 02.
+    lags (K,), norms (K, N): the median over sequences is drawn as a line (colour, style ls and
+    marker from the axes' cycle unless given), the spread (min to max) as a band, and bound (K,),
+    if given, as a dashed line in the same colour. Defined in chapter 02.
     """
     norms = np.asarray(norms).reshape(len(lags), -1)
-    line, = ax.semilogy(lags, np.median(norms, axis=1), color=color, label=label)
+    style = {k: v for k, v in (("color", color), ("ls", ls), ("marker", marker)) if v is not None}
+    if marker is not None:
+        style.update(markevery=max(1, len(lags) // 8), ms=4)
+    line, = ax.semilogy(lags, np.median(norms, axis=1), label=label, **style)
     ax.fill_between(lags, norms.min(axis=1), norms.max(axis=1), color=line.get_color(), alpha=0.15, lw=0)
     if bound is not None:
         ax.semilogy(lags, bound, "--", color=line.get_color(), lw=1,
@@ -329,3 +338,61 @@ def unrolled_lstm(ax, steps=3):
     ax.set_aspect("equal")
     ax.axis("off")
     return legend
+
+
+# --- chapter 02: the decay explorer's panel, its static small multiple, the orthogonal experiment
+
+def decay_ylim(norms, threshold=1e-3):
+    """The y range of a decay panel for norms (K, N): the data with a margin, and at least 10 on top.
+
+    Returns (bottom, top). Whether ``threshold`` is inside decides if its line is drawn and listed
+    in the legend (a legend must not name a line the reader cannot see). Defined in chapter 02.
+    """
+    norms = np.asarray(norms, dtype=np.float64)
+    finite = norms[np.isfinite(norms) & (norms > 0)]
+    low = finite.min() / 2 if finite.size else 1e-30
+    high = finite.max() * 2 if finite.size else 10.0
+    return max(1e-30, low), max(10.0, high)
+
+
+def decay_panel(ax, data, label, threshold=1e-3, ylim=None, legend=True, fontsize=8):
+    """One decay curve (a ``decay.decay_curve`` dict) with its bound and the threshold line.
+
+    The threshold line (dotted grey) is drawn only when it lies inside the y range (``ylim`` or
+    ``decay_ylim``), so the legend never lists a line that is off the axis. Returns the median's
+    line. Defined in chapter 02.
+    """
+    line = norms_vs_lag(ax, data["lags"], data["norms"], data["bound"], label=label)
+    bottom, top = ylim if ylim is not None else decay_ylim(data["norms"], threshold)
+    ax.set_ylim(bottom, top)
+    if bottom <= threshold <= top:
+        ax.axhline(threshold, color="0.45", ls=":", lw=1.2, label=f"{threshold:g} (threshold)")
+    if legend:
+        ax.legend(loc="lower left", fontsize=fontsize, framealpha=0.9)
+    return line
+
+
+def decay_small_multiple(curves, sigmas, activations, threshold=1e-3, ylim=(1e-12, 1e4)):
+    """A grid of decay panels: one row per activation, one column per sigma_max, shared axes.
+
+    curves maps (activation, sigma_max) to a ``decay.decay_curve`` dict. Each panel shows the
+    median and band of ||dh_T/dh_{T-k}||, the bound (dashed) and the threshold (dotted), titled
+    with gamma*sigma_max; the shared y range makes the panels comparable. Returns the figure.
+    Defined in chapter 02.
+    """
+    rows, cols = len(activations), len(sigmas)
+    fig, axes = plt.subplots(rows, cols, figsize=(1.75 * cols + 0.6, 1.55 * rows + 0.6), sharex=True,
+                             sharey=True, squeeze=False, layout="constrained")
+    for r, act in enumerate(activations):
+        for c, s in enumerate(sigmas):
+            ax = axes[r, c]
+            decay_panel(ax, curves[act, s], label="median", threshold=threshold, ylim=ylim, legend=False)
+            ax.set_title(f"{act}, σ_max={s:g}\nγσ_max={ACTIVATION_GAMMA[act] * s:g}", fontsize=8)
+            ax.tick_params(labelsize=7)
+            ax.set_xlabel("lag $k$" if r == rows - 1 else "", fontsize=8)
+            ax.set_ylabel(r"$\|\partial h_T/\partial h_{T-k}\|$" if c == 0 else "", fontsize=8)
+    handles = [plt.Line2D([], [], color="C0", label="median over sequences"),
+               plt.Line2D([], [], color="C0", ls="--", lw=1, label=r"bound $(\gamma\sigma_{\max})^k$"),
+               plt.Line2D([], [], color="0.45", ls=":", lw=1.2, label=f"{threshold:g}")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
+    return fig

@@ -285,3 +285,61 @@ def test_bad_inputs_raise_value_errors_that_say_what_went_wrong(case):
         call()
     for word in words:
         assert word in str(err.value), (word, str(err.value))
+
+
+def test_orthogonal_weight_has_every_singular_value_sigma(rng):
+    Q = decay.orthogonal_weight(7, rng)
+    np.testing.assert_allclose(Q.T @ Q, np.eye(7), atol=EXACT)
+    W = decay.orthogonal_weight(7, np.random.default_rng(1), sigma_max=0.9)
+    np.testing.assert_allclose(np.linalg.svd(W, compute_uv=False), 0.9, atol=EXACT)
+    again = decay.orthogonal_weight(7, np.random.default_rng(1), sigma_max=0.9)
+    np.testing.assert_array_equal(W, again)
+    # uniform over the orthogonal group: the sign fix leaves no bias toward a positive diagonal of R
+    diag_means = np.mean([np.diag(decay.orthogonal_weight(3, rng)) for _ in range(2000)], axis=0)
+    assert np.all(np.abs(diag_means) < 0.1)
+
+
+def test_orthogonal_decay_curve_isolates_the_activation_derivative():
+    """With every singular value of W_hh equal to 1: identity keeps norm 1 at every lag, tanh decays,
+    more the larger the inputs (saturation), and never faster than its f' product allows."""
+    lin = decay.decay_curve(1.0, 1.0, 30, "identity", hidden_size=8, batch=4, init="orthogonal")
+    np.testing.assert_allclose(lin["norms"], 1.0, rtol=0, atol=1e-12)
+    assert lin["vanishing_lag"] is None
+    medians = [decay.decay_curve(1.0, s, 30, "tanh", hidden_size=8, batch=4, init="orthogonal")["median"][30]
+               for s in (0.0, 1.0, 4.0)]
+    assert 1.0 > medians[0] > medians[1] > medians[2]
+    # the same W_hh direction, drawn the default way, vanishes even when linear (its other singular values < 1)
+    default = decay.decay_curve(1.0, 1.0, 30, "identity", hidden_size=8, batch=4)
+    assert default["median"][30] < 1e-2
+
+
+@pytest.mark.parametrize("activation", ACTS)
+def test_derivative_bound_holds_for_orthogonal_weights(rng, activation):
+    params, x, h0 = problem(rng, 15, 3, 2, 5, scale=2.0)
+    params["weight_hh"] = decay.orthogonal_weight(5, rng)
+    prods = decay.derivative_bound(x, h0, params, activation)
+    norms = decay.gradient_norms_by_lag(x, h0, params, activation)
+    assert prods.shape == norms.shape == (16, 3)
+    assert np.all(norms <= prods * (1 + 1e-10) + 1e-300)
+    # by hand: lag 2 is max_i |f'(a_{T,i})| * max_i |f'(a_{T-1,i})|, a_t from the states of the run
+    _, df = rnn.ACTIVATIONS[activation]
+    hs, _, _ = rnn.forward(x, h0, params, activation)
+
+    def fprime_max(t):   # t = 1..T; hs[t-2] is h_{t-1}
+        a = x[t - 1] @ params["weight_ih"].T + params["bias_ih"] + hs[t - 2] @ params["weight_hh"].T + params["bias_hh"]
+        return np.abs(df(a)).max(axis=1)
+    np.testing.assert_allclose(prods[2], fprime_max(15) * fprime_max(14), rtol=EXACT)
+
+
+@pytest.mark.parametrize("case", ["H", "rng", "sigma", "init"])
+def test_orthogonal_bad_inputs(case):
+    call, words = {
+        "H": (lambda: decay.orthogonal_weight(0, np.random.default_rng(0)), ["H", "positive integer", "0"]),
+        "rng": (lambda: decay.orthogonal_weight(3, 0), ["rng", "Generator", "int"]),
+        "sigma": (lambda: decay.orthogonal_weight(3, np.random.default_rng(0), -1.0), ["sigma_max", ">= 0"]),
+        "init": (lambda: decay.decay_curve(1.0, 1.0, 5, init="eye"), ["init", "orthogonal", "eye"]),
+    }[case]
+    with pytest.raises(ValueError) as err:
+        call()
+    for word in words:
+        assert word in str(err.value), (word, str(err.value))

@@ -19,6 +19,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 import build_pdf  # noqa: E402
 
 CHAPTERS = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+PAGES = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.md"))      # e.g. the notation page
 
 
 def title_of(notebook):
@@ -52,8 +53,9 @@ def words(title):
 def test_the_pdf_holds_the_whole_book_in_order(pdf):
     path, titles, text, info = pdf
     pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
-    # the front page, every chapter, exercise and solution each start a sheet, after title and contents
-    assert len(titles) == 1 + 3 * len(CHAPTERS) and pages >= len(titles) + 2, (pages, titles)
+    # the front page, every page of prose, chapter, exercise and solution each start a sheet, after
+    # title and contents
+    assert len(titles) == 1 + len(PAGES) + 3 * len(CHAPTERS) and pages >= len(titles) + 2, (pages, titles)
     assert pages >= 20 * len(CHAPTERS) // 2, f"only {pages} pages for {len(CHAPTERS)} chapters"
     flat = " ".join(words(text))              # the words of 3+ letters: line breaks and TeX spacing go
     contents = flat.index("Contents")

@@ -84,3 +84,41 @@ def test_plot_helpers_draw_what_they_are_given():
     plots.training_curves(axes2, {"run": (np.array([1.0, 0.5]), np.array([2.0, 1.0]))}, clip=1.0)
     assert axes2[1].get_ylabel().startswith("gradient norm")
     plt.close("all")
+
+
+def test_readout_words_the_curve():
+    vanishing = decay.decay_curve(0.5, 1.0, 20, "tanh", hidden_size=8, batch=4)
+    from lstmkit.widgets.decay import readout
+    text = readout(vanishing, 0.5, "tanh", 20)
+    assert text.startswith("γ·σ_max = 0.50 (vanishing guaranteed)")
+    assert text.endswith(f"after {vanishing['vanishing_lag']} steps")
+    alive = decay.decay_curve(1.0, 1.0, 20, "identity", hidden_size=8, batch=4, init="orthogonal")
+    assert readout(alive, 1.0, "identity", 20).endswith("after more than 20 steps")
+    assert "no guarantee" in readout(alive, 1.0, "identity", 20)
+    assert "(vanishing guaranteed)" in readout(alive, 3.0, "sigmoid", 20)   # 0.75 < 1
+
+
+def test_stored_output_has_a_readable_fallback(explorer):
+    """Where widgets cannot render, a viewer picks image/png or text/plain from the same bundle."""
+    import base64
+
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == "Explorer of the gradient decay: run the cells above to move the sliders."
+    png = base64.b64decode(bundle["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width = int.from_bytes(png[16:20], "big")
+    assert 400 <= width <= 680                                # a readable picture that fits the column
+
+
+def test_layout_wraps_the_controls_and_sizes_the_figure_for_a_680px_column(explorer):
+    from lstmkit.widgets import decay as wd
+
+    controls, _, out = explorer.children
+    assert controls.layout.flex_flow == "row wrap"           # two controls per row, or one when narrow
+    for c in explorer.controls.values():
+        assert c.layout.min_width == "300px"                 # with a 125 px label: labels stay whole
+    assert wd.FIGSIZE[0] * wd.DPI <= 680
+    assert out.layout.min_height == f"{wd.FIGSIZE[1] * wd.DPI:.0f}px"   # no band below the plot
+    fig = wd.draw(explorer.data, 1.0, "tanh")
+    assert tuple(fig.get_size_inches()) == pytest.approx(wd.FIGSIZE)

@@ -197,9 +197,13 @@ def stage(src, config):
             add_alt_text(nb)
             (src / folder).mkdir(exist_ok=True)
             nbformat.write(nb, src / rel)
+        pages = sorted((ROOT / folder).glob("[0-9][0-9]_*.md"))     # e.g. chapters/00_notation.md
+        for path in pages:
+            (src / folder).mkdir(exist_ok=True)
+            shutil.copy(path, src / folder / path.name)
         if notebooks:
             parts.append({"caption": caption, "numbered": False,
-                          "chapters": [{"file": f"{folder}/{p.stem}"} for p in notebooks]})
+                          "chapters": [{"file": f"{folder}/{p.stem}"} for p in sorted(pages + notebooks)]})
     toc = {"format": "jb-book", "root": "intro", **({"parts": parts} if parts else {})}
     (src / "_toc.yml").write_text("# written by tools/build_book.py\n" + yaml.safe_dump(toc, sort_keys=False))
 

@@ -13,6 +13,8 @@ Called by tools/build_book.py: `stage_notebook(nb, name, vendor, binder)` for ev
 import html
 import io
 import json
+import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -99,15 +101,29 @@ def frame_file(mode, k):
     return f"{mode.key}-{k:02d}.png"
 
 
-def render(explorer, folder):
-    """Draw every frame of the explorer into folder; returns the JSON spec the page script reads."""
+def _draw(job):
+    """One frame (in a worker process): job = (notebook name, mode index, value index) -> (PNG, readout)."""
+    name, m, k = job
+    explorer = EXPLORERS[name]
+    mode = explorer.modes[m]
+    fig, readout, _ = explorer.frame(**mode.fixed, **{mode.name: mode.values[k]})
+    return png_bytes(fig), readout
+
+
+def render(name, folder):
+    """Draw every frame of the explorer into folder, on up to two processes; returns the JSON spec
+    the page script reads."""
+    explorer = EXPLORERS[name]
     folder.mkdir(parents=True, exist_ok=True)
+    jobs = [(name, m, k) for m, mode in enumerate(explorer.modes) for k in range(len(mode.values))]
+    with ProcessPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        drawn = dict(zip(jobs, pool.map(_draw, jobs, chunksize=8), strict=True))
     modes = []
-    for mode in explorer.modes:
+    for m, mode in enumerate(explorer.modes):
         entries = []
         for k, x in enumerate(mode.values):
-            fig, readout, _ = explorer.frame(**mode.fixed, **{mode.name: x})
-            (folder / frame_file(mode, k)).write_bytes(png_bytes(fig))
+            png, readout = drawn[name, m, k]
+            (folder / frame_file(mode, k)).write_bytes(png)
             text = format(x, mode.fmt)
             entries.append({"value": x, "text": text, "readout": readout, "png": frame_file(mode, k),
                             "alt": f"the explorer's figure for {mode.slider} = {text} ({mode.caption}): {readout}"})
@@ -141,8 +157,8 @@ def markup(explorer, spec, uid):
 
 def note(explorer, binder):
     counts = {f"n{i}": len(m.values) for i, m in enumerate(explorer.modes)}
-    return (":::{note}\nNo Python kernel runs behind this page, so the widget above is a snapshot: its "
-            "sliders and buttons move, but nothing is recomputed and its plot stays as it was. "
+    return (":::{note}\nThe widget above is a snapshot: its sliders and buttons move, but nothing is "
+            "recomputed and its plot stays as it was, because no Python kernel runs behind the page. "
             "The slider below works here: it shows the same figure and readout, drawn in advance by "
             "the same Python code, for " + explorer.what.format(**counts) + ". "
             f"To move every slider, [open this notebook on Binder]({binder}) or in JupyterLab.\n:::")
@@ -165,8 +181,8 @@ def stage_notebook(nb, name, vendor, binder):
     if at is None:
         return
     if explorer is None:
-        text = (":::{note}\nNo Python kernel runs behind this page, so the widget above is a snapshot: its "
-                "sliders move, but nothing is recomputed and its plot stays as it was. "
+        text = (":::{note}\nThe widget above is a snapshot: its sliders move, but nothing is recomputed "
+                "and its plot stays as it was, because no Python kernel runs behind the page. "
                 f"[Open this notebook on Binder]({binder}) or in JupyterLab to run it.\n:::")
     else:
         folder = vendor / "sliders" / name
@@ -174,7 +190,7 @@ def stage_notebook(nb, name, vendor, binder):
         if spec_file.exists():
             spec = json.loads(spec_file.read_text())
         else:
-            spec = render(explorer, folder)
+            spec = render(name, folder)
             spec_file.write_text(json.dumps(spec))
         script = vendor / "static_sliders.js"
         if not script.exists():

@@ -28,6 +28,7 @@ import normalize_notebooks  # noqa: E402
 
 LAB_CONFIG = ROOT / "jupyter-config"
 CHAPTER = ROOT / "chapters" / "01_rnn_bptt.ipynb"     # no widgets, no progress bars: its file can stay as it is
+EXERCISE = ROOT / "exercises" / "01_rnn_bptt.ipynb"
 
 
 def test_stored_notebooks_are_normalized():
@@ -107,6 +108,8 @@ def test_open_run_and_save_a_chapter_in_jupyterlab(tmp_path, monkeypatch):
     home.mkdir()
     copy_path = root / "chapters" / CHAPTER.name
     shutil.copy(CHAPTER, copy_path)
+    (root / "exercises").mkdir()
+    shutil.copy(EXERCISE, root / "exercises")
     stored = CHAPTER.read_text(encoding="utf-8")
     monkeypatch.setenv("JUPYTER_CONFIG_PATH", str(LAB_CONFIG))      # as `make lab` runs it
     with jupyterlab(root, home, tmp_path / "jupyterlab.log") as (base, token), \
@@ -117,6 +120,13 @@ def test_open_run_and_save_a_chapter_in_jupyterlab(tmp_path, monkeypatch):
         except urllib.error.HTTPError as err:
             status = err.code
         assert status == 404, "nbgrader's formgrader is served in the students' JupyterLab"
+        # an exercise (no outputs) opens unmodified too: it keeps the language_info Lab would write
+        page.goto(f"{base}/lab/tree/exercises/{EXERCISE.name}?reset&token={token}")
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+        page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for()
+        page.wait_for_timeout(3000)
+        tab = page.locator(".lm-TabBar-tab", has_text=EXERCISE.name)
+        assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "opening the exercise marked it modified"
         page.goto(f"{base}/lab/tree/chapters/{CHAPTER.name}?reset&token={token}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
         page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for()

@@ -68,41 +68,58 @@ def site():
     return built_book().check().html
 
 
+def measure_in_book(html, name, width, tmp_path):
+    with static_server(html) as base, chromium_page(tmp_path / "failure.png") as page:
+        offline_only(page)
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.goto(f"{base}/chapters/{name}.html", wait_until="load")
+        root = explorer_root(page, name)
+        root.wait_for(state="visible", timeout=30_000)
+        root.scroll_into_view_if_needed()
+        page.wait_for_function("r => !!r.querySelector('img') && r.querySelector('img').complete",
+                               arg=root.element_handle(), timeout=30_000)
+        return root.evaluate(MEASURE)
+
+
+LAB_MEASURED = {}
+
+
+def measure_in_lab(name, tmp_path):
+    """Run the chapter once in JupyterLab and measure its explorer at every width (cached)."""
+    if name in LAB_MEASURED:
+        return LAB_MEASURED[name]
+    root_dir, home = tmp_path / "course", tmp_path / "home"
+    (root_dir / "chapters").mkdir(parents=True)
+    home.mkdir()
+    shutil.copy(ROOT / "chapters" / f"{name}.ipynb", root_dir / "chapters")
+    with jupyterlab(root_dir, home, tmp_path / "jupyterlab.log") as (base, token), \
+            chromium_page(tmp_path / "failure.png") as page:
+        page.set_default_timeout(180_000)
+        page.goto(f"{base}/lab/tree/chapters/{name}.ipynb?reset&token={token}")
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+        page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for()
+        page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel and Run All Cells").first.click()
+        page.locator(".jp-Dialog-button.jp-mod-accept").click()
+        root = page.locator(".jp-OutputArea-output .widget-vbox").first
+        root.wait_for(state="attached")
+        page.wait_for_function("r => !!r.querySelector('img') && r.querySelector('img').complete",
+                               arg=root.element_handle())
+        measured = {}
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 1000})
+            page.wait_for_timeout(1500)      # Lab lays the panels out again
+            root.scroll_into_view_if_needed()
+            measured[width] = root.evaluate(MEASURE)
+    LAB_MEASURED[name] = measured
+    return measured
+
+
 @pytest.mark.parametrize("where, name, width", params())
 def test_explorer_fits(where, name, width, tmp_path, request):
     require_chromium()
     if where == "book":
-        html = request.getfixturevalue("site")
-        with static_server(html) as base, chromium_page(tmp_path / "failure.png") as page:
-            offline_only(page)
-            page.set_viewport_size({"width": width, "height": 1000})
-            page.goto(f"{base}/chapters/{name}.html", wait_until="load")
-            root = explorer_root(page, name)
-            root.wait_for(state="visible", timeout=30_000)
-            root.scroll_into_view_if_needed()
-            page.wait_for_function("r => !!r.querySelector('img') && r.querySelector('img').complete",
-                                   arg=root.element_handle(), timeout=30_000)
-            measured = root.evaluate(MEASURE)
+        measured = measure_in_book(request.getfixturevalue("site"), name, width, tmp_path)
     else:
-        root_dir, home = tmp_path / "course", tmp_path / "home"
-        (root_dir / "chapters").mkdir(parents=True)
-        home.mkdir()
-        shutil.copy(ROOT / "chapters" / f"{name}.ipynb", root_dir / "chapters")
-        with jupyterlab(root_dir, home, tmp_path / "jupyterlab.log") as (base, token), \
-                chromium_page(tmp_path / "failure.png") as page:
-            page.set_default_timeout(180_000)
-            page.set_viewport_size({"width": width, "height": 1000})
-            page.goto(f"{base}/lab/tree/chapters/{name}.ipynb?reset&token={token}")
-            page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-            page.locator(".jp-StatusBar-TextItem", has_text="| Idle").first.wait_for()
-            page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
-            page.locator(".lm-Menu-itemLabel", has_text="Restart Kernel and Run All Cells").first.click()
-            page.locator(".jp-Dialog-button.jp-mod-accept").click()
-            root = page.locator(".jp-OutputArea-output .widget-vbox").first
-            root.wait_for(state="attached")
-            page.wait_for_function("r => !!r.querySelector('img') && r.querySelector('img').complete",
-                                   arg=root.element_handle())
-            root.scroll_into_view_if_needed()
-            page.wait_for_timeout(1000)
-            measured = root.evaluate(MEASURE)
+        measured = measure_in_lab(name, tmp_path)[width]
     check(measured, where, name, width)

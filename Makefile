@@ -22,7 +22,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml tools/pip-install
 	PYTHON=$(PYTHON) bash tools/pip-install $(VENV)
 	touch $@
 
+# the students' JupyterLab: jupyter-config/ turns nbgrader's menus and server extensions off;
+# `make lab GRADER=1` keeps them (instructors)
 lab: setup
+	$(if $(GRADER),,JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter-config$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))) \
 	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/chapters
 
 # ruff, configured in pyproject.toml; no formatter (it would flatten the aligned shape comments)
@@ -71,6 +74,7 @@ notebooks: setup
 	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $$nb || exit 1; \
 	done
 	$(PY) tools/make_exercises.py
+	$(PY) tools/normalize_notebooks.py
 
 # the static book of the stored, executed notebooks: _build/book/_build/html/index.html (npm needed once)
 book: setup

@@ -80,7 +80,7 @@ def test_exercise_leaks_no_solution(exercise):
     nb = nbformat.read(exercise, as_version=4)
     nbformat.validate(nb)
     solution = nbformat.read(ROOT / "solutions" / exercise.name, as_version=4)
-    assert set(nb.metadata) == {"kernelspec"}
+    assert set(nb.metadata) == {"kernelspec", "language_info"}   # what JupyterLab writes on opening
     for cell, sol in zip(nb.cells, solution.cells, strict=True):
         assert "BEGIN SOLUTION" not in cell.source and "END SOLUTION" not in cell.source
         assert cell.id == sol.id

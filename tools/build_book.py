@@ -5,8 +5,8 @@
 1. Stage a source tree in OUT/src: book/ (config, intro) plus copies of chapters/, exercises/ and
    solutions/ notebooks, and a _toc.yml listing them in order (chapters, then exercises, then
    solutions, each a part of its own), so the book follows the chapters as they land.
-   A notebook that stores widget state gets a note before its first widget: on a static page a
-   slider moves but nothing is recomputed, with a link to the same notebook on Binder.
+   Under each explorer (slider widgets) tools/static_sliders.py puts a note (the widget is a
+   snapshot; a Binder link) and a plain HTML slider that swaps frames it draws at build time.
    Every cell that draws a figure gets alt text for its images (`figure_alt`): the figure's title
    from the plotting code, then the "What to see" caption that follows it, as plain text. A figure
    inside a widget's stored output gets the same alt text through an <img> in that output.
@@ -34,6 +34,7 @@ import tarfile
 from pathlib import Path
 
 import nbformat
+import static_sliders  # tools/, beside this script
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,20 +94,6 @@ def binder_url(config, path):
     owner_repo = config["repository"]["url"].rstrip("/").split("github.com/")[1]
     return (f"{config['launch_buttons']['binderhub_url']}/v2/gh/{owner_repo}/"
             f"{config['repository']['branch']}?urlpath=lab/tree/{path}")
-
-
-def add_static_note(nb, url):
-    """Insert, before the first widget output, a note that the static widgets compute nothing."""
-    first = next((k for k, cell in enumerate(nb.cells)
-                  if any(WIDGET_VIEW in out.get("data", {}) for out in cell.get("outputs", []))), None)
-    if first is None:
-        return
-    note = nbformat.v4.new_markdown_cell(
-        ":::{note}\nOn this static page the widgets below are a snapshot of the executed notebook: "
-        "you can move a slider and its value changes, but nothing is recomputed and the plot "
-        "stays as it was, because no Python kernel runs behind the page. "
-        f"[Open this notebook on Binder]({url}) to run it live.\n:::")
-    nb.cells.insert(first, note)
 
 
 TEX_WORDS = {"\\to": "→", "\\partial": "∂", "\\|": "‖", "\\lVert": "‖", "\\rVert": "‖",
@@ -192,9 +179,9 @@ def stage(src, config):
         for path in notebooks:
             rel = f"{folder}/{path.name}"
             nb = nbformat.read(path, as_version=4)
-            if nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state"):
-                add_static_note(nb, binder_url(config, rel))
             add_alt_text(nb)
+            # the note under each explorer and its kernel-free slider (tools/static_sliders.py)
+            static_sliders.stage_notebook(nb, path.stem, src / "_vendor", binder_url(config, rel))
             (src / folder).mkdir(exist_ok=True)
             nbformat.write(nb, src / rel)
         pages = sorted((ROOT / folder).glob("[0-9][0-9]_*.md"))     # e.g. chapters/00_notation.md

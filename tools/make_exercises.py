@@ -12,7 +12,9 @@ preprocessors over it, in order:
 2. ClearOutputPreprocessor drops outputs and execution counts, which would show the solution's results.
 3. ClearMetadataPreprocessor drops cell metadata except the tags (the "check" tag marks the check
    cells that tests/test_exercises.py expects to fail on the stubs) and notebook metadata except the
-   kernelspec, so nothing about the solution's execution (timings, versions) leaks or churns.
+   kernelspec and language_info, so nothing about the solution's execution (timings) leaks or
+   churns, and JupyterLab, which writes those two on opening, finds nothing to change (the
+   solutions' metadata is normalized by tools/normalize_notebooks.py, so the exercises' is too).
 
 The result is a pure function of the solution notebook (cell ids are kept, nothing is timestamped),
 so tests/test_exercises.py regenerates into a temporary folder and compares.
@@ -42,7 +44,7 @@ def exporter():
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
     c.ClearSolutions.text_stub = TEXT_STUB
     c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = {"tags"}
-    c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {"kernelspec"}
+    c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {"kernelspec", "language_info"}
     c.NotebookExporter.preprocessors = [ClearSolutions, ClearOutputPreprocessor, ClearMetadataPreprocessor]
     return NotebookExporter(config=c)
 

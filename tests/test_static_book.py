@@ -1,0 +1,112 @@
+"""The static book in Chromium: sliders that work without a kernel, and a quiet console.
+
+1. The static sliders under the explorers of chapters 02 and 03 (tools/static_sliders.py): move
+   the range input with the keyboard, as a reader can, choose another mode, and check that the
+   picture and the readout become the ones lstmkit computes for that slider value, here and now
+   (lstmkit.widgets.frames, drawn the way the book draws them, compared pixel by pixel).
+2. Every page of the book loads with no error in the console and no uncaught exception.
+
+The book is built once per session (browser_support.built_book), served from 127.0.0.1 with every
+other host blocked. A failing test saves a screenshot under its tmp_path.
+"""
+import io
+import sys
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from browser_support import ROOT, built_book, chromium_page, offline_only, require_chromium, static_server
+
+sys.path.insert(0, str(ROOT / "tools"))
+import static_sliders  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def site():
+    require_chromium()
+    return built_book().check().html
+
+
+def pixels(png):
+    return matplotlib.image.imread(io.BytesIO(png), format="png")
+
+
+def expected(explorer, mode, value):
+    """The figure (PNG pixels) and readout lstmkit gives for the slider at value in mode."""
+    fig, readout, _ = explorer.frame(**mode.fixed, **{mode.name: value})
+    return pixels(static_sliders.png_bytes(fig)), readout
+
+
+def shown(page, root):
+    """What the static slider shows: (slider value, readout text, picture's pixels)."""
+    img = root.locator("img.lstmkit-static-frame")
+    img.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle(), timeout=10_000)
+    png = page.request.get(page.evaluate("img => img.src", img.element_handle())).body()
+    return (float(root.get_attribute("data-value")), root.locator(".lstmkit-static-readout").inner_text(),
+            pixels(png))
+
+
+def check_position(page, root, explorer, mode, index, seen):
+    value, readout, picture = shown(page, root)
+    assert root.get_attribute("data-mode") == mode.key
+    assert value == mode.values[index], f"{mode.slider}: slider at {value}, expected {mode.values[index]}"
+    want_picture, want_readout = expected(explorer, mode, value)
+    assert readout == want_readout, f"{mode.slider} = {value}: readout {readout!r}, lstmkit says {want_readout!r}"
+    assert picture.shape == want_picture.shape and np.array_equal(picture, want_picture), \
+        f"{mode.slider} = {value}: the picture is not lstmkit's figure for that value"
+    assert readout not in seen, f"{mode.slider} = {value}: the readout did not change ({readout!r})"
+    seen.add(readout)
+
+
+@pytest.mark.parametrize("name", list(static_sliders.EXPLORERS))
+def test_static_slider_shows_lstmkit_frames(site, name, tmp_path):
+    explorer = static_sliders.EXPLORERS[name]
+    with static_server(site) as base, chromium_page(tmp_path / "failure.png") as page:
+        blocked = offline_only(page)
+        page.goto(f"{base}/chapters/{name}.html", wait_until="load")
+        root = page.locator(".lstmkit-static-slider")
+        assert root.count() == 1, "no static slider under the explorer"
+        note = page.locator(".admonition.note", has_text="The slider below works here")
+        assert note.count() == 1, "no note saying what the static slider does"
+        rng = root.locator("input[type=range]")
+        for m, mode in enumerate(explorer.modes):
+            if m:
+                root.locator(f"input[type=radio][value='{mode.key}']").check()
+            start = min(range(len(mode.values)), key=lambda k: abs(mode.values[k] - mode.default))
+            seen = set()
+            check_position(page, root, explorer, mode, start, seen)
+            rng.focus()
+            rng.press("ArrowLeft")      # one grid step down
+            check_position(page, root, explorer, mode, start - 1, seen)
+            rng.press("End")            # the top of the grid
+            check_position(page, root, explorer, mode, len(mode.values) - 1, seen)
+            assert root.locator(".lstmkit-static-label").inner_text() == mode.slider
+        assert not blocked, f"the page asked for other hosts: {blocked}"
+
+
+def book_pages(site):
+    """intro.html and every notebook's page."""
+    pages = [p for p in sorted(site.rglob("*.html")) if p.parent.name in ("chapters", "exercises", "solutions")]
+    return ["intro.html"] + [p.relative_to(site).as_posix() for p in pages]
+
+
+def test_no_page_logs_a_console_error(site, tmp_path):
+    errors = {}
+    with static_server(site) as base, chromium_page(tmp_path / "failure.png") as page:
+        offline_only(page)
+        current = []
+        page.on("console", lambda m: current.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: current.append(f"uncaught: {e}"))
+        pages = book_pages(site)
+        assert len(pages) > 6, f"only {pages} in the book"
+        for path in pages:
+            current.clear()
+            page.goto(f"{base}/{path}", wait_until="load")
+            page.wait_for_timeout(800)      # the widget manager renders after load
+            if current:
+                errors[path] = list(current)
+    assert not errors, "console errors:\n" + "\n".join(f"{p}: {e}" for p, e in errors.items())

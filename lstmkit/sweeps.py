@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmkit.progress import progress_bar
 from lstmkit.train import TrainConfig
 
 RESULTS = Path(__file__).resolve().parent / "data" / "results"
@@ -67,8 +68,6 @@ def run(name, configs, seeds, train_fn, *, description="", progress=True):
     """
     from dataclasses import replace
 
-    from tqdm.auto import tqdm
-
     seeds = list(seeds)
     for s in seeds:
         if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
@@ -80,7 +79,7 @@ def run(name, configs, seeds, train_fn, *, description="", progress=True):
             raise ValueError(f"configs[{label!r}]: expected a TrainConfig, got {type(config).__name__}")
     jobs = [(label, seed) for label in configs for seed in seeds]
     runs = {label: [] for label in configs}
-    for label, seed in tqdm(jobs, desc=name, disable=not progress):
+    for label, seed in progress_bar(jobs, desc=name, disable=not progress):
         history = train_fn(label, replace(configs[label], seed=seed))
         runs[label].append(summarise(history))
     return {

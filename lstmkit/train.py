@@ -12,11 +12,11 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from lstmkit import decay, models, tasks
 from lstmkit._validate import check_choice, check_positive_int, check_positive_number
 from lstmkit.optim import clip_grad_norm, global_norm, make_optimizer
+from lstmkit.progress import progress_bar
 
 
 @dataclass
@@ -27,6 +27,7 @@ class TrainConfig:
     T: int = 50                        # (minimal) sequence length
     hidden_size: int = 32
     activation: str = "tanh"           # the RNN's nonlinearity
+    identity_init: bool = False        # RNN only: weight_hh = I, biases 0 (with "relu": the IRNN)
     forget_bias: float | None = 1.0    # LSTM only; None = torch's default draw
     optimizer: str = "adam"            # "adam" or "sgd"
     lr: float = 1e-2
@@ -51,6 +52,8 @@ class TrainConfig:
             check_positive_int(name, getattr(self, name))
         if self.cell == "rnn" and self.forget_bias is not None:
             raise ValueError(f"forget_bias: expected None for cell='rnn', got {self.forget_bias!r}")
+        if self.identity_init and self.cell != "rnn":
+            raise ValueError(f"identity_init: expected False for cell={self.cell!r} (an RNN-only start), got True")
         if self.clip is not None and not self.clip > 0:
             raise ValueError(f"clip: expected a positive number or None, got {self.clip!r}")
         return self
@@ -93,7 +96,7 @@ class NumpyLearner:
     def _init_params(self, rng):
         config = self.config
         return models.init_params(config.cell, 2, config.hidden_size, rng=rng, dtype=np.dtype(config.dtype),
-                                  forget_bias=config.forget_bias)
+                                  forget_bias=config.forget_bias, identity=config.identity_init)
 
     def _forward(self, batch):
         return models.forward(batch.x, self.params, self.config.cell, batch.lengths, self.config.activation)
@@ -148,7 +151,7 @@ def train(config, learner_class=NumpyLearner, progress=True):
                                  variant=config.variant, dtype=dtype)
     history = History(config)
     start = time.perf_counter()
-    bar = tqdm(total=config.steps, desc=f"{config.cell} T={config.T}", disable=not progress)
+    bar = progress_bar(total=config.steps, desc=f"{config.cell} T={config.T}", disable=not progress)
 
     def record(step):
         mse, acc = evaluate(learner, test)

@@ -177,6 +177,9 @@ def train(config, learner_class=NumpyLearner, progress=True):
             break   # diverged: keep the history so far, with its last (non-finite) entry
         if step % config.eval_every == 0 or step == config.steps:
             solved = record(step)
+    if step < config.steps:   # stopped early: say why, so a bar short of 100% reads as finished
+        postfix = {"test_mse": f"{history.test_mse[-1]:.4f}", "acc": f"{history.test_accuracy[-1]:.2f}"}
+        bar.set_postfix(**postfix, stopped="solved" if solved else "diverged")
     bar.close()
     history.solved_at = step if solved else None
     history.seconds = time.perf_counter() - start

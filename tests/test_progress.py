@@ -22,6 +22,8 @@ CELLS = [
     " eval_every=6, n_test=8))",
     "for _ in progress_bar(range(5), desc='quiet', disable=True):\n"
     "    pass",
+    "h = train(TrainConfig(cell='rnn', forget_bias=None, T=10, hidden_size=3, batch_size=4, steps=12,"
+    " eval_every=6, n_test=8, stop_mse=10.0, clip=None))",
 ]
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
@@ -50,6 +52,13 @@ def test_the_stored_text_of_a_finished_bar_reads_100_percent(executed, index, de
     assert " 0%" not in text
     # the live widget is still there for JupyterLab
     assert WIDGET in out.data and out.data[WIDGET]["model_id"]
+
+
+def test_a_run_stopped_early_says_so(executed):
+    # MSE < 10 holds at step 0: the run stops before its first step, its bar at 0 of 12
+    (out,) = displays(executed.cells[4])
+    text = out.data["text/plain"]
+    assert "stopped=solved" in text, text
 
 
 def test_a_disabled_bar_shows_nothing(executed):

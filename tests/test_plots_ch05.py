@@ -11,8 +11,9 @@ from lstmkit import plots, sweeps  # noqa: E402
 def fake_results():
     config = {"batch_size": 32, "steps": 1000}
     runs = {"a": [{"solved_at": 300}, {"solved_at": None}, {"solved_at": 500}],
-            "b": [{"solved_at": None}, {"solved_at": None}, {"solved_at": None}]}
-    return {"name": "fake", "configs": {"a": config, "b": config}, "runs": runs}
+            "b": [{"solved_at": None}, {"solved_at": None}, {"solved_at": None}],
+            "c": [{"solved_at": 100}, {"solved_at": 200}, {"solved_at": 1000}]}
+    return {"name": "fake", "configs": {"a": config, "b": config, "c": config}, "runs": runs}
 
 
 def test_seed_outcomes_draws_solved_seeds_and_the_failures_at_the_budget():
@@ -22,8 +23,11 @@ def test_seed_outcomes_draws_solved_seeds_and_the_failures_at_the_budget():
     assert list(dots.get_xdata()) == [300, 500] and list(dots.get_ydata()) == [0, 0]
     assert list(cross.get_xdata()) == [1000]
     assert list(drawn["b"][0].get_xdata()) == [] and list(drawn["b"][1].get_ydata()) == [1]
-    assert [t.get_text() for t in ax.texts] == ["1 of 3", "3 of 3"]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    # every seed of "c" solved it (one at the very budget): its dots, no cross, and "0 of 3"
+    assert list(drawn["c"][0].get_xdata()) == [100, 200, 1000] and drawn["c"][1] is None
+    assert [t.get_text() for t in ax.texts] == ["1 of 3", "3 of 3", "0 of 3"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    assert dots.get_zorder() > cross.get_zorder()     # a seed solved at the budget stays visible
     assert ax.get_xlabel() == "training step when solved"
     # the legend names each kind of mark once, and the first setting is drawn on top
     assert ax.get_legend_handles_labels()[1] == ["a seed that solved it", "budget: seeds that did not solve it"]
@@ -49,6 +53,6 @@ def test_seed_outcomes_on_a_stored_sweep():
 
 def test_seed_outcomes_names_an_unknown_label():
     fig, ax = plt.subplots()
-    with pytest.raises(ValueError, match=r"labels: expected settings of 'fake'.*\['c'\]"):
-        plots.seed_outcomes(ax, fake_results(), labels=["a", "c"])
+    with pytest.raises(ValueError, match=r"labels: expected settings of 'fake'.*\['d'\]"):
+        plots.seed_outcomes(ax, fake_results(), labels=["a", "d"])
     plt.close(fig)

@@ -13,8 +13,8 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 
-.PHONY: setup lab lint test test-fast test-core-without-torch test-other-cpus experiments exercises book bench \
-	notebooks lock clean classroom hub-proxy bench-class
+.PHONY: setup lab lint test test-fast test-core-without-torch test-other-cpus experiments exercises book pdf dist links \
+	bench notebooks lock clean classroom hub-proxy bench-class
 
 setup: $(VENV)/.installed
 
@@ -27,7 +27,7 @@ lab: setup
 
 # ruff, configured in pyproject.toml; no formatter (it would flatten the aligned shape comments)
 lint: setup
-	$(VENV)/bin/ruff check lstmkit tests tools benchmarks experiments classroom
+	$(VENV)/bin/ruff check lstmkit tests tools benchmarks experiments classroom conftest.py
 
 NBVAL := $(PY) -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 # Other CPUs, simulated: OpenBLAS's kernels for other processors round sums in another order, as a
@@ -80,6 +80,20 @@ book: setup
 # results file in lstmkit/data/results/, which the chapters load (about 20 minutes in all)
 experiments: setup
 	for script in experiments/[a-z]*.py; do $(PY) $$script || exit 1; done
+
+# the whole book as one PDF, printed by headless Chromium from the built pages: _build/lstmkit.pdf
+pdf: book
+	$(PY) tools/build_pdf.py _build/book/_build/html _build/lstmkit.pdf
+
+# the sdist and the wheel of lstmkit, checked as PyPI would (dist/)
+dist: setup
+	rm -rf dist
+	$(PY) -m build --outdir dist .
+	$(PY) -m twine check --strict dist/*
+
+# write the repository address of tools/links.toml into the README, chapters, book and metadata
+links: setup
+	$(PY) tools/launch_links.py
 
 # speed and memory against torch, every notebook's run time, import time (benchmarks/README.md);
 # `make bench QUICK=1`: one shape and one thread, the chapters only

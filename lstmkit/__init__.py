@@ -16,9 +16,12 @@ backward, then the sequence as a loop over the step, with one contract for all o
 ``forward(x, state0, params) -> (hs, stateT, cache)`` and ``backward(dhs, cache, dstate=None) ->
 (dx, dstate0, grads)``, the state being ``h`` or ``(h, c)``. ``_fused`` holds the same equations
 fused for speed, which the sequence functions run by default.
+Every layer refuses bad input the same way (``_validate`` states the rules): float32 or float64
+arrays only, every size T, N, D, H at least 1 (an empty sequence, batch, input or hidden layer is a
+ValueError that names the array), and caches that keep their own copies of what backward needs.
 ``import lstmkit`` loads the three modules every chapter uses and never torch.
 """
 from lstmkit import gradcheck, gru, lstm, rnn
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"   # the one place the version is set; pyproject.toml and CITATION.cff read or match it
 __all__ = ["rnn", "lstm", "gru", "gradcheck"]

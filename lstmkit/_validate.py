@@ -3,12 +3,33 @@
 Every public function of lstmkit checks what it is given and raises a ValueError that names the
 argument, what was expected and what arrived, so a mistake stops at the line that made it instead
 of travelling on as a silent broadcast or a NaN.
+
+The rules every module follows:
+
+- Arrays are numpy arrays of float32 or float64 (float16 loses the digits a gradient check needs,
+  longdouble is not what torch or BLAS compute in: both are refused), finite, of the right rank and
+  shape. The layer inputs are not copied on the way in; what a cache needs is copied, so editing an
+  argument in place after a call cannot change a later backward.
+- Sizes: every size T, N, D, H is at least 1. An empty sequence, batch, input or hidden layer is
+  refused with a ValueError in every layer (rnn, lstm, gru, variants, models) rather than given a
+  meaning of its own in some of them.
+- Scalars: a number is an int or a float (numpy's included), never a bool, a string or a complex
+  number, and finite; integers are not floats that happen to be whole; seeds are integers >= 0.
+- A value of the wrong *type* (a string where a number belongs, a list as a choice) raises
+  ``ArgumentTypeError``, which is both a TypeError (Python's convention) and a ValueError (this
+  package's promise); a value of the right type but out of range raises a ValueError.
 """
 import functools
+import numbers
 
 import numpy as np
 
 PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument of the wrong type: a TypeError by Python's convention, a ValueError by lstmkit's."""
 
 
 def _shape(dims):
@@ -40,6 +61,9 @@ def check_params(params, gates, name="params"):
     if w_ih.ndim != 2 or w_ih.shape[0] != gates * H:
         raise ValueError(f"{name}['weight_ih']: expected shape ({gates * H}, D), got {_shape(w_ih.shape)}")
     D = w_ih.shape[1]
+    if H == 0 or D == 0:
+        raise ValueError(f"{name}: expected at least one input and one hidden unit (D >= 1, H >= 1), "
+                         f"got D={D}, H={H}")
     for k in ("bias_ih", "bias_hh"):
         if params[k].shape != (gates * H,):
             raise ValueError(f"{name}['{k}']: expected shape ({gates * H},), got {_shape(params[k].shape)}")
@@ -53,8 +77,8 @@ def check_params(params, gates, name="params"):
 def check_float_array(name, a):
     """a must be a finite numpy array of floats (integers would silently truncate updates)."""
     if not isinstance(a, np.ndarray):
-        raise ValueError(f"{name}: expected a numpy array, got {type(a).__name__}")
-    if not np.issubdtype(a.dtype, np.floating):
+        raise ArgumentTypeError(f"{name}: expected a numpy array, got {type(a).__name__}")
+    if a.dtype not in FLOAT_DTYPES:
         raise ValueError(f"{name}: expected a floating dtype (float32 or float64), got {a.dtype}")
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name}: expected finite values, got {int(np.sum(~np.isfinite(a)))} NaN or inf")
@@ -67,11 +91,14 @@ def check_array(name, a, shape, dtype, labels=None):
     """
     check_float_array(name, a)
     labels = labels or [None] * len(shape)
-    want = _shape([lab if s is None else (f"{lab}={s}" if lab else s) for s, lab in zip(shape, labels, strict=False)])
+    want = _shape([lab if s is None else (f"{lab}={s}" if lab and lab != str(s) else s)
+                   for s, lab in zip(shape, labels, strict=False)])
     if a.ndim != len(shape):
         raise ValueError(f"{name}: expected {len(shape)} dimensions {want}, got shape {_shape(a.shape)}")
     if any(s is not None and s != n for s, n in zip(shape, a.shape, strict=True)):
         raise ValueError(f"{name}: expected shape {want}, got {_shape(a.shape)}")
+    if 0 in a.shape:
+        raise ValueError(f"{name}: expected every size >= 1 in {want}, got shape {_shape(a.shape)}")
     if a.dtype != dtype:
         raise ValueError(f"{name}: expected dtype {dtype} (the dtype of the params; no silent upcast), "
                          f"got {a.dtype}")
@@ -79,13 +106,97 @@ def check_array(name, a, shape, dtype, labels=None):
 
 
 def check_choice(name, value, choices):
-    if value not in choices:
+    """value must be one of choices (a string, usually); a list or array is refused, not hashed."""
+    try:
+        hash(value)
+    except TypeError:
+        raise ArgumentTypeError(f"{name}: expected one of {sorted(choices)}, got {type(value).__name__} "
+                                f"{value!r}") from None
+    if isinstance(value, bool) or value not in choices:
         raise ValueError(f"{name}: expected one of {sorted(choices)}, got {value!r}")
+    return value
+
+
+def is_integer(value):
+    """True for int and numpy integers, False for bool (True is not the number 1 here)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value):
+    """True for real numbers (int, float, numpy's), False for bool, complex, strings and arrays."""
+    return (isinstance(value, numbers.Real) or isinstance(value, (np.integer, np.floating))) \
+        and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(name, value, lo=None, hi=None, what=None):
+    """value must be an integer (not a bool, not a whole float) in [lo, hi]; returns it as an int.
+
+    what replaces the generic wording, e.g. "a positive integer".
+    """
+    what = what or "an integer" + (f" >= {lo}" if lo is not None and hi is None else "") + \
+        (f" in [{lo}, {hi}]" if lo is not None and hi is not None else "")
+    if not is_integer(value):
+        raise ArgumentTypeError(f"{name}: expected {what}, got {type(value).__name__} {value!r}")
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        raise ValueError(f"{name}: expected {what}, got {value!r}")
+    return int(value)
 
 
 def check_positive_int(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+    if not is_integer(value) or value < 1:
         raise ValueError(f"{name}: expected a positive integer, got {value!r}")
+    return int(value)
+
+
+def check_seed(name, value):
+    """A seed for np.random.default_rng: an integer >= 0."""
+    return check_int(name, value, lo=0, what="a seed (an integer >= 0)")
+
+
+def check_number(name, value, lo=-np.inf, hi=np.inf, *, lo_open=False, hi_open=False, what=None):
+    """value must be a finite real number in the interval from lo to hi; returns it as a float.
+
+    lo_open/hi_open exclude the end points. Strings, complex numbers, bools and arrays are refused
+    with ArgumentTypeError, NaN and infinities with a ValueError.
+    """
+    if what is None:
+        left = "(" if lo_open else "["
+        right = ")" if hi_open else "]"
+        if lo == -np.inf and hi == np.inf:
+            what = "a finite number"
+        elif hi == np.inf:
+            what = f"a finite number {'>' if lo_open else '>='} {lo:g}"
+        elif lo == -np.inf:
+            what = f"a finite number {'<' if hi_open else '<='} {hi:g}"
+        else:
+            what = f"a number in {left}{lo:g}, {hi:g}{right}"
+    if not is_real(value):
+        raise ArgumentTypeError(f"{name}: expected {what}, got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not np.isfinite(v) or v < lo or v > hi or (lo_open and v == lo) or (hi_open and v == hi):
+        raise ValueError(f"{name}: expected {what}, got {value!r}")
+    return v
+
+
+def as_real_array(name, value):
+    """value (an array, a list, a number) as a float64 array; complex, strings, None and objects refused."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise ArgumentTypeError(f"{name}: expected real numbers, got {arr.dtype} ({type(value).__name__})")
+    return arr.astype(np.float64)
+
+
+def check_bool(name, value):
+    """value must be True or False (numpy's bool included); returns a Python bool."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ArgumentTypeError(f"{name}: expected True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_callable(name, fn, what="a function"):
+    if not callable(fn):
+        raise ArgumentTypeError(f"{name}: expected {what} (a callable), got {type(fn).__name__}")
+    return fn
 
 
 def init_uniform(input_size, hidden_size, gates, rng, dtype, memory_bias=None, memory_bias_name=None):
@@ -118,34 +229,37 @@ def _draw_uniform(input_size, hidden_size, gates, rng, dtype):
 
 def check_nonnegative_number(name, value):
     """value must be a finite real number >= 0; returns it as a float."""
-    if isinstance(value, bool) or not np.isscalar(value) or not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
-    return float(value)
+    return check_number(name, value, 0.0, what="a finite number >= 0")
 
 
 def check_positive_number(name, value):
     """value must be a finite real number > 0; returns it as a float."""
-    if isinstance(value, bool) or not np.isscalar(value) or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
-    return float(value)
+    return check_number(name, value, 0.0, lo_open=True, what="a finite number > 0")
 
 
-def check_rng(rng):
+def check_rng(rng, name="rng"):
     """rng must be a np.random.Generator (one seeded generator, passed explicitly)."""
     if not isinstance(rng, np.random.Generator):
-        raise ValueError(f"rng: expected a np.random.Generator, got {type(rng).__name__}")
+        raise ArgumentTypeError(f"{name}: expected a np.random.Generator, got {type(rng).__name__}")
+    return rng
 
 
-def check_float_dtype(dtype):
-    """dtype must name a floating dtype (float32 or float64)."""
-    if not np.issubdtype(np.dtype(dtype), np.floating):
-        raise ValueError(f"dtype: expected a floating dtype, got {np.dtype(dtype)}")
+def check_float_dtype(dtype, name="dtype"):
+    """dtype must name float32 or float64; returns it as a np.dtype."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        raise ArgumentTypeError(f"{name}: expected a floating dtype (float32 or float64), got {dtype!r}") from None
+    if dt not in FLOAT_DTYPES:
+        raise ValueError(f"{name}: expected a floating dtype (float32 or float64), got {dt}")
+    return dt
 
 
 def check_optional_finite(name, value):
     """value must be None or a finite number (a bias to fill in)."""
-    if value is not None and not np.isfinite(value):
-        raise ValueError(f"{name}: expected a finite number or None, got {value!r}")
+    if value is None:
+        return None
+    return check_number(name, value, what="a finite number or None")
 
 
 def check_state_pair(name, pair, parts, shape, dtype):
@@ -163,20 +277,45 @@ def check_state_pair(name, pair, parts, shape, dtype):
     return pair
 
 
+def own(value):
+    """A private copy of an array, or of a dict of arrays (params), for a cache to keep.
+
+    A cache that kept the caller's arrays would change if the caller edited them in place between
+    forward and backward, and the gradients with it, silently.
+    """
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, dict):
+        return {k: own(v) for k, v in value.items()}
+    return value
+
+
 def checked(check):
     """Decorator: run check(*args, **kwargs) before the function, so the function shows only its maths.
 
-    The function without the check stays reachable as ``.unchecked``, for loops whose arguments
-    were checked once before the loop.
+    The function gets private copies of its array (and params dict) arguments, and the arrays it
+    returns are copied too (a step's new c is also in its cache), so a cache never shares memory
+    with anything the caller holds. The function without the check (and without the copies) stays
+    reachable as ``.unchecked``, for loops whose arguments were checked, and copied, once before
+    the loop.
     """
     def decorate(fn):
         @functools.wraps(fn)
         def run(*args, **kwargs):
             check(*args, **kwargs)
-            return fn(*args, **kwargs)
+            args = [own(a) for a in args]
+            kwargs = {k: own(v) for k, v in kwargs.items()}
+            return tuple(own(out) for out in fn(*args, **kwargs))
         run.unchecked = fn
         return run
     return decorate
+
+
+def check_step_cache(cache, step_type, source):
+    """cache must be a step cache made by source (another layer's cache has other fields)."""
+    if not isinstance(cache, step_type):
+        raise ArgumentTypeError(f"cache: expected the step cache returned by {source} ({step_type.__qualname__} "
+                                f"of {step_type.__module__}), got {type(cache).__module__}.{type(cache).__qualname__}")
 
 
 def unpack(params):

@@ -1,24 +1,40 @@
 """The LSTM cell state measured: gate simulations and gradient paths (chapters 03 and 04).
 
-    c_t = f_t * c_{t-1} + i_t * g_t        dc_t/dc_{t-1} = f_t (elementwise)
-    so  dc_T/dc_t = prod_{k=t+1..T} f_k  along the cell path alone.
+    c_t = f_t * c_{t-1} + i_t * g_t        dc_t/dc_{t-1} = f_t (elementwise, h_{t-1} held fixed)
+    so  dc_T/dc_t = prod_{k=t+1..T} f_k  along the cell path alone (the direct path; the full
+    derivative adds the routes through h_t and the gates of the next steps, chapter 04).
 
 Chapter 03 moves the gates by hand: ``simulate_gates`` sets the gate values directly (a pulse of
 input stored at one step, then held), ``simulate_biases`` sets the gate biases of a real one-unit
-lstmkit cell and lets the cell equations compute the gates from an input sequence, and
-``carousel_params`` builds the cell whose gates are forced to f = 1, i = 0 (the constant error
-carousel). Chapter 04 measures ``state_gradient_norms``: ||dL/dh_t|| and ||dL/dc_t|| for a loss
-on the last step only, beside the pure cell path, and ``decay_factor`` summarises a curve by its
-geometric-mean ratio per step.
+lstmkit cell and lets the cell equations compute the gates from an input sequence,
+``carousel_params`` builds the cell whose gates are forced to f = 1, i = 0, and ``route_gains``
+gives the local gradient factors the live cell diagram draws. Chapter 04 measures
+``state_gradient_norms``: ||dL/dh_t|| and ||dL/dc_t|| for a loss on the last step only, beside the
+pure cell path, and ``decay_factor`` summarises a curve by its geometric-mean ratio per step.
 
-References: Hochreiter & Schmidhuber (1997), "Long short-term memory" (the constant error
-carousel); Gers, Schmidhuber & Cummins (2000), "Learning to forget"; Jozefowicz, Zaremba &
-Sutskever (2015), "An empirical exploration of recurrent network architectures" (forget bias 1).
+The constant error carousel of Hochreiter & Schmidhuber (1997) is the cell's self-connection of
+weight 1, i.e. f = 1 here: dc_t/dc_{t-1} = 1 whatever the input gate does. A shut input gate is a
+different thing: it protects the stored value from being overwritten (their input-weight
+conflict). The 1997 LSTM also truncated the error once it left the cell (no gradient through h and
+the gates back in time); the full-gradient LSTM that lstmkit and torch compute came with Graves &
+Schmidhuber (2005).
+
+References: Hochreiter & Schmidhuber (1997), "Long short-term memory"; Gers, Schmidhuber &
+Cummins (2000), "Learning to forget" (the forget gate); Graves & Schmidhuber (2005), "Framewise
+phoneme classification with bidirectional LSTM" (full BPTT); Jozefowicz, Zaremba & Sutskever
+(2015), "An empirical exploration of recurrent network architectures" (forget bias 1).
 """
 import numpy as np
 
 from lstmkit import lstm, rnn
-from lstmkit._validate import check_array, check_params, check_positive_int, check_state_pair
+from lstmkit._validate import (
+    as_real_array,
+    check_array,
+    check_params,
+    check_positive_int,
+    check_seed,
+    check_state_pair,
+)
 
 # The one-unit latch of simulate_biases: weight_ih rows i, f, g, o for its single input x_t.
 # The input gate's weight is large so a pulse x_t = 1 opens it; the candidate copies x_t.
@@ -102,6 +118,7 @@ def latch_input(T=50, write_step=1, noise=0.2, seed=0):
     """
     _check_write_step(T, write_step)
     noise = _check_number("noise", noise, 0.0)
+    check_seed("seed", seed)
     x = noise * np.random.default_rng(seed).standard_normal((T, 1, 1))
     x[write_step - 1] = 1.0
     return x
@@ -155,8 +172,9 @@ def carousel_params(input_size, hidden_size, bias=40.0, dtype=np.float64):
 
     All weights are zero, so no input or hidden state can move a gate; the candidate and output
     biases are zero. At bias = 40 both gates round to exactly 1 and 0 in float64 (lstmkit's
-    sigmoid goes through tanh(20), which is 1.0 to double precision): the constant error carousel
-    of Hochreiter & Schmidhuber (1997).
+    sigmoid goes through tanh(20), which is 1.0 to double precision). f = 1 is the constant error
+    carousel of Hochreiter & Schmidhuber (1997), dc_t/dc_{t-1} = 1; i = 0 is not part of it, it
+    only keeps new input from overwriting the stored value.
     Defined in chapter 03.
     """
     check_positive_int("input_size", input_size)
@@ -165,8 +183,8 @@ def carousel_params(input_size, hidden_size, bias=40.0, dtype=np.float64):
     D, H = input_size, hidden_size
     params = {"weight_ih": np.zeros((4 * H, D), dtype), "weight_hh": np.zeros((4 * H, H), dtype),
               "bias_ih": np.zeros(4 * H, dtype), "bias_hh": np.zeros(4 * H, dtype)}
-    params["bias_ih"][:H] = -bias          # input gate shut: nothing new is written
-    params["bias_ih"][H:2 * H] = bias      # forget gate open: the old cell is kept whole
+    params["bias_ih"][H:2 * H] = bias      # forget gate f = 1: the carousel, dc_t/dc_{t-1} = 1
+    params["bias_ih"][:H] = -bias          # input gate shut: protects the stored value
     return params
 
 
@@ -231,7 +249,7 @@ def decay_factor(norms, lo=0, hi=None):
     norms (K+1,) positive, indexed by lag; the mean runs over lags lo..hi (default: to the end)
     and equals (norms[hi] / norms[lo]) ** (1 / (hi - lo)). 1 means no decay. Defined in chapter 04.
     """
-    norms = np.asarray(norms, dtype=np.float64)
+    norms = as_real_array("norms", norms)
     if norms.ndim != 1 or norms.size < 2:
         raise ValueError(f"norms: expected a 1-D array of at least 2 norms, got shape {norms.shape}")
     hi = norms.size - 1 if hi is None else hi
@@ -244,3 +262,25 @@ def decay_factor(norms, lo=0, hi=None):
         raise ValueError(f"norms: expected positive finite norms at lags {lo} and {hi}, "
                          f"got {norms[lo]!r} and {norms[hi]!r}")
     return float((norms[hi] / norms[lo]) ** (1.0 / (hi - lo)))
+
+
+def route_gains(data, t=None):
+    """The gradient factors along the routes of one cell step, for the live cell diagram.
+
+    data is a simulate_gates / simulate_biases dict; t the step in 1..T (default T, a step where
+    the cell holds). Returns a dict of floats:
+    "cell" dc_t/dc_{t-1} = f_t (the cell path, h_{t-1} held fixed); "write" dc_t/dg_t = i_t;
+    "out" dh_t/dc_t = o_t (1 - tanh^2 c_t) (from the cell out to h_t); "carousel"
+    dc_T/dc_0 = prod_k f_k (the cell path over the whole run); and "t" the step used.
+    Defined in chapter 03.
+    """
+    if not isinstance(data, dict) or not {"t", "f", "i", "o", "c", "dcT_dc0"} <= set(data):
+        raise ValueError("data: expected the dict of cell.simulate_gates or cell.simulate_biases, "
+                         f"got {type(data).__name__}")
+    T = int(data["t"][-1])
+    t = T if t is None else t
+    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 1 <= t <= T:
+        raise ValueError(f"t: expected a step in 1..T={T}, got {t!r}")
+    c = float(data["c"][t])
+    return {"t": int(t), "cell": float(data["f"][t]), "write": float(data["i"][t]),
+            "out": float(data["o"][t] * (1.0 - np.tanh(c) ** 2)), "carousel": float(data["dcT_dc0"])}

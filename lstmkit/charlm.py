@@ -24,7 +24,17 @@ from pathlib import Path
 import numpy as np
 
 from lstmkit import lstm, models
-from lstmkit._validate import PARAM_NAMES, check_array, check_positive_int, check_rng
+from lstmkit._validate import (
+    PARAM_NAMES,
+    ArgumentTypeError,
+    check_array,
+    check_bool,
+    check_number,
+    check_positive_int,
+    check_positive_number,
+    check_rng,
+    check_seed,
+)
 from lstmkit.optim import Adam, clip_grad_norm
 from lstmkit.progress import progress_bar
 
@@ -45,8 +55,19 @@ def build_vocab(text):
     return sorted(set(text))
 
 
+def _check_chars(chars):
+    if not isinstance(chars, (list, tuple, str)) or not chars or \
+            not all(isinstance(ch, str) and len(ch) == 1 for ch in chars):
+        raise ArgumentTypeError(f"chars: expected a non-empty list of single characters (build_vocab's), "
+                                f"got {type(chars).__name__}")
+    return chars
+
+
 def encode(text, chars):
     """text -> int array of indices into chars. Defined in chapter 06."""
+    if not isinstance(text, str):
+        raise ArgumentTypeError(f"text: expected a string, got {type(text).__name__}")
+    _check_chars(chars)
     index = {ch: k for k, ch in enumerate(chars)}
     unknown = sorted(set(text) - set(index))
     if unknown:
@@ -56,11 +77,18 @@ def encode(text, chars):
 
 def decode(ids, chars):
     """int indices -> text. Used by ``sample``, chapter 06."""
+    _check_chars(chars)
+    ids = np.asarray(ids)
+    if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+        raise ValueError(f"ids: expected a 1-d sequence of integers, got {ids.dtype} of shape {ids.shape}")
+    if ids.size and (ids.min() < 0 or ids.max() >= len(chars)):
+        raise ValueError(f"ids: expected indices in [0, V={len(chars)}), got min {ids.min()}, max {ids.max()}")
     return "".join(chars[int(k)] for k in ids)
 
 
 def one_hot(ids, V, dtype=np.float64):
     """ids (T, N) integers in [0, V) -> (T, N, V) with a single 1 per row. Used by ``forward``, chapter 06."""
+    check_positive_int("V", V)
     ids = _check_ids("ids", ids, V)
     out = np.zeros(ids.shape + (V,), dtype=dtype)
     np.put_along_axis(out, ids[..., None], 1.0, axis=-1)
@@ -108,7 +136,8 @@ def forward(ids, params, state0=None):
     x = one_hot(ids, V, dtype)                                        # (T, N, V)
     hs, state, rcache = lstm.forward(x, state0, recurrent)            # hs (T, N, H)
     logits = hs @ params["readout.weight"].T + params["readout.bias"]  # (T, N, V)
-    return logits, state, (hs, rcache, params)
+    readout = {k: params[k].copy() for k in READOUT}   # the cache's own: the caller may edit params after
+    return logits, state, (hs, rcache, readout)
 
 
 def cross_entropy(logits, targets):
@@ -132,6 +161,8 @@ def cross_entropy(logits, targets):
 
 def backward(dlogits, cache, dstate=None):
     """dlogits (T, N, V) -> grads shaped like params. Defined in chapter 06."""
+    if not (isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[2], dict)):
+        raise ValueError(f"cache: expected the cache returned by charlm.forward, got {type(cache).__name__}")
     hs, rcache, params = cache
     T, N, H = hs.shape
     V = params["readout.weight"].shape[0]
@@ -161,6 +192,13 @@ def split_blocks(data, every, block=2000):
     check_positive_int("every", every)
     if every < 2:
         raise ValueError(f"every: expected an integer >= 2 (1 would hold out everything), got {every!r}")
+    check_positive_int("block", block)
+    if not isinstance(data, np.ndarray) or data.ndim != 1:
+        raise ValueError(f"data: expected a 1-d numpy array, got {type(data).__name__} "
+                         f"of shape {getattr(data, 'shape', None)}")
+    if len(data) < every * block:
+        raise ValueError(f"data: expected at least every * block = {every * block} characters (one validation "
+                         f"block), got {len(data)}")
     blocks = np.arange(len(data)) // block
     val = blocks % every == every - 1
     return data[~val], data[val]
@@ -189,8 +227,8 @@ def sample(params, chars, prime, n, *, temperature=1.0, rng):
     n new characters. Defined in chapter 06.
     """
     check_positive_int("n", n)
-    if not (np.isscalar(temperature) and np.isfinite(temperature) and temperature > 0):
-        raise ValueError(f"temperature: expected a positive number, got {temperature!r}")
+    check_number("temperature", temperature, 0.0, lo_open=True, what="a positive number")
+    _check_chars(chars)
     check_rng(rng)
     if not isinstance(prime, str) or not prime:
         raise ValueError(f"prime: expected a non-empty string, got {prime!r}")
@@ -223,6 +261,19 @@ class CharLMConfig:
     n_val: int = 64              # validation windows (fixed)
     seed: int = 0
 
+    def validate(self):
+        """Check every field under its own name; returns the config."""
+        for name in ("hidden_size", "seq_len", "batch_size", "steps", "eval_every", "n_val"):
+            check_positive_int(name, getattr(self, name))
+        check_positive_number("lr", self.lr)
+        check_positive_number("clip", self.clip)
+        check_positive_int("val_every", self.val_every)
+        if self.val_every < 2:
+            raise ValueError(f"val_every: expected an integer >= 2 (1 would hold out everything), "
+                             f"got {self.val_every!r}")
+        check_seed("seed", self.seed)
+        return self
+
 
 @dataclass
 class CharLMHistory:
@@ -242,6 +293,10 @@ def train(config, text=None, progress=True):
     One generator np.random.default_rng(config.seed) draws the parameters and every training
     window; the validation windows come from the held-out blocks with seed + 1. Defined in chapter 06.
     """
+    if not isinstance(config, CharLMConfig):
+        raise ArgumentTypeError(f"config: expected a CharLMConfig, got {type(config).__name__}")
+    config.validate()
+    progress = check_bool("progress", progress)
     text = load_corpus() if text is None else text
     chars = build_vocab(text)
     train_data, val_data = split_blocks(encode(text, chars), config.val_every)

@@ -28,6 +28,7 @@ from lstmkit._validate import (
     check_params,
     check_positive_int,
     check_positive_number,
+    check_seed,
 )
 
 # gamma = max_a |f'(a)|: tanh'(0) = 1, sigmoid'(0) = 1/4, relu' and identity' are 0 or 1
@@ -165,6 +166,7 @@ def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32
     check_choice("activation", activation, ACTIVATION_GAMMA)
     check_positive_int("hidden_size", hidden_size)
     check_positive_int("batch", batch)
+    check_seed("seed", seed)
     rng = np.random.default_rng(seed)
     params = rnn.init_params(hidden_size, hidden_size, rng=rng)
     params["weight_hh"] = scaled_weight(params["weight_hh"], sigma_max)

@@ -8,10 +8,19 @@ Taught in chapter 01.
 """
 import numpy as np
 
+from lstmkit._validate import (
+    ArgumentTypeError,
+    check_bool,
+    check_callable,
+    check_float_array,
+    check_positive_number,
+)
+from lstmkit._validate import as_real_array as _as_real_array
+
 
 def rel_error(a, b):
     """CS231n's relative error: max |a - b| / max(1e-8, |a| + |b|), elementwise. Defined in chapter 01."""
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    a, b = _as_real_array("a", a), _as_real_array("b", b)
     if a.shape != b.shape:
         raise ValueError(f"b: expected the shape of a {a.shape}, got {b.shape}")
     if a.size == 0:
@@ -27,22 +36,42 @@ def numerical_gradient(f, x, df, h=1e-5):
     df is the upstream gradient, shaped like f(x) (use 1.0 for a scalar f). Returns an array
     shaped like x. Defined in chapter 02.
     """
+    check_callable("f", f)
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"x: expected a floating numpy array, got {getattr(x, 'dtype', type(x).__name__)}")
-    if not h > 0:
-        raise ValueError(f"h: expected a positive step, got {h!r}")
+    check_float_array("x", x)      # float32 or float64: float16 cannot resolve a step of 1e-5
+    if not x.flags.writeable:
+        raise ValueError("x: expected a writeable array (its entries are nudged in place), got a read-only one")
+    h = check_positive_number("h", h)
+    out = _output(f, x)
+    df = _as_real_array("df", df)
+    if df.ndim and df.shape != out.shape:
+        raise ValueError(f"df: expected the shape of f(x) {out.shape} (or a number), got {df.shape}")
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     for _ in it:
         ix = it.multi_index
         old = x[ix]
         x[ix] = old + h
-        plus = np.array(f(x), dtype=np.float64, copy=True)
+        plus = _output(f, x)
         x[ix] = old - h
-        minus = np.array(f(x), dtype=np.float64, copy=True)
+        minus = _output(f, x)
         x[ix] = old
         grad[ix] = np.sum((plus - minus) * df) / (2 * h)
     return grad
+
+
+def _output(f, x):
+    """f(x) as a float64 copy; None, complex or non-finite results are refused, naming f."""
+    value = f(x)
+    try:
+        out = _as_real_array("f", value)
+    except ArgumentTypeError:
+        raise ArgumentTypeError(f"f: expected f(x) to return real numbers, got {type(value).__name__} "
+                                f"{getattr(value, 'dtype', '')}".rstrip()) from None
+    if not np.all(np.isfinite(out)):
+        raise ValueError("f: expected finite values of f(x), got NaN or inf")
+    return np.array(out, copy=True)
 
 
 def check_gradients(f, inputs, analytic, h=1e-5, verbose=True):
@@ -53,6 +82,11 @@ def check_gradients(f, inputs, analytic, h=1e-5, verbose=True):
     name -> relative error and, if verbose, prints one line per name at fixed precision.
     Defined in chapter 01.
     """
+    check_callable("f", f)
+    for name, d in (("inputs", inputs), ("analytic", analytic)):
+        if not isinstance(d, dict):
+            raise ArgumentTypeError(f"{name}: expected a dict name -> numpy array, got {type(d).__name__}")
+    verbose = check_bool("verbose", verbose)
     missing = [k for k in analytic if k not in inputs]
     if missing:
         raise ValueError(f"analytic: expected only names found in inputs {sorted(inputs)}, got extra {missing}")

@@ -26,8 +26,10 @@ from lstmkit._validate import (
     check_array,
     check_params,
     check_state,
+    check_step_cache,
     checked,
     init_uniform,
+    own,
     sequence_shape,
     unpack,
 )
@@ -101,6 +103,7 @@ def gate_gradients(dh, cache):
 
 
 def _check_step_backward(dh, cache):
+    check_step_cache(cache, StepCache, "gru.step_forward")
     check_array("dh", dh, cache[1].shape, cache[1].dtype, ("N", "H"))
 
 
@@ -133,13 +136,14 @@ def forward(x, h0, params):
     D, H, dtype = check_params(params, gates=3)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
     h = check_state("h0", h0, (N, H), dtype)
+    x, h, params = own(x), own(h), own(params)   # the caches keep them: the caller may edit theirs
     hs, caches = np.empty((T, N, H), dtype=dtype), []
     step = step_forward.unchecked   # its arguments were checked above, once
     for t in range(T):
         h, cache = step(x[t], h, params)
         hs[t] = h
         caches.append(cache)
-    return hs, h, caches
+    return hs, h.copy(), caches
 
 
 def backward(dhs, cache, dstate=None, *, fused=True):

@@ -29,6 +29,10 @@ def _from_module(module, kind):
         raise ValueError("module: expected one layer, one direction, with biases and no projection, got "
                          f"num_layers={module.num_layers}, bidirectional={module.bidirectional}, "
                          f"bias={module.bias}, proj_size={getattr(module, 'proj_size', 0)}")
+    dtype = module.weight_hh_l0.dtype
+    if dtype not in (torch.float32, torch.float64):
+        raise ValueError(f"module: expected float32 or float64 parameters, got {dtype} "
+                         f"(convert it with .float() or .double() first)")
     with torch.no_grad():
         return {k: getattr(module, f"{k}_l0").detach().cpu().numpy().copy() for k in PARAM_NAMES}
 
@@ -49,11 +53,20 @@ def rnn_to_torch(params, activation="tanh"):
     return _to_module(module, params)
 
 
-def rnn_from_torch(module):
-    """The params dict of a one-layer torch.nn.RNN, as numpy copies. The inverse of ``rnn_to_torch``, chapter 01."""
+def rnn_from_torch(module, activation="tanh"):
+    """The params dict of a one-layer torch.nn.RNN, as numpy copies. The inverse of ``rnn_to_torch``, chapter 01.
+
+    The dict has no place for the nonlinearity, which rnn.forward takes as an argument: activation
+    must name the module's ("tanh" or "relu"), so a relu module is never run as a tanh one by mistake.
+    """
     import torch
 
-    return _from_module(module, torch.nn.RNN)
+    check_choice("activation", activation, TORCH_NONLINEARITIES)
+    params = _from_module(module, torch.nn.RNN)
+    if module.nonlinearity != activation:
+        raise ValueError(f"activation: expected the module's nonlinearity {module.nonlinearity!r} (pass "
+                         f"activation={module.nonlinearity!r} here and to rnn.forward), got {activation!r}")
+    return params
 
 
 def lstm_to_torch(params):

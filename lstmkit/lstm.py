@@ -25,8 +25,10 @@ from lstmkit._validate import (
     check_array,
     check_params,
     check_state_pair,
+    check_step_cache,
     checked,
     init_uniform,
+    own,
     sequence_shape,
     unpack,
 )
@@ -84,6 +86,7 @@ def step_forward(x_t, h_prev, c_prev, params):
 
 
 def _check_step_backward(dh, dc, cache):
+    check_step_cache(cache, StepCache, "lstm.step_forward")
     c_prev = cache[2]
     check_array("dh", dh, c_prev.shape, c_prev.dtype, ("N", "H"))
     check_array("dc", dc, c_prev.shape, c_prev.dtype, ("N", "H"))
@@ -134,6 +137,7 @@ def forward(x, state0, params, *, fused=True):
     D, H, dtype = check_params(params, gates=4)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
     h, c = check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
+    x, h, c, params = own(x), own(h), own(c), own(params)   # the cache keeps them: the caller may edit theirs
     if fused:
         return _fused.lstm_forward(x, h, c, params)
     hs, caches = np.empty((T, N, H), dtype=dtype), []
@@ -142,7 +146,7 @@ def forward(x, state0, params, *, fused=True):
         h, c, cache = step(x[t], h, c, params)
         hs[t] = h
         caches.append(cache)
-    return hs, (h, c), caches
+    return hs, (h.copy(), c.copy()), caches
 
 
 def backward(dhs, cache, dstate=None):

@@ -22,7 +22,7 @@ from functools import partial
 import numpy as np
 
 from lstmkit import lstm, rnn
-from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params
+from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params, own
 
 CELLS = ("rnn", "lstm")
 READOUT = ("readout.weight", "readout.bias")
@@ -125,7 +125,18 @@ def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
     check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
     layer = (partial(rnn.forward, activation=activation), rnn.backward) if cell == "rnn" else (lstm.forward,
                                                                                                  lstm.backward)
-    return readout_forward(layer, x, params, lengths)
+    return readout_forward(layer, x, *private(params, lengths))
+
+
+def private(params, lengths):
+    """Copies of the readout and the lengths, which the cache keeps: the caller may edit theirs after.
+
+    (The recurrent layer copies what it keeps itself.) Used by ``forward``, chapter 05, and
+    ``lstmkit.ablation.forward``, chapter 06.
+    """
+    if isinstance(params, dict):
+        params = {**params, **{k: own(params[k]) for k in READOUT if k in params}}
+    return params, own(lengths)
 
 
 def backward(dy, cache):
@@ -133,6 +144,8 @@ def backward(dy, cache):
     shaped like params. The gradient enters the recurrent layer only at each sequence's last step.
     Defined in chapter 05.
     """
+    if not (isinstance(cache, tuple) and len(cache) == 6 and callable(cache[0])):
+        raise ValueError(f"cache: expected the cache returned by models.forward, got {type(cache).__name__}")
     layer_backward, rcache, h_last, lengths, params, (T, N, H) = cache
     check_array("dy", dy, (N,), h_last.dtype, ("N",))
     grads = {

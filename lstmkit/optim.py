@@ -6,12 +6,16 @@ used in chapter 05. The optimisers update a dict of numpy arrays in place, key b
 """
 import numpy as np
 
+from lstmkit._validate import ArgumentTypeError, check_choice, check_float_array, check_number, check_positive_number
+
 
 def global_norm(grads):
     """sqrt of the sum of every squared entry of every array in grads (in float64).
 
     Used by ``clip_grad_norm``, chapter 02, and ``lstmkit.train``, chapter 05.
     """
+    if not isinstance(grads, dict):
+        raise ArgumentTypeError(f"grads: expected a dict of numpy arrays, got {type(grads).__name__}")
     with np.errstate(over="ignore", invalid="ignore"):
         return float(np.sqrt(sum(np.sum(np.asarray(g, dtype=np.float64) ** 2) for g in grads.values())))
 
@@ -26,12 +30,13 @@ def clip_grad_norm(grads, max_norm):
     """
     if not isinstance(grads, dict) or not grads:
         raise ValueError(f"grads: expected a non-empty dict of numpy arrays, got {type(grads).__name__}")
-    if not (np.isscalar(max_norm) and np.isfinite(max_norm) and max_norm > 0):
-        raise ValueError(f"max_norm: expected a positive finite number, got {max_norm!r}")
+    max_norm = check_number("max_norm", max_norm, 0.0, lo_open=True, what="a positive finite number")
     for k, g in grads.items():
         if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
             got = getattr(g, "dtype", type(g).__name__)
             raise ValueError(f"grads['{k}']: expected a floating numpy array, got {got}")
+        if g.dtype not in (np.float32, np.float64):
+            raise ValueError(f"grads['{k}']: expected a floating dtype (float32 or float64), got {g.dtype}")
     norm = global_norm(grads)
     if not np.isfinite(norm):
         raise ValueError(f"grads: expected finite gradients, got a global norm of {norm}")
@@ -40,19 +45,28 @@ def clip_grad_norm(grads, max_norm):
 
 
 def _check_step(params, grads):
-    if not isinstance(params, dict) or not isinstance(grads, dict) or set(params) != set(grads):
-        want = sorted(params) if isinstance(params, dict) else repr(params)
+    """params: a dict of writeable float arrays; grads: finite arrays of the same keys and shapes.
+
+    A NaN or inf gradient would turn its parameter into NaN for good, an integer parameter would
+    drop every update smaller than 1: both are refused before anything is changed.
+    """
+    if not isinstance(params, dict) or not params:
+        raise ValueError(f"params: expected a non-empty dict of numpy arrays, got {type(params).__name__}")
+    if not isinstance(grads, dict) or set(params) != set(grads):
         got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
-        raise ValueError(f"grads: expected a dict with the keys of params {want}, got {got}")
+        raise ValueError(f"grads: expected a dict with the keys of params {sorted(params)}, got {got}")
     for k, p in params.items():
+        check_float_array(f"params['{k}']", p)
+        if not p.flags.writeable:
+            raise ValueError(f"params['{k}']: expected a writeable array (it is updated in place), got a read-only one")
         if not isinstance(grads[k], np.ndarray) or grads[k].shape != p.shape:
             got = getattr(grads[k], "shape", None)
             raise ValueError(f"grads['{k}']: expected an array of shape {p.shape}, got {got}")
+        check_float_array(f"grads['{k}']", grads[k])
 
 
 def _check_lr(lr):
-    if not (np.isscalar(lr) and np.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr: expected a positive finite number, got {lr!r}")
+    return check_number("lr", lr, 0.0, lo_open=True, what="a positive finite number")
 
 
 class SGD:
@@ -63,9 +77,8 @@ class SGD:
     """
 
     def __init__(self, lr, momentum=0.0):
-        _check_lr(lr)
-        if not (np.isscalar(momentum) and 0.0 <= momentum < 1.0):
-            raise ValueError(f"momentum: expected a number in [0, 1), got {momentum!r}")
+        lr = _check_lr(lr)
+        momentum = check_number("momentum", momentum, 0.0, 1.0, hi_open=True)
         self.lr, self.momentum, self.buffers = lr, momentum, {}
 
     def step(self, params, grads):
@@ -86,11 +99,14 @@ class Adam:
     """
 
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-        _check_lr(lr)
-        if not (len(betas) == 2 and all(0.0 <= b < 1.0 for b in betas)):
-            raise ValueError(f"betas: expected two numbers in [0, 1), got {betas!r}")
-        if not (np.isscalar(eps) and eps > 0):
-            raise ValueError(f"eps: expected a positive number, got {eps!r}")
+        lr = _check_lr(lr)
+        try:
+            if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+                raise ValueError
+            betas = tuple(check_number("betas", b, 0.0, 1.0, hi_open=True) for b in betas)
+        except ValueError:
+            raise ValueError(f"betas: expected two numbers in [0, 1), got {betas!r}") from None
+        eps = check_positive_number("eps", eps)
         self.lr, self.betas, self.eps = lr, tuple(betas), eps
         self.t, self.m, self.v = 0, {}, {}
 
@@ -109,6 +125,5 @@ class Adam:
 
 def make_optimizer(name, lr, momentum=0.0):
     """Adam(lr) for name "adam", SGD(lr, momentum) for "sgd". Used by ``lstmkit.train``, chapter 05."""
-    if name not in ("adam", "sgd"):
-        raise ValueError(f"optimizer: expected one of ['adam', 'sgd'], got {name!r}")
+    check_choice("optimizer", name, ("adam", "sgd"))
     return Adam(lr) if name == "adam" else SGD(lr, momentum)

@@ -3,10 +3,11 @@
 Each helper draws on an Axes it is given and returns what a caller may want to decorate (an image
 for a colour bar, the lines); the caller sets the title and calls ``plt.show()``. Nothing here
 computes the numbers it draws: they come from the core and experiment modules.
-Used in chapters 01 to 03.
+Used in chapters 01 to 04.
 """
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 from matplotlib.colors import LogNorm
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
@@ -116,39 +117,218 @@ def training_curves(axes, curves, clip=None):
         ax.legend()
 
 
+# Okabe & Ito's colour-blind-safe palette, each colour paired with its own line style and marker, so
+# lines that the colour tells apart stay apart in greyscale and for colour-blind readers
+LINE_CYCLE = (cycler(color=["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"])
+              + cycler(linestyle=["-", "--", "-.", ":", "-", "--", "-."])
+              + cycler(marker=["", "", "", "", "o", "s", "^"])
+              + cycler(markevery=[0.1] * 7))
+
+
 def new_figure(*args, **kwargs):
-    """plt.subplots with constrained layout, so titles and colour bars never overlap."""
-    return plt.subplots(*args, layout="constrained", **kwargs)
+    """plt.subplots with constrained layout, so titles and colour bars never overlap, and lines that
+    differ by style and marker as well as by colour (LINE_CYCLE)."""
+    fig, axes = plt.subplots(*args, layout="constrained", **kwargs)
+    for ax in np.atleast_1d(axes).ravel():
+        ax.set_prop_cycle(LINE_CYCLE)
+    return fig, axes
 
 
-def plot_gate_run(data, title=None):
-    """Three panels from a simulate_gates / simulate_biases dict: the states c_t and h_t, the gates,
-    and the cell-path gradient dc_T/dc_t = prod f_k on a log scale. Returns the figure.
-    Defined in chapter 03.
+_GATE_STYLE = {   # colour, line style, marker: no two gate lines can hide each other at the same value
+    "f": ("C0", "-", None, 2.6, "forget $f_t$"),
+    "i": ("C1", "--", "o", 1.6, "input $i_t$"),
+    "o": ("C2", ":", "^", 2.0, "output $o_t$"),
+}
+
+
+def plot_gate_run(data, title=None, figsize=(6.6, 4.8), fig=None):
+    """Four panels (2 x 2, to fit a 680 px column) from a simulate_gates / simulate_biases dict:
+    the states c_t and h_t; the gates f, i, o (each in (0, 1)); the candidate g_t (not a gate, in
+    (-1, 1)); and the cell-path gradient dc_T/dc_t = prod f_k on a log scale. Draws on ``fig`` (a
+    Figure or SubFigure) if given, else on a new figure; returns it. Defined in chapter 03.
     """
     t, T = data["t"], int(data["t"][-1])
-    fig, (ax_s, ax_g, ax_d) = plt.subplots(1, 3, figsize=(13, 3.4), layout="constrained")
-    ax_s.plot(t, data["c"], label="cell state $c_t$", lw=2)
-    ax_s.plot(t, data["h"], label="hidden state $h_t$", lw=1.5, ls="--")
+    if fig is None:
+        fig = plt.figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(2, 2)
+    (ax_s, ax_g), (ax_z, ax_d) = axes
+    ax_s.plot(t, data["c"], label="cell state $c_t$", lw=2.2, color="C3")
+    ax_s.plot(t, data["h"], label="hidden state $h_t$", lw=1.5, ls="--", color="C4")
     ax_s.set(title="states", xlabel="step $t$", ylabel="value")
-    for name, style in (("f", "-"), ("i", "-"), ("o", ":"), ("g", "--")):
-        label = {"f": "forget $f_t$", "i": "input $i_t$", "o": "output $o_t$", "g": "candidate $g_t$"}[name]
-        ax_g.plot(t[1:], data[name][1:], style, label=label, lw=1.5)
-    ax_g.set(title="gates", xlabel="step $t$", ylabel="gate value", ylim=(-1.05, 1.05))
+    ax_s.legend(loc="best", fontsize=8)
+    n_mark = max(1, T // 8)
+    for name, (colour, style, marker, lw, label) in _GATE_STYLE.items():
+        ax_g.plot(t[1:], data[name][1:], color=colour, ls=style, marker=marker,
+                  markevery=((n_mark // 2) if name == "o" else 0, n_mark), markersize=4, lw=lw, label=label)
+    # headroom above 1 keeps a gate at exactly 1 visible and gives the legend a band of its own
+    ax_g.set(title="gates (sigmoid, in (0, 1))", xlabel="step $t$", ylabel="gate value", ylim=(-0.06, 1.5),
+             yticks=[0, 0.25, 0.5, 0.75, 1.0])
+    ax_g.legend(loc="upper center", fontsize=7.5, ncol=3, handlelength=1.8, columnspacing=0.6, handletextpad=0.4)
+    ax_z.plot(t[1:], data["g"][1:], color="C5", lw=1.8, label="candidate $g_t$")
+    ax_z.axhline(0, color="0.5", lw=0.6)
+    ax_z.set(title="candidate $g_t$ (tanh, in (-1, 1))", xlabel="step $t$", ylabel="$g_t$", ylim=(-1.1, 1.1))
     path = data["dcT_dct"]
     floor = 1e-30                               # a log axis cannot show the zeros that f = 0 makes
     ax_d.semilogy(t, np.maximum(path, floor), lw=2, color="C3")
-    ax_d.set(title=r"cell-path gradient $\partial c_T/\partial c_t=\prod_{k>t} f_k$",
-             xlabel="step $t$", ylabel=r"$\partial c_T/\partial c_t$ (log scale)",
+    ax_d.set(title=r"cell path $\partial c_T/\partial c_t=\prod_{k>t} f_k$",
+             xlabel="step $t$", ylabel=r"$\partial c_T/\partial c_t$ (log)",
              ylim=(max(floor, 0.3 * max(path.min(), floor)), 3.0))
-    for ax in (ax_s, ax_g, ax_d):
+    for ax in axes.flat:
         ax.set_xlim(0, T)
         ax.grid(alpha=0.3)
-    ax_s.legend(loc="best", fontsize=8)
-    ax_g.legend(loc="best", fontsize=8, ncol=2)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=10)
     return fig
+
+
+# ---- chapter 03 and 04: the LSTM cell diagram, live and unrolled -----------------------------------
+
+CELL_PATH = "#c0392b"     # the cell path c_{t-1} -> c_t, highlighted in every diagram
+H_PATH = "#2e6da4"        # the route through h_{t-1}, the weights and the gates
+
+
+def _node(ax, xy, sym, r=0.22, colour="0.2"):
+    ax.add_patch(plt.Circle(xy, r, facecolor="white", edgecolor=colour, lw=1.4, zorder=3))
+    ax.text(*xy, sym, ha="center", va="center", fontsize=11, zorder=4)
+
+
+def _gate_box(ax, xy, fn, sym, colour):
+    w, h = 0.9, 0.62
+    ax.add_patch(FancyBboxPatch((xy[0] - w / 2, xy[1] - h / 2), w, h, boxstyle="round,pad=0.04",
+                                facecolor=colour, edgecolor="0.3", zorder=2))
+    ax.text(xy[0], xy[1] + 0.1, fn, ha="center", va="center", fontsize=9)
+    ax.text(xy[0], xy[1] - 0.15, sym, ha="center", va="center", fontsize=11)
+
+
+def _line(ax, start, end, colour="0.2", lw=1.4, arrow=True, style="arc3", z=1):
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>" if arrow else "-", mutation_scale=12 + 2 * lw,
+                                 color=colour, lw=lw, connectionstyle=style, zorder=z))
+
+
+def _width(gain, lo=0.8, hi=7.0):
+    """Arrow width for a gradient factor in [0, 1]: zero gradient draws a hairline, one a thick arrow."""
+    return lo + (hi - lo) * float(np.clip(abs(gain), 0.0, 1.0))
+
+
+def lstm_cell_diagram(ax, gains=None):
+    """Draw one LSTM cell in the course's symbols, the cell path c_{t-1} -> c_t highlighted.
+
+    x_t and h_{t-1} enter one pre-activation a_t (N, 4H), split in torch's order i, f, g, o; the cell
+    line carries c_{t-1} through "x f_t" and "+ i_t g_t" to c_t; tanh and "x o_t" make h_t. With
+    ``gains`` (a dict from lstmkit.cell.route_gains) the arrows' widths show the gradient factor on
+    each route: the cell line f_t (dc_t/dc_{t-1}), the write i_t (dc_t/dg_t), the way out
+    o_t tanh'(c_t) (dh_t/dc_t), and the caption the product over the run, dc_T/dc_0.
+    Returns a dict of the route arrows (FancyArrowPatch) by name: "cell", "write", "out".
+    Defined in chapter 03.
+    """
+    y_c, y_g, y_a = 5.0, 2.5, 1.15
+    x_i, x_f, x_g, x_o, x_add, x_out = 2.0, 3.2, 4.4, 6.9, 5.6, 8.3
+    w_cell = _width(gains["cell"]) if gains else 4.0
+    w_write = _width(gains["write"]) if gains else 1.6
+    w_out = _width(gains["out"]) if gains else 1.6
+    routes = {}
+    # the cell line: c_{t-1} -> x f_t -> + i_t g_t -> c_t
+    ax.text(0.1, y_c, "$c_{t-1}$", ha="left", va="center", fontsize=12)
+    _line(ax, (1.05, y_c), (x_f - 0.22, y_c), CELL_PATH, w_cell, arrow=False)
+    routes["cell"] = FancyArrowPatch((x_f + 0.22, y_c), (x_add - 0.22, y_c), arrowstyle="-", color=CELL_PATH,
+                                     lw=w_cell)
+    ax.add_patch(routes["cell"])
+    _line(ax, (x_add + 0.22, y_c), (9.55, y_c), CELL_PATH, w_cell)
+    ax.text(9.65, y_c, "$c_t$", ha="left", va="center", fontsize=12)
+    _node(ax, (x_f, y_c), r"$\times$", colour=CELL_PATH)
+    _node(ax, (x_add, y_c), "$+$", colour=CELL_PATH)
+    label = (rf"$\partial c_t/\partial c_{{t-1}} = f_t = {gains['cell']:.3f}$" if gains
+             else r"cell path: $\partial c_t/\partial c_{t-1} = f_t$")
+    ax.text(2.0, y_c + 0.35, label, ha="center", va="bottom", fontsize=9, color=CELL_PATH)
+    # the pre-activation and the four gates, in torch's order
+    ax.add_patch(FancyBboxPatch((1.45, y_a - 0.32), 6.0, 0.64, boxstyle="round,pad=0.04",
+                                facecolor="#eeeeee", edgecolor="0.4", zorder=2))
+    ax.text(4.45, y_a, r"$a_t = x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}$  (split i, f, g, o)",
+            ha="center", va="center", fontsize=8.5, zorder=3)
+    ax.text(0.1, 0.1, "$h_{t-1}$", ha="left", va="center", fontsize=12, color=H_PATH)
+    _line(ax, (0.75, 0.15), (1.45, y_a - 0.25), H_PATH, 1.4)
+    ax.text(4.45, -0.55, "$x_t$", ha="center", va="center", fontsize=12)
+    _line(ax, (4.45, -0.3), (4.45, y_a - 0.36), "0.2", 1.4)
+    for x, fn, sym, colour in ((x_i, r"$\sigma$", "$i_t$", "#fde3c8"), (x_f, r"$\sigma$", "$f_t$", "#fde3c8"),
+                               (x_g, "tanh", "$g_t$", "#dcefd9"), (x_o, r"$\sigma$", "$o_t$", "#fde3c8")):
+        _line(ax, (x, y_a + 0.36), (x, y_g - 0.33), H_PATH, 1.2)
+        _gate_box(ax, (x, y_g), fn, sym, colour)
+    # f_t multiplies the cell; i_t g_t is written through the + node
+    _line(ax, (x_f, y_g + 0.33), (x_f, y_c - 0.24), "0.25", 1.4)
+    x_ig, y_ig = x_g, 3.85
+    _node(ax, (x_ig, y_ig), r"$\times$")
+    _line(ax, (x_g, y_g + 0.33), (x_ig, y_ig - 0.24), "0.25", 1.4)
+    _line(ax, (x_i, y_g + 0.33), (x_ig - 0.23, y_ig - 0.05), "0.25", 1.4, style="angle,angleA=0,angleB=90,rad=0")
+    write = FancyArrowPatch((x_ig + 0.17, y_ig + 0.17), (x_add - 0.16, y_c - 0.16), arrowstyle="-|>",
+                            mutation_scale=14, color=H_PATH, lw=w_write, zorder=1)
+    ax.add_patch(write)
+    routes["write"] = write
+    ax.text(5.45, 4.25, "$i_t g_t$", ha="left", va="center", fontsize=10)
+    # the way out: tanh(c_t), times o_t, is h_t
+    _line(ax, (x_out, y_c), (x_out, 4.05), H_PATH, w_out, arrow=False)
+    _gate_box(ax, (x_out, 3.75), "tanh", "", "#f3f3f3")
+    _node(ax, (x_out, y_g), r"$\times$")
+    _line(ax, (x_out, 3.43), (x_out, y_g + 0.24), H_PATH, w_out)
+    _line(ax, (x_o + 0.46, y_g), (x_out - 0.23, y_g), "0.25", 1.4)
+    out = FancyArrowPatch((x_out + 0.23, y_g), (9.55, y_g), arrowstyle="-|>", mutation_scale=14, color=H_PATH,
+                          lw=w_out, zorder=1)
+    ax.add_patch(out)
+    routes["out"] = out
+    ax.text(9.65, y_g, "$h_t$", ha="left", va="center", fontsize=12, color=H_PATH)
+    if gains:
+        ax.text(x_out + 0.2, 4.45, rf"$\partial h_t/\partial c_t = {gains['out']:.2f}$", ha="left", fontsize=8.5,
+                color=H_PATH)
+        ax.text(5.6, 6.35, rf"over the run: $\partial c_T/\partial c_0 = f_1 f_2 \cdots f_T = {gains['carousel']:.3e}$",
+                ha="center", va="center", fontsize=10, color=CELL_PATH)
+    ax.set_xlim(0, 10.4)
+    ax.set_ylim(-0.9, 6.7)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return routes
+
+
+def unrolled_lstm(ax, steps=3):
+    """Draw an LSTM unrolled over ``steps`` steps with its two recurrent routes back in time.
+
+    The cell path c_{t-1} -> c_t (highlighted, one factor f_t per step and nothing else) runs along
+    the top; the h path h_{t-1} -> gates -> c_t, h_t (weights W_hh and the gates' derivatives at
+    every step) along the bottom. Backward labels say what each route multiplies a gradient by.
+    Returns the legend. Defined in chapter 04.
+    """
+    gap = 3.0
+    y_c, y_h = 2.2, 0.0
+    for k in range(steps + 1):
+        x = k * gap
+        t = "t" if k == steps else f"t-{steps - k}"
+        _node(ax, (x, y_c), f"$c_{{{t}}}$", r=0.42, colour=CELL_PATH)
+        _node(ax, (x, y_h), f"$h_{{{t}}}$", r=0.42, colour=H_PATH)
+        if k == 0:
+            continue
+        xp = x - gap
+        box = FancyBboxPatch((xp + 0.75, y_h - 0.45), gap - 1.5, y_c - y_h + 0.9, boxstyle="round,pad=0.05",
+                             facecolor="#f7f7f7", edgecolor="0.7", zorder=0)
+        ax.add_patch(box)
+        s = "t" if k == steps else f"t-{steps - k}"
+        _line(ax, (xp + 0.42, y_c), (x - 0.42, y_c), CELL_PATH, 4.0)
+        ax.text(xp + gap / 2, y_c + 0.3, rf"$\times f_{{{s}}}$", ha="center", va="bottom", fontsize=10,
+                color=CELL_PATH)
+        _line(ax, (xp + 0.42, y_h), (x - 0.42, y_h), H_PATH, 1.6)
+        ax.text(xp + gap / 2, y_h - 0.3, "$W_{hh}$, gates", ha="center", va="top", fontsize=8.5, color=H_PATH)
+        # inside the step: h_{t-1} drives the gates that write into c_t; c_t makes h_t = o_t tanh(c_t)
+        _line(ax, (xp + gap / 2 - 0.35, y_h + 0.05), (xp + gap / 2 - 0.35, y_c - 0.05), H_PATH, 1.2)
+        _line(ax, (x - 0.3, y_c - 0.42), (x - 0.3, y_h + 0.42), H_PATH, 1.2)
+    ax.text(steps * gap / 2, y_c + 1.05, r"backward along the cell: $\delta c_{t-1} = \delta c_t \odot f_t$ (no"
+            r" $W_{hh}$, no $\sigma'$ or $\tanh'$)", ha="center", fontsize=9, color=CELL_PATH)
+    ax.text(steps * gap / 2, y_h - 1.05, r"backward through $h$: $W_{hh}^\top$ and the gates' derivatives"
+            " at every step (the RNN's route)", ha="center", fontsize=9, color=H_PATH)
+    handles = [plt.Line2D([], [], color=CELL_PATH, lw=4, label="cell path"),
+               plt.Line2D([], [], color=H_PATH, lw=1.6, label="h path")]
+    legend = ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=9, frameon=False)
+    ax.set_xlim(-0.6, steps * gap + 0.6)
+    ax.set_ylim(y_h - 1.4, y_c + 1.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return legend
 
 
 # ---- chapter 05: success over seeds ----------------------------------------------------------------

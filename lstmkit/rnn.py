@@ -21,8 +21,10 @@ from lstmkit._validate import (
     check_choice,
     check_params,
     check_state,
+    check_step_cache,
     checked,
     init_uniform,
+    own,
     sequence_shape,
     unpack,
 )
@@ -96,6 +98,7 @@ def step_forward(x_t, h_prev, params, activation="tanh"):
 
 
 def _check_step_backward(dh, cache):
+    check_step_cache(cache, StepCache, "rnn.step_forward")
     check_array("dh", dh, cache[2].shape, cache[2].dtype, ("N", "H"))
 
 
@@ -131,6 +134,7 @@ def forward(x, h0, params, activation="tanh", *, fused=True):
     D, H, dtype = check_params(params, gates=1)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
     h = check_state("h0", h0, (N, H), dtype)
+    x, h, params = own(x), own(h), own(params)   # the cache keeps them: the caller may edit theirs
     if fused:
         return _fused.rnn_forward(x, h, params, activation)
     hs, caches = np.empty((T, N, H), dtype=dtype), []
@@ -139,7 +143,7 @@ def forward(x, h0, params, activation="tanh", *, fused=True):
         h, cache = step(x[t], h, params, activation)
         hs[t] = h
         caches.append(cache)
-    return hs, h, caches
+    return hs, h.copy(), caches
 
 
 def backward(dhs, cache, dstate=None):

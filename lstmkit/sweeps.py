@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lstmkit._validate import ArgumentTypeError, check_callable, check_choice, is_integer
 from lstmkit.progress import progress_bar
 from lstmkit.train import TrainConfig
 
@@ -70,13 +71,20 @@ def run(name, configs, seeds, train_fn, *, description="", progress=True):
 
     seeds = list(seeds)
     for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
+        if not is_integer(s) or s < 0:
             raise ValueError(f"seeds: expected non-negative integers, got {s!r}")
+    if not isinstance(name, str) or not name:
+        raise ArgumentTypeError(f"name: expected a non-empty string, got {type(name).__name__} {name!r}")
+    if not isinstance(configs, dict):
+        raise ArgumentTypeError(f"configs: expected a dict label -> TrainConfig, got {type(configs).__name__}")
     if not configs or not seeds:
         raise ValueError(f"configs and seeds: expected at least one of each, got {len(configs)} and {len(seeds)}")
     for label, config in configs.items():
         if not isinstance(config, TrainConfig):
             raise ValueError(f"configs[{label!r}]: expected a TrainConfig, got {type(config).__name__}")
+        config.validate()
+    check_callable("train_fn", train_fn)
+    progress = bool(progress)
     jobs = [(label, seed) for label in configs for seed in seeds]
     runs = {label: [] for label in configs}
     for label, seed in progress_bar(jobs, desc=name, disable=not progress):
@@ -93,6 +101,12 @@ def run(name, configs, seeds, train_fn, *, description="", progress=True):
     }
 
 
+def _check_results(results):
+    if not isinstance(results, dict) or not {"configs", "runs"} <= set(results):
+        raise ArgumentTypeError(f"results: expected the dict of run() or load(), with keys 'configs' and 'runs', "
+                                f"got {type(results).__name__}")
+
+
 def save(results, path=None):
     """Write results as RESULTS/<name>.json (or to path); returns the path."""
     path = Path(path) if path is not None else RESULTS / f"{results['name']}.json"
@@ -103,24 +117,22 @@ def save(results, path=None):
 
 def load(name):
     """The stored results of the sweep ``name`` (a file in RESULTS). Defined in chapter 05."""
+    check_choice("name", name, sorted(p.stem for p in RESULTS.glob("*.json")))
     path = RESULTS / f"{name}.json"
-    if not path.is_file():
-        known = sorted(p.stem for p in RESULTS.glob("*.json"))
-        raise ValueError(f"name: expected one of {known}, got {name!r}")
     return json.loads(path.read_text())
 
 
 def config_of(results, label):
     """The TrainConfig stored for ``label`` (its seed is the sweep's first)."""
-    if label not in results["configs"]:
-        raise ValueError(f"label: expected one of {sorted(results['configs'])}, got {label!r}")
+    _check_results(results)
+    check_choice("label", label, results["configs"])
     return TrainConfig(**results["configs"][label])
 
 
 def success(results, label):
     """(solved, runs, sorted steps of the solved runs) for one configuration. Defined in chapter 05."""
-    if label not in results["runs"]:
-        raise ValueError(f"label: expected one of {sorted(results['runs'])}, got {label!r}")
+    _check_results(results)
+    check_choice("label", label, results["runs"])
     runs = results["runs"][label]
     steps = sorted(r["solved_at"] for r in runs if r["solved_at"] is not None)
     return len(steps), len(runs), steps

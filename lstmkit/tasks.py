@@ -34,7 +34,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lstmkit._validate import check_choice, check_float_dtype, check_positive_int, check_rng
+from lstmkit._validate import (
+    check_choice,
+    check_float_array,
+    check_float_dtype,
+    check_positive_int,
+    check_positive_number,
+    check_rng,
+)
 
 VARIANTS = ("fixed", "hochreiter1997")
 TOLERANCE_1997 = 0.04      # |error| below this counts as a correct sequence (the paper's criterion)
@@ -113,7 +120,9 @@ def fraction_correct(prediction, target, tol=TOLERANCE_1997):
 
     prediction, target (N,). Defined in chapter 05.
     """
-    prediction, target = np.asarray(prediction), np.asarray(target)
+    tol = check_positive_number("tol", tol)
+    for name, a in (("prediction", prediction), ("target", target)):
+        check_float_array(name, a)
     if prediction.shape != target.shape or prediction.ndim != 1:
         raise ValueError(f"prediction: expected shape (N,) like target {target.shape}, got {prediction.shape}")
     return float(np.mean(np.abs(prediction - target) < tol))

@@ -87,8 +87,10 @@ class TorchLearner:
         return float(np.mean(np.linalg.norm(dx.numpy()[batch.marks[:, 0], n], axis=1)))
 
     def numpy_params(self):
-        get = interop.rnn_from_torch if self.config.cell == "rnn" else interop.lstm_from_torch
-        params = get(self.recurrent)
+        if self.config.cell == "rnn":
+            params = interop.rnn_from_torch(self.recurrent, self.config.activation)
+        else:
+            params = interop.lstm_from_torch(self.recurrent)
         params["readout.weight"] = self.readout.weight.detach().numpy().copy()
         params["readout.bias"] = self.readout.bias.detach().numpy().copy()
         return params

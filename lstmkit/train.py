@@ -13,8 +13,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstmkit import decay, models, tasks
-from lstmkit._validate import check_choice, check_positive_int, check_positive_number
+from lstmkit import decay, models, rnn, tasks
+from lstmkit._validate import (
+    ArgumentTypeError,
+    check_bool,
+    check_callable,
+    check_choice,
+    check_number,
+    check_optional_finite,
+    check_params,
+    check_positive_int,
+    check_positive_number,
+    check_seed,
+)
 from lstmkit.optim import clip_grad_norm, global_norm, make_optimizer
 from lstmkit.progress import progress_bar
 
@@ -44,18 +55,31 @@ class TrainConfig:
     test_seed: int = 2024              # the fixed test set
 
     def validate(self):
+        """Check every field, each under its own name (not the name of the function it feeds)."""
         check_choice("cell", self.cell, models.CELLS)
         check_choice("variant", self.variant, tasks.VARIANTS)
+        check_choice("activation", self.activation, rnn.ACTIVATIONS)
         check_choice("optimizer", self.optimizer, ("adam", "sgd"))
         check_choice("dtype", self.dtype, ("float32", "float64"))
         for name in ("T", "hidden_size", "batch_size", "steps", "eval_every", "n_test"):
             check_positive_int(name, getattr(self, name))
+        if self.T < 10:
+            raise ValueError(f"T: expected an integer >= 10 (one of the first ten pairs is marked), got {self.T!r}")
         if self.cell == "rnn" and self.forget_bias is not None:
             raise ValueError(f"forget_bias: expected None for cell='rnn', got {self.forget_bias!r}")
         if self.identity_init and self.cell != "rnn":
             raise ValueError(f"identity_init: expected False for cell={self.cell!r} (an RNN-only start), got True")
-        if self.clip is not None and not self.clip > 0:
-            raise ValueError(f"clip: expected a positive number or None, got {self.clip!r}")
+        check_optional_finite("forget_bias", self.forget_bias)
+        check_number("lr", self.lr, 0.0, lo_open=True, what="a positive finite number")
+        check_number("momentum", self.momentum, 0.0, 1.0, hi_open=True)
+        if self.clip is not None:
+            check_number("clip", self.clip, 0.0, lo_open=True, what="a positive number or None")
+        if self.stop_mse is not None:
+            check_number("stop_mse", self.stop_mse, 0.0, lo_open=True, what="a positive number or None")
+        if self.stop_accuracy is not None:
+            check_number("stop_accuracy", self.stop_accuracy, 0.0, 1.0, what="a fraction in [0, 1] or None")
+        check_seed("seed", self.seed)
+        check_seed("test_seed", self.test_seed)
         return self
 
 
@@ -141,7 +165,11 @@ def train(config, learner_class=NumpyLearner, progress=True):
     One generator np.random.default_rng(config.seed) draws the initial parameters and then every
     training batch; the test set comes from config.test_seed. progress shows a tqdm bar.
     """
+    if not isinstance(config, TrainConfig):
+        raise ArgumentTypeError(f"config: expected a TrainConfig, got {type(config).__name__}")
     config.validate()
+    check_callable("learner_class", learner_class, "a learner class")
+    progress = check_bool("progress", progress)
     dtype = np.dtype(config.dtype)
     rng = np.random.default_rng(config.seed)
     learner = learner_class(config, rng)
@@ -178,8 +206,7 @@ def train(config, learner_class=NumpyLearner, progress=True):
         if step % config.eval_every == 0 or step == config.steps:
             solved = record(step)
     if step < config.steps:   # stopped early: say why, so a bar short of 100% reads as finished
-        postfix = {"test_mse": f"{history.test_mse[-1]:.4f}", "acc": f"{history.test_accuracy[-1]:.2f}"}
-        bar.set_postfix(**postfix, stopped="solved" if solved else "diverged")
+        bar.set_postfix_str(f"stopped: {'solved' if solved else 'diverged'}")   # short: the book's page is narrow
     bar.close()
     history.solved_at = step if solved else None
     history.seconds = time.perf_counter() - start
@@ -200,6 +227,8 @@ def train_last_step(params, w_out, x, y, *, lr, steps, clip=None, stop_above=Non
     """
     check_positive_int("steps", steps)
     lr = check_positive_number("lr", lr)
+    check_choice("activation", activation, rnn.ACTIVATIONS)
+    check_params(params, gates=1)
     if stop_above is not None:
         stop_above = check_positive_number("stop_above", stop_above)
     if clip is not None and not callable(clip):

@@ -39,7 +39,9 @@ from lstmkit._validate import (
     check_choice,
     check_params,
     check_state_pair,
+    check_step_cache,
     checked,
+    own,
     sequence_shape,
     unpack,
 )
@@ -161,6 +163,7 @@ def step_forward(x_t, h_prev, c_prev, params, variant="vanilla"):
 
 
 def _check_step_backward(dh, dc, cache):
+    check_step_cache(cache, StepCache, "variants.step_forward")
     c_prev = cache[2]
     check_array("dh", dh, c_prev.shape, c_prev.dtype, ("N", "H"))
     check_array("dc", dc, c_prev.shape, c_prev.dtype, ("N", "H"))
@@ -224,13 +227,14 @@ def forward(x, state0, params, variant="vanilla"):
     v, D, H, dtype = check_variant_params(params, variant)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
     h, c = check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
+    x, h, c, params = own(x), own(h), own(c), own(params)   # the caches keep them: the caller may edit theirs
     hs, caches = np.empty((T, N, H), dtype=dtype), []
     step = step_forward.unchecked   # its arguments were checked above, once
     for t in range(T):
         h, c, cache = step(x[t], h, c, params, v)
         hs[t] = h
         caches.append(cache)
-    return hs, (h, c), caches
+    return hs, (h.copy(), c.copy()), caches   # c is also in the last step's cache
 
 
 def backward(dhs, cache, dstate=None, *, fused=True):

@@ -225,3 +225,35 @@ def test_bad_input_names_the_argument(name):
         call()
     for w in words:
         assert w in str(err.value), f"{name}: {w!r} not in {err.value}"
+
+
+def test_route_gains_are_the_local_derivatives():
+    d = cell.simulate_gates(f=0.8, i=0.6, o=0.7, g=0.5, T=12, write_step=3)
+    gains = cell.route_gains(d, t=3)
+    c3 = 0.6 * 0.5
+    assert gains == pytest.approx({"t": 3, "cell": 0.8, "write": 0.6, "out": 0.7 * (1 - np.tanh(c3) ** 2),
+                                   "carousel": 0.8 ** 12}, rel=EXACT)
+    # dh_t/dc_t by a centred difference of h = o tanh(c)
+    eps = 1e-6
+    fd = (0.7 * np.tanh(c3 + eps) - 0.7 * np.tanh(c3 - eps)) / (2 * eps)
+    assert gains["out"] == pytest.approx(fd, rel=1e-8)
+    assert cell.route_gains(d)["t"] == 12 and cell.route_gains(d)["write"] == 0.0   # holding: input shut
+
+
+def test_route_gains_on_the_real_cell():
+    d = cell.simulate_biases(T=20, write_step=4)
+    gains = cell.route_gains(d, t=7)
+    assert gains["cell"] == d["f"][7] and gains["write"] == d["i"][7]
+    assert gains["carousel"] == pytest.approx(np.prod(d["f"][1:]), rel=EXACT)
+
+
+@pytest.mark.parametrize("data, t, match", [
+    ({"t": 1}, None, "data: expected the dict of cell.simulate_gates"),
+    (None, 0, "t: expected a step in 1..T=10, got 0"),
+    (None, 11, "t: expected a step in 1..T=10, got 11"),
+    (None, 2.0, "t: expected a step in 1..T=10, got 2.0"),
+])
+def test_route_gains_rejects_bad_input(data, t, match):
+    data = cell.simulate_gates(T=10) if data is None else data
+    with pytest.raises(ValueError, match=match.replace(".", r"\.")):
+        cell.route_gains(data, t=t)

@@ -29,7 +29,7 @@ def test_environment_yml_matches_the_lock():
 
 def test_every_direct_dependency_reaches_binder():
     # Binder needs what the chapters import; the tools that only build or test locally may stay out
-    local_only = {"nbgrader", "jupyter-book", "jupyter-repo2docker", "playwright", "ruff",
+    local_only = {"nbgrader", "jupyter-book", "jupyter-repo2docker", "playwright", "ruff", "build", "twine",
                   "jupyterhub-idle-culler"}   # the hub's service, not the student's image
     missing = set(pins("requirements.in")) - set(pins("environment.yml")) - local_only
     assert not missing, f"in requirements.in but not in environment.yml: {sorted(missing)}"
@@ -67,7 +67,7 @@ def test_notebook_kernels_ignore_the_users_matplotlib_set_up(tmp_path):
     import nbformat
     from nbclient import NotebookClient
 
-    from conftest import notebook_environment
+    from notebook_env import notebook_environment
 
     rc = tmp_path / ".config" / "matplotlib"
     rc.mkdir(parents=True)

@@ -135,7 +135,9 @@ def test_rnn_cache_indexes_like_step_caches(rng):
         assert isinstance(got, rnn.StepCache)
         for a, b in zip(got[:3], ref[:3], strict=False):   # x_t, h_prev, a
             assert rel_error(a, b) < TOL
-        assert got[3] is params and got[4] == "tanh"
+        # one private copy of params for every step: the caller may edit theirs after forward
+        assert got[3] is cache.params is not params and got[4] == "tanh"
+        assert all(np.array_equal(got[3][k], params[k]) for k in params)
         # a step of backward accepts it
         assert rel_error(rnn.step_backward(dhs[t], got)[0], rnn.step_backward(dhs[t], ref)[0]) < TOL
     assert rel_error(cache[-1][1], ref_caches[-1][1]) < TOL
@@ -153,7 +155,8 @@ def test_lstm_cache_indexes_like_step_caches(rng):
         assert isinstance(got, lstm.StepCache) and got.f is got[4]
         for a, b in zip(got[:8], ref[:8], strict=False):   # x_t, h_prev, c_prev, i, f, g, o, tanh_c
             assert rel_error(a, b) < TOL
-        assert got[8] is params
+        assert got[8] is cache.params is not params   # a private copy, see the rnn test
+        assert all(np.array_equal(got[8][k], params[k]) for k in params)
         dc = np.ones_like(state0[1])
         for a, b in zip(lstm.step_backward(dhs[t], dc, got)[:3], lstm.step_backward(dhs[t], dc, ref)[:3], strict=False):
             assert rel_error(a, b) < TOL

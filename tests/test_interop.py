@@ -39,9 +39,12 @@ def test_rnn_round_trip_is_exact(rng, activation):
     params = rnn.init_params(2, 5, rng=rng)
     module = interop.rnn_to_torch(params, activation)
     assert module.nonlinearity == activation
-    back = interop.rnn_from_torch(module)
+    back = interop.rnn_from_torch(module, activation)
     for k in params:
         np.testing.assert_array_equal(back[k], params[k])
+    if activation == "relu":   # the dict cannot carry the nonlinearity: reading it as tanh is refused
+        with pytest.raises(ValueError, match="activation: expected the module's nonlinearity 'relu'"):
+            interop.rnn_from_torch(module)
 
 
 def test_params_are_copied_not_shared(rng):

@@ -58,7 +58,7 @@ def test_a_run_stopped_early_says_so(executed):
     # MSE < 10 holds at step 0: the run stops before its first step, its bar at 0 of 12
     (out,) = displays(executed.cells[4])
     text = out.data["text/plain"]
-    assert "stopped=solved" in text, text
+    assert "stopped: solved" in text, text
 
 
 def test_a_disabled_bar_shows_nothing(executed):

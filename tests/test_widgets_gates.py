@@ -95,6 +95,44 @@ def test_T_limits_the_write_step(box):
 def test_plot_has_labels_and_a_log_axis():
     fig = plot_gate_run(cell.simulate_gates(f=0.0), "title")   # f = 0 gives zeros on a log axis
     axes = fig.axes
-    assert len(axes) == 3 and axes[2].get_yscale() == "log"
+    assert len(axes) == 4 and axes[3].get_yscale() == "log"
     assert all(ax.get_xlabel() and ax.get_ylabel() and ax.get_title() for ax in axes)
     plt.close(fig)
+
+
+def test_explorer_figure_is_pure_and_fits_the_column():
+    from lstmkit.widgets.gates import DEFAULTS, explorer_figure
+    fig, html, data = explorer_figure(**DEFAULTS)
+    assert READOUT_OF(html) == "5.154e-03"
+    assert fig.get_size_inches()[0] * fig.dpi <= 680      # 660 px: inside the book's column
+    assert len(fig.axes) == 5                               # the diagram and the four panels
+    fig2, html2, _ = explorer_figure(**{**DEFAULTS, "f": 0.5})
+    assert READOUT_OF(html2) == f"{0.5 ** 50:.3e}"
+    with pytest.raises(ValueError, match="mode: expected 'values' or 'biases', got 'x'"):
+        explorer_figure(mode="x")
+
+
+def READOUT_OF(html):
+    return NUMBER.search(html).group(1)
+
+
+def test_labels_readouts_and_layout(box):
+    assert box.sliders["f"].readout_format == ".3f"       # the step is 0.005: three decimals
+    assert box.sliders["f"].step == 0.005
+    assert box.sliders["b_f"].description == "forget bias b_f"
+    # labels are given room for their whole text, and two slider columns fit 680 px
+    for s in box.sliders.values():
+        assert s.style.description_width == "118px" and s.layout.width == "320px"
+    assert box.layout.max_width == "100%" and box.layout.width == "auto"
+    # the output area is only as tall as the figure it shows: no fixed minimum height
+    assert box.output.layout.min_height is None
+    caption, toggle = box.children[0].children
+    assert isinstance(caption, W.HTML) and toggle is box.mode and not box.mode.description
+
+
+def test_stored_output_has_a_readable_fallback(box):
+    bundle = box._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == "Gate explorer: run the cells above to move the sliders."
+    import base64
+    assert base64.b64decode(bundle["image/png"])[:8] == b"\x89PNG\r\n\x1a\n"

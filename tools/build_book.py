@@ -7,18 +7,25 @@
    solutions, each a part of its own), so the book follows the chapters as they land.
    A notebook that stores widget state gets a note before its first widget: on a static page a
    slider moves but nothing is recomputed, with a link to the same notebook on Binder.
+   Every cell that draws a figure gets alt text for its images (`figure_alt`): the figure's title
+   from the plotting code, then the "What to see" caption that follows it, as plain text. A figure
+   inside a widget's stored output gets the same alt text through an <img> in that output.
 2. Put the JavaScript the pages load under OUT/src/_vendor/ (served as _static/), from npm
    tarballs pinned by version and sha512 (fetched once with `npm pack` into the cache folder,
    default _build/npm): the ipywidgets embed manager @jupyter-widgets/html-manager (for
    ipywidgets 8.1) and MathJax 3. The pages load nothing from a CDN.
 3. `jupyter-book build` (Sphinx) with execution off. --offline runs it without network
    (`unshare --net`, Linux, root or user namespaces), to prove the build fetches nothing.
+4. Accessibility fixes to the theme's pages that its configuration cannot reach (`fix_pages`): the
+   search button's accessible name contains its visible text, decorative icons are hidden from
+   screen readers. book/_vendor/lstmkit-a11y.js names the widget sliders in the browser.
 
 The site is OUT/_build/html/index.html. Used by `make book` and tests/test_book.py.
 """
 import argparse
 import base64
 import hashlib
+import html
 import re
 import shutil
 import subprocess
@@ -102,6 +109,80 @@ def add_static_note(nb, url):
     nb.cells.insert(first, note)
 
 
+TEX_WORDS = {"\\to": "→", "\\partial": "∂", "\\|": "‖", "\\lVert": "‖", "\\rVert": "‖",
+             "\\approx": "≈", "\\le": "≤", "\\ge": "≥", "\\cdot": "·", "\\times": "×",
+             "\\sigma": "σ", "\\gamma": "γ", "\\rho": "ρ", "\\prod": "∏", "\\sum": "Σ",
+             "\\dots": "…", "\\ldots": "…", "\\odot": "⊙", "\\infty": "∞", "\\log": "log"}
+TITLE = re.compile(r'(?:suptitle|set_title|title)\(\s*r?"([^"{}]{8,})"')
+
+
+def plain(text):
+    """Markdown with inline TeX as text a screen reader can say: $\\partial c_t$ -> ∂ c_t."""
+    for tex, word in TEX_WORDS.items():
+        text = re.sub(re.escape(tex) + r"(?![A-Za-z])", word, text)
+    text = re.sub(r"\\(?:mathrm|operatorname|text|mathbf|mathbb|lvert|rvert|left|right|big|Big)", "", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)          # any other command: its name
+    text = re.sub(r"\\[,;:! ]", " ", text)
+    text = re.sub(r"[$*`{}]|\\", "", text)
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links: their text
+    return " ".join(text.split())
+
+
+def figure_alt(cells, k):
+    """Alt text for the images of code cell k: its literal title, then the first sentence of the
+    caption right after it (the chapters' "What to see"), or else the section it sits in."""
+    titles = TITLE.findall(cells[k].source)
+    parts = [plain(max(titles, key=len))] if titles else []
+    following = cells[k + 1] if k + 1 < len(cells) else None
+    if following is not None and following.cell_type == "markdown" and not following.source.startswith("#"):
+        text = re.sub(r"^What to see[.:]?\s*", "", plain(following.source))
+        sentence = re.match(r"(.+?[.!?])(\s|$)", text)
+        caption = sentence.group(1) if sentence else text
+        parts.append(caption[:1].upper() + caption[1:])
+    if not parts:   # fall back on the section the figure sits in
+        heading = next((line.lstrip("# ") for c in reversed(cells[:k]) if c.cell_type == "markdown"
+                        for line in c.source.splitlines() if line.startswith("#")), "this page")
+        parts.append(f"A figure computed in the section {plain(heading)}")
+    alt = ". ".join(p.rstrip(".") for p in parts) + "."
+    return alt if len(alt) <= 400 else alt[:397].rsplit(" ", 1)[0] + "…"
+
+
+def add_alt_text(nb):
+    """Give every cell with an image output alt text (cell metadata mystnb.image.alt, read by MyST-NB),
+    and every PNG in a widget's stored output the alt text of the cell that shows the widget."""
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for k, cell in enumerate(nb.cells):
+        outputs = cell.get("outputs", []) if cell.cell_type == "code" else []
+        if any(key.startswith("image/") for out in outputs for key in out.get("data", {})):
+            image = cell.metadata.setdefault("mystnb", {}).setdefault("image", {})
+            image.setdefault("alt", figure_alt(nb.cells, k))
+        if any(WIDGET_VIEW in out.get("data", {}) for out in outputs):
+            alt = html.escape(figure_alt(nb.cells, k))
+            for model in state.values():
+                shown = model.get("state", {}).get("outputs", []) if model.get("model_name") == "OutputModel" else []
+                for out in shown:
+                    data = out.get("data", {})
+                    if "image/png" in data and "text/html" not in data:
+                        # the embed manager prefers text/html: the same picture, with its alt text
+                        png = "".join(data["image/png"]).replace("\n", "")
+                        data["text/html"] = f'<img src="data:image/png;base64,{png}" alt="{alt}">'
+
+
+def fix_pages(site):
+    """Theme markup that axe-core flags, fixed in the built pages (idempotent)."""
+    for path in site.rglob("*.html"):
+        text = old = path.read_text(encoding="utf-8")
+        # the search button shows "Search Ctrl+K": its accessible name must contain that text
+        text = re.sub(r'(<button class="btn search-button-field[^"]*"[^>]*?)aria-label="Search"',
+                      r'\1aria-label="Search Ctrl+K"', text)
+        # the colour-mode button is named by its aria-label; its three icons are decoration, and a
+        # title on them becomes an SVG <title> (Font Awesome), text that contradicts that name
+        text = re.sub(r'<i class="(theme-switch [^"]*)"([^>]*?) title="[^"]*"',
+                      r'<i aria-hidden="true" class="\1"\2', text)
+        if text != old:
+            path.write_text(text, encoding="utf-8")
+
+
 def stage(src, config):
     """Copy book/ and the notebooks into src; write _toc.yml."""
     shutil.copytree(ROOT / "book", src)
@@ -113,6 +194,7 @@ def stage(src, config):
             nb = nbformat.read(path, as_version=4)
             if nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state"):
                 add_static_note(nb, binder_url(config, rel))
+            add_alt_text(nb)
             (src / folder).mkdir(exist_ok=True)
             nbformat.write(nb, src / rel)
         if notebooks:
@@ -136,6 +218,7 @@ def build(out, offline=False, cache=None):
     if offline:
         cmd = ["unshare", "--net", "--map-root-user", *cmd]
     subprocess.run(cmd, check=True)
+    fix_pages(out / "_build" / "html")
     return out / "_build" / "html"
 
 

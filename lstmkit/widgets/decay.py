@@ -8,6 +8,7 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 
 from lstmkit import decay, plots
+from lstmkit._validate import check_positive_int, check_seed
 
 
 class DecayExplorer(W.VBox):
@@ -15,6 +16,9 @@ class DecayExplorer(W.VBox):
     from the last ``decay_curve`` call, ``readout`` the HTML line under the controls."""
 
     def __init__(self, hidden_size=32, batch=16, seed=0):
+        check_positive_int("hidden_size", hidden_size)   # here, not in the output area of a callback
+        check_positive_int("batch", batch)
+        check_seed("seed", seed)
         style = {"description_width": "initial"}
         wide = W.Layout(width="48%")
         self.controls = {

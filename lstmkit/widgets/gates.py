@@ -3,26 +3,94 @@
 Two modes share the plots. "gate values": the sliders set f, i, o and the candidate g directly
 (lstmkit.cell.simulate_gates: a value stored at one step, then held). "gate biases": the sliders set
 the biases of a real one-unit lstmkit cell and the cell equations compute the gates from a noisy
-input sequence with one pulse (lstmkit.cell.simulate_biases). The maths lives in lstmkit.cell;
-this module only draws. Defined in chapter 03.
+input sequence with one pulse (lstmkit.cell.simulate_biases). The figure is the live cell diagram
+(arrow widths are the gradient factors of lstmkit.cell.route_gains) above the four panels of
+plot_gate_run. ``explorer_figure`` is pure: it takes the slider values and returns the figure and
+the readout, so a static page can render it over a grid of slider values. Defined in chapter 03.
 """
+import base64
+import io
+
 import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import display
 
 from lstmkit import cell
-from lstmkit.plots import plot_gate_run
+from lstmkit._validate import check_int
+from lstmkit.plots import lstm_cell_diagram, plot_gate_run
 
 READOUT = "∂c_T/∂c_0 = {:.3e}"   # the browser test reads this text; keep the wording
+DEFAULTS = {"mode": "values", "T": 50, "write_step": 5, "f": 0.9, "i": 1.0, "o": 1.0, "g": 1.0,
+            "b_f": 3.0, "b_i": -4.0, "b_o": 2.0, "b_g": 0.0}
+FIGSIZE = (6.6, 7.8)              # inches at 100 dpi: 660 px wide, inside a 680 px column
+FALLBACK = "Gate explorer: run the cells above to move the sliders."
+_LABEL_WIDTH = "118px"            # wide enough for the longest label, "forget bias b_f"
+_SLIDER_WIDTH = "320px"           # two columns of sliders fit side by side in 680 px
 
 
-def _slider(description, value, lo, hi, step, css=None):
+def explorer_figure(mode="values", T=50, write_step=5, f=0.9, i=1.0, o=1.0, g=1.0,
+                    b_f=3.0, b_i=-4.0, b_o=2.0, b_g=0.0):
+    """The explorer's figure for one setting of its sliders: returns (fig, readout_html, data).
+
+    mode "values" runs cell.simulate_gates(f, i, o, g) and "biases" cell.simulate_biases(b_f, b_i,
+    b_o, b_g), both over T steps with the write at write_step (clamped to T). The figure (660 px
+    wide at 100 dpi) has the cell diagram on top, its arrows as wide as the gradient factors of the
+    last step, and the four panels of plot_gate_run below. Defined in chapter 03.
+    """
+    if mode not in ("values", "biases"):
+        raise ValueError(f"mode: expected 'values' or 'biases', got {mode!r}")
+    write_step = min(write_step, T)
+    if mode == "values":
+        data = cell.simulate_gates(f=f, i=i, o=o, g=g, T=T, write_step=write_step)
+        title = f"gate values set by hand: f = {f:.3f}, i = {i:.2f} at t = {write_step}, o = {o:.2f}, g = {g:.2f}"
+    else:
+        data = cell.simulate_biases(b_f=b_f, b_i=b_i, b_o=b_o, b_g=b_g, T=T, write_step=write_step)
+        title = (f"a real cell, gates from the input (pulse at t = {write_step}):\n"
+                 f"b_f = {b_f:.1f}, b_i = {b_i:.1f}, b_o = {b_o:.1f}, b_g = {b_g:.1f}")
+    fig = plt.figure(figsize=FIGSIZE, layout="constrained")
+    top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1.45])
+    ax = top.subplots()
+    lstm_cell_diagram(ax, cell.route_gains(data))
+    top.suptitle(f"the cell at its last step, t = {T}: arrow width = gradient factor", fontsize=10)
+    plot_gate_run(data, title, fig=bottom)
+    readout = (f"<b>{READOUT.format(data['dcT_dc0'])}</b> (the product of all {T} forget gates); "
+               f"c_T = {data['c'][-1]:.3e}, h_T = {data['h'][-1]:.3e}")
+    return fig, readout, data
+
+
+def _png(fig):
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
+    return buf.getvalue()
+
+
+class GateExplorer(W.VBox):
+    """The explorer's box. Where no widget can render (a notebook that has not run, a static viewer)
+    its stored output is a picture of the default setting and a line saying how to make it move."""
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        fig, _, _ = explorer_figure(**DEFAULTS)
+        fig.suptitle(FALLBACK, fontsize=11, color="C3")
+        png = _png(fig)
+        plt.close(fig)
+        bundle["image/png"] = base64.b64encode(png).decode("ascii")
+        bundle["text/plain"] = FALLBACK
+        return bundle
+
+
+def _slider(description, value, lo, hi, step, fmt, css=None):
     s = W.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
-                      continuous_update=False, readout_format=".2f",
-                      style={"description_width": "90px"}, layout=W.Layout(width="330px"))
+                      continuous_update=False, readout_format=fmt,
+                      style={"description_width": _LABEL_WIDTH}, layout=W.Layout(width=_SLIDER_WIDTH))
     if css:
         s.add_class(css)
     return s
+
+
+def _int_slider(description, value, lo, hi, step=1):
+    return W.IntSlider(value=value, min=lo, max=hi, step=step, description=description, continuous_update=False,
+                       style={"description_width": _LABEL_WIDTH}, layout=W.Layout(width=_SLIDER_WIDTH))
 
 
 def gate_explorer(T=50, write_step=5):
@@ -30,31 +98,30 @@ def gate_explorer(T=50, write_step=5):
     .readout (the HTML line "∂c_T/∂c_0 = ..."), .output and .data (the last simulate_* dict)
     let code move the sliders and read what changed. Defined in chapter 03.
     """
+    check_int("T", T, 10, 500)                      # the range of the T slider
+    check_int("write_step", write_step, 1, T)
     values = {
-        "f": _slider("forget f", 0.9, 0.0, 1.0, 0.005, "lstmkit-forget"),
-        "i": _slider("input i", 1.0, 0.0, 1.0, 0.01),
-        "o": _slider("output o", 1.0, 0.0, 1.0, 0.01),
-        "g": _slider("candidate g", 1.0, -1.0, 1.0, 0.01),
+        # the forget slider steps by 0.005, so its readout shows 3 decimals
+        "f": _slider("forget f", DEFAULTS["f"], 0.0, 1.0, 0.005, ".3f", "lstmkit-forget"),
+        "i": _slider("input i", DEFAULTS["i"], 0.0, 1.0, 0.01, ".2f"),
+        "o": _slider("output o", DEFAULTS["o"], 0.0, 1.0, 0.01, ".2f"),
+        "g": _slider("candidate g", DEFAULTS["g"], -1.0, 1.0, 0.01, ".2f"),
     }
     biases = {
-        "b_f": _slider("forget bias b_f", 3.0, -8.0, 8.0, 0.1),
-        "b_i": _slider("input bias b_i", -4.0, -8.0, 8.0, 0.1),
-        "b_o": _slider("output bias b_o", 2.0, -8.0, 8.0, 0.1),
-        "b_g": _slider("cand. bias b_g", 0.0, -8.0, 8.0, 0.1),
+        "b_f": _slider("forget bias b_f", DEFAULTS["b_f"], -8.0, 8.0, 0.1, ".1f"),
+        "b_i": _slider("input bias b_i", DEFAULTS["b_i"], -8.0, 8.0, 0.1, ".1f"),
+        "b_o": _slider("output bias b_o", DEFAULTS["b_o"], -8.0, 8.0, 0.1, ".1f"),
+        "b_g": _slider("cand. bias b_g", DEFAULTS["b_g"], -8.0, 8.0, 0.1, ".1f"),
     }
-    steps = {
-        "T": W.IntSlider(value=T, min=10, max=500, step=10, description="steps T", continuous_update=False,
-                         style={"description_width": "90px"}, layout=W.Layout(width="330px")),
-        "write_step": W.IntSlider(value=write_step, min=1, max=T, description="write at t",
-                                  continuous_update=False, style={"description_width": "90px"},
-                                  layout=W.Layout(width="330px")),
-    }
+    steps = {"T": _int_slider("steps T", T, 10, 500, 10), "write_step": _int_slider("write at t", write_step, 1, T)}
     mode = W.ToggleButtons(options=[("gate values", "values"), ("gate biases (real cell)", "biases")],
-                           value="values", description="sliders set", style={"description_width": "90px"})
-    readout = W.HTML(layout=W.Layout(margin="4px 0 4px 10px"))
+                           value="values", style={"button_width": "auto"}, layout=W.Layout(width="auto"))
+    caption = W.HTML("sliders set:", layout=W.Layout(width="auto", margin="0 8px 0 0"))
+    readout = W.HTML(layout=W.Layout(margin="4px 0 4px 4px", max_width="100%"))
     readout.add_class("lstmkit-readout")
-    value_box = W.VBox(list(values.values()), layout=W.Layout(width="350px"))
-    bias_box = W.VBox(list(biases.values()), layout=W.Layout(width="350px", display="none"))
+    column = {"width": "330px", "overflow": "hidden"}
+    value_box = W.VBox(list(values.values()), layout=W.Layout(**column))
+    bias_box = W.VBox(list(biases.values()), layout=W.Layout(display="none", **column))
 
     def on_T(change):   # the write step must stay inside the sequence
         steps["write_step"].max = change["new"]
@@ -65,27 +132,23 @@ def gate_explorer(T=50, write_step=5):
 
     steps["T"].observe(on_T, "value")
     mode.observe(on_mode, "value")
-    box = W.VBox(layout=W.Layout(width="100%"))
+    box = GateExplorer(layout=W.Layout(width="auto", max_width="100%", overflow="hidden"))
 
     def update(mode, T, write_step, f, i, o, g, b_f, b_i, b_o, b_g):
-        write_step = min(write_step, T)
-        if mode == "values":
-            data = cell.simulate_gates(f=f, i=i, o=o, g=g, T=T, write_step=write_step)
-            title = f"gate values set by hand: f = {f:.3f}, i = {i:.2f} at t = {write_step}, o = {o:.2f}, g = {g:.2f}"
-        else:
-            data = cell.simulate_biases(b_f=b_f, b_i=b_i, b_o=b_o, b_g=b_g, T=T, write_step=write_step)
-            title = (f"a real cell, gates from the input (pulse at t = {write_step}): "
-                     f"b_f = {b_f:.1f}, b_i = {b_i:.1f}, b_o = {b_o:.1f}, b_g = {b_g:.1f}")
+        fig, html, data = explorer_figure(mode, T, write_step, f, i, o, g, b_f, b_i, b_o, b_g)
         box.data = data
-        readout.value = (f"<b>{READOUT.format(data['dcT_dc0'])}</b> (the product of all {T} forget gates); "
-                         f"c_T = {data['c'][-1]:.3e}, h_T = {data['h'][-1]:.3e}")
-        fig = plot_gate_run(data, title)
+        readout.value = html
         display(fig)
         plt.close(fig)
 
     controls = {"mode": mode, **steps, **values, **biases}
     output = W.interactive_output(update, controls)
-    output.layout = W.Layout(width="100%", min_height="330px")
-    box.children = [mode, W.HBox([value_box, bias_box, W.VBox(list(steps.values()))]), readout, output]
+    # no min_height: interactive_output clears with wait=True, so the area never collapses while
+    # redrawing, and a fixed height would leave a blank band wherever the figure is drawn smaller
+    output.layout = W.Layout(width="auto", max_width="100%", overflow="hidden")
+    sliders = W.HBox([value_box, bias_box, W.VBox(list(steps.values()), layout=W.Layout(**column))],
+                     layout=W.Layout(flex_flow="row wrap", width="auto", max_width="100%"))
+    box.children = [W.HBox([caption, mode], layout=W.Layout(align_items="center", flex_flow="row wrap")),
+                    sliders, readout, output]
     box.sliders, box.mode, box.readout, box.output = {**values, **biases, **steps}, mode, readout, output
     return box

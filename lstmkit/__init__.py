@@ -7,7 +7,8 @@ in this list, never from a layer below:
   ``gradcheck``, ``decay``, ``cell``
 - bridges, torch imported inside their functions: ``interop``
 - experiments, the core and tqdm (torch inside functions): ``tasks``, ``models``, ``optim``,
-  ``train``, ``ablation``, ``charlm``, ``torch_train``, ``sweeps``, ``checks``
+  ``train``, ``ablation``, ``charlm``, ``torch_train``, ``sweeps``, ``checks``,
+  ``progress``
 - presentation, matplotlib and ipywidgets: ``plots``, ``widgets``
 
 Each recurrent layer (``rnn``, ``lstm``, ``gru``, ``variants``) reads top to bottom: the step, its

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from lstmkit import lstm, models
 from lstmkit._validate import (
@@ -37,6 +36,7 @@ from lstmkit._validate import (
     check_seed,
 )
 from lstmkit.optim import Adam, clip_grad_norm
+from lstmkit.progress import progress_bar
 
 CORPUS = Path(__file__).resolve().parent / "data" / "stdlib_docstrings.txt"
 READOUT = models.READOUT
@@ -313,7 +313,7 @@ def train(config, text=None, progress=True):
         history.val_loss.append(cross_entropy(logits, val_y)[0])
 
     evaluate(0)
-    for step in tqdm(range(1, config.steps + 1), desc="char LSTM", disable=not progress):
+    for step in progress_bar(range(1, config.steps + 1), desc="char LSTM", disable=not progress):
         x, y = batch(train_data, config.seq_len, config.batch_size, rng=rng)
         loss, grads, _ = loss_and_grads(x, y, params)
         grads, _ = clip_grad_norm(grads, config.clip)

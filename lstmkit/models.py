@@ -40,17 +40,20 @@ def init_readout(params, hidden_size, out_size, *, rng, dtype):
     return params
 
 
-def init_params(cell, input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None):
+def init_params(cell, input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None, identity=False):
     """The recurrent layer's parameters (drawn as torch does) and a readout from U(-1/sqrt(H), 1/sqrt(H)).
 
-    forget_bias is for the LSTM only (see lstm.init_params). Defined in chapter 05.
+    forget_bias is for the LSTM only (see lstm.init_params), identity for the RNN only (the IRNN's
+    weight_hh = I, see rnn.init_params). Defined in chapter 05.
     """
     check_choice("cell", cell, CELLS)
     if cell == "rnn":
         if forget_bias is not None:
             raise ValueError(f"forget_bias: expected None for cell='rnn' (it has no forget gate), got {forget_bias!r}")
-        params = rnn.init_params(input_size, hidden_size, rng=rng, dtype=dtype)
+        params = rnn.init_params(input_size, hidden_size, rng=rng, dtype=dtype, identity=identity)
     else:
+        if identity:
+            raise ValueError(f"identity: expected False for cell='lstm' (an RNN-only start), got {identity!r}")
         params = lstm.init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
     return init_readout(params, hidden_size, 1, rng=rng, dtype=dtype)
 

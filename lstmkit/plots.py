@@ -396,3 +396,41 @@ def decay_small_multiple(curves, sigmas, activations, threshold=1e-3, ylim=(1e-1
                plt.Line2D([], [], color="0.45", ls=":", lw=1.2, label=f"{threshold:g}")]
     fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig
+# ---- chapter 05: success over seeds ----------------------------------------------------------------
+
+def seed_outcomes(ax, results, labels=None, sequences=False):
+    """One row per setting of a stored sweep (lstmkit.sweeps): when each seed was solved, and how many were not.
+
+    A blue dot per seed that met the stop criterion, at its step (or at the training sequences it
+    had seen, steps x batch size, if sequences=True), drawn over a red cross at the budget, which
+    marks the seeds that spent it without solving ("k of n" beside it; no cross when k = 0).
+    labels: the settings to draw, top to bottom (default: all). Returns {label: (dots, cross)} of
+    Line2D, cross None when every seed solved it. Defined in chapter 05.
+    """
+    labels = list(results["configs"]) if labels is None else list(labels)
+    unknown = [label for label in labels if label not in results["runs"]]
+    if unknown:
+        raise ValueError(f"labels: expected settings of {results['name']!r} ({sorted(results['runs'])}), got {unknown}")
+    drawn, legend_has_cross = {}, False
+    for row, label in enumerate(labels):
+        config, runs = results["configs"][label], results["runs"][label]
+        scale = config["batch_size"] if sequences else 1
+        solved = [r["solved_at"] * scale for r in runs if r["solved_at"] is not None]
+        failed = sum(r["solved_at"] is None for r in runs)
+        (dots,) = ax.plot(solved, [row] * len(solved), "o", color="tab:blue", alpha=0.7, ms=6, zorder=3,
+                          label="a seed that solved it" if row == 0 else None)
+        budget = config["steps"] * scale
+        cross = None
+        if failed:   # no cross where every seed solved it: the count alone marks the budget
+            (cross,) = ax.plot([budget], [row], "x", color="tab:red", ms=9, mew=2, zorder=2,
+                               label="budget: seeds that did not solve it" if not legend_has_cross else None)
+            legend_has_cross = True
+        ax.annotate(f"{failed} of {len(runs)}", (budget, row), xytext=(8, -4), textcoords="offset points",
+                    fontsize=8, color="tab:red")
+        drawn[label] = (dots, cross)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.5, -0.5)     # the first setting on top
+    ax.set_xlabel("training sequences seen when solved" if sequences else "training step when solved")
+    ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
+    ax.grid(axis="x", color="0.9")
+    return drawn

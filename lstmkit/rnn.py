@@ -51,14 +51,24 @@ ACTIVATIONS = {
 }
 
 
-def init_params(input_size, hidden_size, *, rng, dtype=np.float64):
+def init_params(input_size, hidden_size, *, rng, dtype=np.float64, identity=False):
     """Parameters drawn like torch.nn.RNN: every entry from U(-1/sqrt(H), 1/sqrt(H)).
 
     Returns {"weight_ih": (H, D), "weight_hh": (H, H), "bias_ih": (H,), "bias_hh": (H,)}.
     rng is a np.random.Generator (one seeded generator, passed explicitly).
-    Defined in chapter 01.
+    identity=True is the IRNN's start (Le, Jaitly & Hinton 2015, used with activation "relu"):
+    weight_hh = I and both biases 0, so h_t = relu(h_{t-1} + W_ih x_t) copies a non-negative
+    state forward unchanged; weight_ih keeps torch's draw, and the generator advances as without
+    it. Defined in chapter 01.
     """
-    return init_uniform(input_size, hidden_size, 1, rng, dtype)
+    if not isinstance(identity, (bool, np.bool_)):
+        raise ValueError(f"identity: expected True or False, got {identity!r}")
+    params = init_uniform(input_size, hidden_size, 1, rng, dtype)
+    if identity:
+        params["weight_hh"] = np.eye(hidden_size, dtype=params["weight_hh"].dtype)
+        params["bias_ih"][:] = 0.0
+        params["bias_hh"][:] = 0.0
+    return params
 
 
 class StepCache(NamedTuple):

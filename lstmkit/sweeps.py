@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from lstmkit._validate import ArgumentTypeError, check_callable, check_choice, is_integer
+from lstmkit.progress import progress_bar
 from lstmkit.train import TrainConfig
 
 RESULTS = Path(__file__).resolve().parent / "data" / "results"
@@ -68,8 +69,6 @@ def run(name, configs, seeds, train_fn, *, description="", progress=True):
     """
     from dataclasses import replace
 
-    from tqdm.auto import tqdm
-
     seeds = list(seeds)
     for s in seeds:
         if not is_integer(s) or s < 0:
@@ -88,7 +87,7 @@ def run(name, configs, seeds, train_fn, *, description="", progress=True):
     progress = bool(progress)
     jobs = [(label, seed) for label in configs for seed in seeds]
     runs = {label: [] for label in configs}
-    for label, seed in tqdm(jobs, desc=name, disable=not progress):
+    for label, seed in progress_bar(jobs, desc=name, disable=not progress):
         history = train_fn(label, replace(configs[label], seed=seed))
         runs[label].append(summarise(history))
     return {

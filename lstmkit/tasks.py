@@ -17,6 +17,11 @@ sequence counts as processed correctly when the absolute error at its end is bel
   Sequences of different lengths are RIGHT-padded with zeros into one (T_max, N, 2) array, and
   ``lengths`` (N,) tells the model where each one ends: the model reads sequence n's output at
   step lengths[n] - 1 (``lstmkit.models.forward``), so the padding never reaches that output.
+  (3) Short sequences. The paper uses T >= 100. Below T = 20 the first ten pairs reach into the
+  second half, so only X2's lag keeps the bound T // 2; X1's can be as short as T - 10. At T = 10
+  the paper's rule could mark the last pair as X1 and overwrite its end flag (a lag of 0 steps):
+  there we draw X1 from the first min(10, T - 1) pairs, so X1 never sits on the last pair and every
+  lag is at least one step. For T >= 11 the draw is the paper's, and the same numbers as before.
 
 ``"fixed"`` -- the simpler variant of Le, Jaitly & Hinton (2015) and Arjovsky, Shah & Bengio
 (2016): every sequence has length T, values uniform in [0, 1], exactly two markers 1 (one in
@@ -94,7 +99,7 @@ def _hochreiter1997(n, T, rng):
     T_max = int(lengths.max())
     valid = np.arange(T_max)[:, None] < lengths[None, :]    # (T_max, N)
     values = np.where(valid, rng.uniform(-1.0, 1.0, size=(T_max, n)), 0.0)
-    first = rng.integers(0, 10, size=n)
+    first = rng.integers(0, min(10, T - 1), size=n)        # never the last pair (docstring, note 3)
     # the k-th of the first T//2 - 1 positions that skip X1's position
     k = rng.integers(0, T // 2 - 1, size=n)
     second = k + (k >= first)

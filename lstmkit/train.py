@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from lstmkit import decay, models, rnn, tasks
 from lstmkit._validate import (
@@ -28,6 +27,7 @@ from lstmkit._validate import (
     check_seed,
 )
 from lstmkit.optim import clip_grad_norm, global_norm, make_optimizer
+from lstmkit.progress import progress_bar
 
 
 @dataclass
@@ -38,6 +38,7 @@ class TrainConfig:
     T: int = 50                        # (minimal) sequence length
     hidden_size: int = 32
     activation: str = "tanh"           # the RNN's nonlinearity
+    identity_init: bool = False        # RNN only: weight_hh = I, biases 0 (with "relu": the IRNN)
     forget_bias: float | None = 1.0    # LSTM only; None = torch's default draw
     optimizer: str = "adam"            # "adam" or "sgd"
     lr: float = 1e-2
@@ -66,6 +67,8 @@ class TrainConfig:
             raise ValueError(f"T: expected an integer >= 10 (one of the first ten pairs is marked), got {self.T!r}")
         if self.cell == "rnn" and self.forget_bias is not None:
             raise ValueError(f"forget_bias: expected None for cell='rnn', got {self.forget_bias!r}")
+        if self.identity_init and self.cell != "rnn":
+            raise ValueError(f"identity_init: expected False for cell={self.cell!r} (an RNN-only start), got True")
         check_optional_finite("forget_bias", self.forget_bias)
         check_number("lr", self.lr, 0.0, lo_open=True, what="a positive finite number")
         check_number("momentum", self.momentum, 0.0, 1.0, hi_open=True)
@@ -117,7 +120,7 @@ class NumpyLearner:
     def _init_params(self, rng):
         config = self.config
         return models.init_params(config.cell, 2, config.hidden_size, rng=rng, dtype=np.dtype(config.dtype),
-                                  forget_bias=config.forget_bias)
+                                  forget_bias=config.forget_bias, identity=config.identity_init)
 
     def _forward(self, batch):
         return models.forward(batch.x, self.params, self.config.cell, batch.lengths, self.config.activation)
@@ -176,7 +179,7 @@ def train(config, learner_class=NumpyLearner, progress=True):
                                  variant=config.variant, dtype=dtype)
     history = History(config)
     start = time.perf_counter()
-    bar = tqdm(total=config.steps, desc=f"{config.cell} T={config.T}", disable=not progress)
+    bar = progress_bar(total=config.steps, desc=f"{config.cell} T={config.T}", disable=not progress)
 
     def record(step):
         mse, acc = evaluate(learner, test)
@@ -202,6 +205,8 @@ def train(config, learner_class=NumpyLearner, progress=True):
             break   # diverged: keep the history so far, with its last (non-finite) entry
         if step % config.eval_every == 0 or step == config.steps:
             solved = record(step)
+    if step < config.steps:   # stopped early: say why, so a bar short of 100% reads as finished
+        bar.set_postfix_str(f"stopped: {'solved' if solved else 'diverged'}")   # short: the book's page is narrow
     bar.close()
     history.solved_at = step if solved else None
     history.seconds = time.perf_counter() - start

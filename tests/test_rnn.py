@@ -67,6 +67,29 @@ def test_init_params_is_seeded():
     assert all(np.array_equal(a[k], b[k]) for k in a)
 
 
+def test_identity_init_is_the_irnn_start():
+    # Le, Jaitly & Hinton (2015): weight_hh = I, biases 0; the input weights are torch's draw
+    plain = rnn.init_params(3, 5, rng=np.random.default_rng(4))
+    irnn = rnn.init_params(3, 5, rng=np.random.default_rng(4), identity=True)
+    np.testing.assert_array_equal(irnn["weight_hh"], np.eye(5))
+    assert not irnn["bias_ih"].any() and not irnn["bias_hh"].any()
+    np.testing.assert_array_equal(irnn["weight_ih"], plain["weight_ih"])
+    # with relu and no input the state is copied forward unchanged, whatever the lag
+    h0 = np.abs(np.random.default_rng(1).standard_normal((2, 5)))
+    hs, hT, _ = rnn.forward(np.zeros((40, 2, 3)), h0, irnn, "relu")
+    np.testing.assert_array_equal(hT, h0)
+    # and the generator advances as without it, so later draws do not shift
+    a, b = np.random.default_rng(4), np.random.default_rng(4)
+    rnn.init_params(3, 5, rng=a)
+    rnn.init_params(3, 5, rng=b, identity=True)
+    assert a.random() == b.random()
+
+
+def test_identity_init_rejects_a_non_bool():
+    with pytest.raises(ValueError, match=r"identity: expected True or False, got 'yes'"):
+        rnn.init_params(3, 5, rng=np.random.default_rng(0), identity="yes")
+
+
 def test_sigmoid_is_stable_at_large_inputs():
     with np.errstate(all="raise"):
         s = rnn.sigmoid(np.array([-1e4, 0.0, 1e4]))

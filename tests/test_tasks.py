@@ -93,6 +93,29 @@ def test_hochreiter1997_minimal_lag_is_half_T():
     assert lag.min() >= T // 2
 
 
+@pytest.mark.parametrize("T", [10, 11, 12, 19])
+def test_hochreiter1997_at_small_T_keeps_the_end_flag(T):
+    # the paper's "one of the first ten pairs" would put X1 on the last pair at T = 10 and overwrite
+    # the end flag; every sequence must end on the marker -1, after both marks
+    b = draw(4000, T, "hochreiter1997")
+    rows = np.arange(len(b.lengths))
+    np.testing.assert_array_equal(b.x[b.lengths - 1, rows, 1], -1.0)
+    lag = b.lengths - 1 - b.marks.max(axis=1)
+    assert lag.min() >= 1
+    # X1 still spreads over every position it may take
+    assert set(b.marks[:, 0]) == set(range(min(10, T - 1)))
+
+
+def test_hochreiter1997_draw_is_unchanged_from_T_11_on():
+    # the stored experiments (T = 30, 100) were drawn with the paper's rule: same seed, same batch
+    for T in (11, 30, 100):
+        b = draw(50, T, "hochreiter1997", seed=5)
+        rng = np.random.default_rng(5)
+        lengths = rng.integers(T, T + T // 10 + 1, size=50)
+        rng.uniform(-1.0, 1.0, size=(int(lengths.max()), 50))
+        np.testing.assert_array_equal(b.marks[:, 0], rng.integers(0, 10, size=50))
+
+
 def test_fraction_correct_counts_errors_below_the_tolerance():
     target = np.array([0.5, 0.5, 0.5, 0.5])
     assert tasks.fraction_correct(target + np.array([0.0, 0.039, -0.041, 0.5]), target) == 0.5

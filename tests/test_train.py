@@ -187,3 +187,16 @@ def test_bad_input_raises_a_clear_value_error(name):
         call()
     for word in words:
         assert word in str(info.value), f"{word!r} not in {str(info.value)!r}"
+
+
+def test_identity_init_reaches_the_model_and_is_rnn_only():
+    h = train(tiny(cell="rnn", forget_bias=None, activation="relu", identity_init=True, steps=1, eval_every=1),
+              progress=False)
+    assert h.config.identity_init
+    with pytest.raises(ValueError, match=r"identity_init: expected False for cell='lstm'"):
+        TrainConfig(cell="lstm", identity_init=True).validate()
+    from lstmkit import models
+    with pytest.raises(ValueError, match=r"identity: expected False for cell='lstm'"):
+        models.init_params("lstm", 2, 3, rng=np.random.default_rng(0), identity=True)
+    p = models.init_params("rnn", 2, 3, rng=np.random.default_rng(0), identity=True)
+    np.testing.assert_array_equal(p["weight_hh"], np.eye(3))

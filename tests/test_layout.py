@@ -16,12 +16,6 @@ pytestmark = pytest.mark.slow
 
 EXPLORERS = {"02_vanishing_gradients": "decay_explorer(", "03_lstm_cell": "gate_explorer("}
 WIDTHS = (680, 1280)
-# until the explorers' layout work lands (lstmkit/widgets/gates.py and decay.py), the measured
-# defects are known: the lead removes these marks when it has merged
-GATES = "gate explorer (lstmkit/widgets/gates.py): wider than its output area, labels cut"
-DECAY = "decay explorer (lstmkit/widgets/decay.py): 4 px wider than its output area"
-KNOWN = {("book", "03_lstm_cell"): GATES, ("lab", "03_lstm_cell"): GATES,
-         ("book", "02_vanishing_gradients"): DECAY, ("lab", "02_vanishing_gradients"): DECAY}
 
 # the measurements, in the page: root is the explorer's outermost widget box
 MEASURE = """root => {
@@ -43,8 +37,7 @@ def params():
     for where in ("book", "lab"):
         for name in EXPLORERS:
             for width in WIDTHS:
-                marks = [pytest.mark.xfail(strict=True, reason=KNOWN[where, name])] if (where, name) in KNOWN else []
-                out.append(pytest.param(where, name, width, marks=marks, id=f"{where}-{name}-{width}"))
+                out.append(pytest.param(where, name, width, id=f"{where}-{name}-{width}"))
     return out
 
 

@@ -79,10 +79,15 @@ class GateExplorer(W.VBox):
         return bundle
 
 
+def _slider_layout():
+    # as wide as its column allows, at most _SLIDER_WIDTH: a narrow window shortens the track, not the label
+    return W.Layout(width="calc(100% - 8px)", max_width=_SLIDER_WIDTH)   # 8 px: the slider's margins
+
+
 def _slider(description, value, lo, hi, step, fmt, css=None):
     s = W.FloatSlider(value=value, min=lo, max=hi, step=step, description=description,
                       continuous_update=False, readout_format=fmt,
-                      style={"description_width": _LABEL_WIDTH}, layout=W.Layout(width=_SLIDER_WIDTH))
+                      style={"description_width": _LABEL_WIDTH}, layout=_slider_layout())
     if css:
         s.add_class(css)
     return s
@@ -90,7 +95,7 @@ def _slider(description, value, lo, hi, step, fmt, css=None):
 
 def _int_slider(description, value, lo, hi, step=1):
     return W.IntSlider(value=value, min=lo, max=hi, step=step, description=description, continuous_update=False,
-                       style={"description_width": _LABEL_WIDTH}, layout=W.Layout(width=_SLIDER_WIDTH))
+                       style={"description_width": _LABEL_WIDTH}, layout=_slider_layout())
 
 
 def gate_explorer(T=50, write_step=5):
@@ -119,7 +124,7 @@ def gate_explorer(T=50, write_step=5):
     caption = W.HTML("sliders set:", layout=W.Layout(width="auto", margin="0 8px 0 0"))
     readout = W.HTML(layout=W.Layout(margin="4px 0 4px 4px", max_width="100%"))
     readout.add_class("lstmkit-readout")
-    column = {"width": "330px", "overflow": "hidden"}
+    column = {"width": "330px", "max_width": "100%", "overflow": "hidden"}
     value_box = W.VBox(list(values.values()), layout=W.Layout(**column))
     bias_box = W.VBox(list(biases.values()), layout=W.Layout(display="none", **column))
 

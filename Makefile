@@ -73,8 +73,9 @@ notebooks: setup
 	for nb in $(NOTEBOOKS); do \
 	  $(VENV)/bin/jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.record_timing=False $$nb || exit 1; \
 	done
-	$(PY) tools/make_exercises.py
+	$(PY) tools/launch_links.py          # the launch cells store no run: the Colab cell did nothing here
 	$(PY) tools/normalize_notebooks.py
+	$(PY) tools/make_exercises.py
 
 # the static book of the stored, executed notebooks: _build/book/_build/html/index.html (npm needed once)
 book: setup

@@ -122,7 +122,7 @@ def test_labels_readouts_and_layout(box):
     assert box.sliders["b_f"].description == "forget bias b_f"
     # labels are given room for their whole text, and two slider columns fit 680 px
     for s in box.sliders.values():
-        assert s.style.description_width == "118px" and s.layout.width == "320px"
+        assert s.style.description_width == "118px" and s.layout.max_width == "320px"   # shrinks in a narrow column
     assert box.layout.max_width == "100%" and box.layout.width == "auto"
     # the output area is only as tall as the figure it shows: no fixed minimum height
     assert box.output.layout.min_height is None

@@ -129,6 +129,11 @@ def rewrite_chapter(nb, s, path):
     links = nbformat.v4.new_markdown_cell(links_cell_source(s, path))
     _put(nb, LINKS_ID, links, 0)
     colab = nbformat.v4.new_code_cell(colab_cell_source(), metadata={"tags": ["colab-install"]})
+    # a chapter run top to bottom (make notebooks, or JupyterLab's "Run All") numbers this cell too:
+    # keep that number, so that running and saving a chapter leaves the file as it was
+    stored = next((c for c in nb.cells if c.get("id") == COLAB_ID), None)
+    if stored is not None:
+        colab["execution_count"] = stored.get("execution_count")
     first_code = next(k for k, c in enumerate(nb.cells) if c.cell_type == "code" or c.get("id") == COLAB_ID)
     _put(nb, COLAB_ID, colab, first_code)
     return nb

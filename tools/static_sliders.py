@@ -135,6 +135,7 @@ def render(name, folder):
 def markup(explorer, spec, uid):
     """The static slider: mode buttons, the range input, the value, the readout and the picture."""
     first = spec["modes"][0]
+    start = first["frames"][first["start"]]
     radios = "".join(
         f'<label><input type="radio" name="{uid}-mode" value="{html.escape(m.key)}"{" checked" if i == 0 else ""}>'
         f" {html.escape(m.caption)}</label> " for i, m in enumerate(explorer.modes))
@@ -149,7 +150,9 @@ def markup(explorer, spec, uid):
         f'value="{first["start"]}" style="width: min(22em, 60%)"> '
         f'<output class="lstmkit-static-value" for="{uid}-range"></output></div>\n'
         f'<p class="lstmkit-static-readout" aria-live="polite" style="font-weight: bold"></p>\n'
-        f'<img class="lstmkit-static-frame" loading="lazy" alt="" style="max-width: 100%; height: auto">\n'
+        # the starting frame is in the page itself, alt text included; the script swaps it as the slider moves
+        f'<img class="lstmkit-static-frame" loading="lazy" src="{html.escape(spec["base"] + start["png"])}" '
+        f'alt="{html.escape(start["alt"])}" style="max-width: 100%; height: auto">\n'
         f'<script type="application/json" class="lstmkit-static-data">{data}</script>\n'
         f'<script src="../_static/static_sliders.js" defer></script>\n'
         "</div>")

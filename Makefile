@@ -13,7 +13,7 @@ export PYDEVD_DISABLE_FILE_VALIDATION := 1
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 
-.PHONY: setup lab lint test test-fast test-core-without-torch test-other-cpus experiments exercises book pdf dist links \
+.PHONY: setup lab work lint test test-fast test-core-without-torch test-other-cpus experiments exercises book pdf dist links \
 	bench notebooks lock clean classroom hub-proxy bench-class
 
 setup: $(VENV)/.installed
@@ -23,10 +23,17 @@ $(VENV)/.installed: requirements.txt pyproject.toml tools/pip-install
 	touch $@
 
 # the students' JupyterLab: jupyter-config/ turns nbgrader's menus and server extensions off;
-# `make lab GRADER=1` keeps them (instructors)
-lab: setup
+# `make lab GRADER=1` keeps them (instructors). It opens the reader's own copies in $(WORK)/, so
+# running and saving a chapter never changes the checkout and a `git pull` never meets an edit.
+lab: setup work
 	$(if $(GRADER),,JUPYTER_CONFIG_PATH=$(CURDIR)/jupyter-config$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))) \
-	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/chapters
+	$(VENV)/bin/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/$(WORK)/chapters
+
+# copy the chapters, exercises and solutions into $(WORK)/ (git ignores it); a file already there is
+# the reader's and is kept, so a chapter updated by `git pull` reaches $(WORK)/ once its copy is deleted
+WORK ?= work
+work: setup
+	$(PY) tools/copy_course.py $(WORK)
 
 # ruff, configured in pyproject.toml; no formatter (it would flatten the aligned shape comments)
 lint: setup

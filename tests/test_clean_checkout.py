@@ -155,3 +155,25 @@ def test_open_run_and_save_a_chapter_in_jupyterlab(tmp_path, monkeypatch):
     assert compared(saved, sanitizers()) == compared(original, sanitizers()), \
         "running and saving the chapter in JupyterLab changed what the notebook checks compare"
     assert os.path.getsize(copy_path) > 0
+
+
+def test_make_lab_opens_the_readers_copies(tmp_path):
+    # make lab copies the course into work/ and opens it there: the checkout stays as it was, and a
+    # copy the reader changed is kept when the copying runs again (after a git pull, say)
+    dry = subprocess.run(["make", "-n", "lab", "VENV=.venv", f"WORK={tmp_path / 'w'}"], cwd=ROOT,
+                         capture_output=True, text=True).stdout
+    assert f"tools/copy_course.py {tmp_path / 'w'}" in dry and f"default_url=/lab/tree/{tmp_path / 'w'}/chapters" in dry
+    sys.path.insert(0, str(ROOT / "tools"))
+    from copy_course import copy_course
+
+    work = tmp_path / "work"
+    first = copy_course(work)
+    assert (work / CHAPTER.relative_to(ROOT)).read_bytes() == CHAPTER.read_bytes()
+    assert {p.parts[0] for p in first} == {"chapters", "exercises", "solutions"}
+    mine = work / EXERCISE.relative_to(ROOT)
+    mine.write_text("my answers")
+    (work / CHAPTER.relative_to(ROOT)).unlink()               # deleted: the current version comes back
+    again = copy_course(work)
+    assert again == [CHAPTER.relative_to(ROOT)]
+    assert mine.read_text() == "my answers"
+    assert "work/" in (ROOT / ".gitignore").read_text().splitlines()

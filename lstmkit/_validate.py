@@ -318,6 +318,15 @@ def check_step_cache(cache, step_type, source):
                                 f"of {step_type.__module__}), got {type(cache).__module__}.{type(cache).__qualname__}")
 
 
+def check_step_backward(cache, step_type, source, like, **upstream):
+    """A step backward's arguments: cache made by source, and each upstream gradient (dh, dc) shaped
+    and typed like the cache's field ``like``, an (N, H) array."""
+    check_step_cache(cache, step_type, source)
+    state = getattr(cache, like)
+    for name, grad in upstream.items():
+        check_array(name, grad, state.shape, state.dtype, ("N", "H"))
+
+
 def unpack(params):
     """(weight_ih, weight_hh, bias_ih, bias_hh) of a torch-layout parameter dict."""
     return tuple(params[k] for k in PARAM_NAMES)

@@ -26,7 +26,7 @@ from lstmkit._validate import (
     check_array,
     check_params,
     check_state,
-    check_step_cache,
+    check_step_backward,
     checked,
     init_uniform,
     own,
@@ -103,8 +103,7 @@ def gate_gradients(dh, cache):
 
 
 def _check_step_backward(dh, cache):
-    check_step_cache(cache, StepCache, "gru.step_forward")
-    check_array("dh", dh, cache[1].shape, cache[1].dtype, ("N", "H"))
+    check_step_backward(cache, StepCache, "gru.step_forward", "h_prev", dh=dh)
 
 
 @checked(_check_step_backward)

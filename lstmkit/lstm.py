@@ -25,7 +25,7 @@ from lstmkit._validate import (
     check_array,
     check_params,
     check_state_pair,
-    check_step_cache,
+    check_step_backward,
     checked,
     init_uniform,
     own,
@@ -86,10 +86,7 @@ def step_forward(x_t, h_prev, c_prev, params):
 
 
 def _check_step_backward(dh, dc, cache):
-    check_step_cache(cache, StepCache, "lstm.step_forward")
-    c_prev = cache[2]
-    check_array("dh", dh, c_prev.shape, c_prev.dtype, ("N", "H"))
-    check_array("dc", dc, c_prev.shape, c_prev.dtype, ("N", "H"))
+    check_step_backward(cache, StepCache, "lstm.step_forward", "c_prev", dh=dh, dc=dc)
 
 
 @checked(_check_step_backward)

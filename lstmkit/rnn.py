@@ -21,7 +21,7 @@ from lstmkit._validate import (
     check_choice,
     check_params,
     check_state,
-    check_step_cache,
+    check_step_backward,
     checked,
     init_uniform,
     own,
@@ -98,8 +98,7 @@ def step_forward(x_t, h_prev, params, activation="tanh"):
 
 
 def _check_step_backward(dh, cache):
-    check_step_cache(cache, StepCache, "rnn.step_forward")
-    check_array("dh", dh, cache[2].shape, cache[2].dtype, ("N", "H"))
+    check_step_backward(cache, StepCache, "rnn.step_forward", "h_prev", dh=dh)
 
 
 @checked(_check_step_backward)

@@ -290,19 +290,22 @@ def own(value):
     return value
 
 
-def checked(check):
+def checked(check, *, copies=True):
     """Decorator: run check(*args, **kwargs) before the function, so the function shows only its maths.
 
     The function gets private copies of its array (and params dict) arguments, and the arrays it
     returns are copied too (a step's new c is also in its cache), so a cache never shares memory
     with anything the caller holds. The function without the check (and without the copies) stays
     reachable as ``.unchecked``, for loops whose arguments were checked, and copied, once before
-    the loop.
+    the loop. copies=False is for functions that keep nothing and return new arrays: the check
+    only, and the function's result as it is.
     """
     def decorate(fn):
         @functools.wraps(fn)
         def run(*args, **kwargs):
             check(*args, **kwargs)
+            if not copies:
+                return fn(*args, **kwargs)
             args = [own(a) for a in args]
             kwargs = {k: own(v) for k, v in kwargs.items()}
             return tuple(own(out) for out in fn(*args, **kwargs))

@@ -31,6 +31,7 @@ from lstmkit._validate import (
     check_positive_number,
     check_rng,
     check_seed,
+    checked,
 )
 
 # gamma = max_a |f'(a)|: tanh'(0) = 1, sigmoid'(0) = 1/4, relu' and identity' are 0 or 1
@@ -103,6 +104,7 @@ def _check_jacobians(J):
     return J.shape
 
 
+@checked(_check_jacobians, copies=False)
 def product_norms(J):
     """Spectral norms of the Jacobian products dh_T/dh_{T-k} = J_T J_{T-1} ... J_{T-k+1}.
 
@@ -111,7 +113,7 @@ def product_norms(J):
     most that any direction of the gradient at step T can be amplified on its way back k steps.
     Defined in chapter 02.
     """
-    T, N, H, _ = _check_jacobians(J)
+    T, N, H, _ = J.shape
     norms = np.empty((T + 1, N))
     P = np.broadcast_to(np.eye(H), (N, H, H))                           # (N, H, H): lag 0
     norms[0] = 1.0

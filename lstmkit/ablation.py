@@ -43,7 +43,7 @@ def layer(model):
 
 def forward(x, params, model, lengths=None):
     """x (T, N, D), right-padded; lengths (N,) or None -> y (N,), cache. Defined in chapter 06."""
-    return models.readout_forward(layer(model), x, *models.private(params, lengths))
+    return models.readout_forward(layer(model), x, params, lengths)
 
 
 backward = models.backward   # the head's backward does not depend on the layer

@@ -22,7 +22,7 @@ from functools import partial
 import numpy as np
 
 from lstmkit import lstm, rnn
-from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params, own
+from lstmkit._validate import check_array, check_choice, checked
 
 CELLS = ("rnn", "lstm")
 READOUT = ("readout.weight", "readout.bias")
@@ -60,46 +60,42 @@ def init_params(cell, input_size, hidden_size, *, rng, dtype=np.float64, forget_
 
 def split_readout(params):
     """The recurrent layer's dict (params without the readout), after checking the readout keys are there."""
-    if not isinstance(params, dict) or any(k not in params for k in READOUT):
-        raise ValueError(f"params: expected a dict with the keys {list(READOUT)} and the recurrent layer's, "
-                         f"got {sorted(params) if isinstance(params, dict) else type(params).__name__}")
-    return {k: v for k, v in params.items() if k not in READOUT}
-
-
-def _check(params, cell):
-    """Split params into the recurrent dict and the readout; return (recurrent, D, H, dtype)."""
-    check_choice("cell", cell, CELLS)
     if not isinstance(params, dict):
         raise ValueError(f"params: expected a dict of numpy arrays, got {type(params).__name__}")
     missing = [k for k in READOUT if k not in params]
     if missing:
-        raise ValueError(f"params: expected keys {list(PARAM_NAMES) + list(READOUT)}, missing {missing}")
-    recurrent = {k: v for k, v in params.items() if k not in READOUT}
-    D, H, dtype = check_params(recurrent, gates=1 if cell == "rnn" else 4)
-    check_array("params['readout.weight']", params["readout.weight"], (1, H), dtype, ("1", "H"))
-    check_array("params['readout.bias']", params["readout.bias"], (1,), dtype, ("1",))
-    return recurrent, D, H, dtype
+        raise ValueError(f"params: expected the keys {list(READOUT)} besides the recurrent layer's, "
+                         f"missing {missing}")
+    return {k: v for k, v in params.items() if k not in READOUT}
 
 
 def _check_lengths(lengths, T, N):
     if lengths is None:
-        return np.full(N, T)
+        return
     if not isinstance(lengths, np.ndarray) or not np.issubdtype(lengths.dtype, np.integer) or lengths.shape != (N,):
         raise ValueError(f"lengths: expected an integer numpy array of shape (N={N},), got "
                          f"{getattr(lengths, 'dtype', type(lengths).__name__)} {getattr(lengths, 'shape', '')}")
     if lengths.min() < 1 or lengths.max() > T:
         raise ValueError(f"lengths: expected every entry in [1, T={T}], got min {lengths.min()}, max {lengths.max()}")
-    return lengths
 
 
-def _check_readout(params, lengths, hs):
-    """Check the readout against the layer's outputs hs (T, N, H); return the lengths (N,)."""
-    T, N, H = hs.shape
-    check_array("params['readout.weight']", params["readout.weight"], (1, H), hs.dtype, ("1", "H"))
-    check_array("params['readout.bias']", params["readout.bias"], (1,), hs.dtype, ("1",))
-    return _check_lengths(lengths, T, N)
+def _check_readout_forward(layer, x, params, lengths=None):
+    """readout_forward's arguments. The layer's own forward checks x and its keys of params; this
+    checks the layer pair, the readout against the layer's H (read from weight_hh), and lengths
+    against x's T and N. Where weight_hh or x is malformed, the layer's check reports it.
+    """
+    if not (isinstance(layer, tuple) and len(layer) == 2 and all(callable(f) for f in layer)):
+        raise ValueError(f"layer: expected a pair (forward, backward) of functions, got {type(layer).__name__}")
+    weight_hh = split_readout(params).get("weight_hh")
+    if isinstance(weight_hh, np.ndarray) and weight_hh.ndim == 2 and np.issubdtype(weight_hh.dtype, np.floating):
+        H, dtype = weight_hh.shape[1], weight_hh.dtype
+        check_array("params['readout.weight']", params["readout.weight"], (1, H), dtype, ("1", "H"))
+        check_array("params['readout.bias']", params["readout.bias"], (1,), dtype, ("1",))
+    if isinstance(x, np.ndarray) and x.ndim == 3:
+        _check_lengths(lengths, *x.shape[:2])
 
 
+@checked(_check_readout_forward)
 def readout_forward(layer, x, params, lengths=None):
     """Any recurrent layer read out at each sequence's last step: y (N,) and a cache for backward.
 
@@ -109,7 +105,8 @@ def readout_forward(layer, x, params, lengths=None):
     layer_forward, layer_backward = layer
     hs, _, rcache = layer_forward(x, None, split_readout(params))            # (T, N, H), from zeros
     T, N, H = hs.shape
-    lengths = _check_readout(params, lengths, hs)
+    if lengths is None:
+        lengths = np.full(N, T)                                               # every sequence is T long
     h_last = hs[lengths - 1, np.arange(N)]                                    # (N, H): each last step
     y = (h_last @ params["readout.weight"].T + params["readout.bias"])[:, 0]  # (N,)
     return y, (layer_backward, rcache, h_last, lengths, params, (T, N, H))
@@ -121,22 +118,10 @@ def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
     x (T, N, D), right-padded; lengths (N,) integers in [1, T] or None (all T); activation is the
     RNN's (ignored by the LSTM). Returns y (N,) and a cache for backward. Defined in chapter 05.
     """
-    _, D, H, dtype = _check(params, cell)
-    check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    check_choice("cell", cell, CELLS)
     layer = (partial(rnn.forward, activation=activation), rnn.backward) if cell == "rnn" else (lstm.forward,
                                                                                                  lstm.backward)
-    return readout_forward(layer, x, *private(params, lengths))
-
-
-def private(params, lengths):
-    """Copies of the readout and the lengths, which the cache keeps: the caller may edit theirs after.
-
-    (The recurrent layer copies what it keeps itself.) Used by ``forward``, chapter 05, and
-    ``lstmkit.ablation.forward``, chapter 06.
-    """
-    if isinstance(params, dict):
-        params = {**params, **{k: own(params[k]) for k in READOUT if k in params}}
-    return params, own(lengths)
+    return readout_forward(layer, x, params, lengths)
 
 
 def backward(dy, cache):

@@ -3,7 +3,7 @@
 Each helper draws on an Axes it is given and returns what a caller may want to decorate (an image
 for a colour bar, the lines); the caller sets the title and calls ``plt.show()``. Nothing here
 computes the numbers it draws: they come from the core and experiment modules.
-Used in chapters 01 to 04.
+Used in chapters 01 to 05.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -403,7 +403,8 @@ def seed_outcomes(ax, results, labels=None, sequences=False):
 
     A blue dot per seed that met the stop criterion, at its step (or at the training sequences it
     had seen, steps x batch size, if sequences=True), drawn over a red cross at the budget, which
-    marks the seeds that spent it without solving ("k of n" beside it; no cross when k = 0).
+    marks the seeds that spent it without solving ("k of n" beside it; no cross and no count when
+    every seed solved it).
     labels: the settings to draw, top to bottom (default: all). Returns {label: (dots, cross)} of
     Line2D, cross None when every seed solved it. Defined in chapter 05.
     """
@@ -421,16 +422,75 @@ def seed_outcomes(ax, results, labels=None, sequences=False):
                           label="a seed that solved it" if row == 0 else None)
         budget = config["steps"] * scale
         cross = None
-        if failed:   # no cross where every seed solved it: the count alone marks the budget
+        if failed:   # no cross and no count where every seed solved it
             (cross,) = ax.plot([budget], [row], "x", color="tab:red", ms=9, mew=2, zorder=2,
-                               label="budget: seeds that did not solve it" if not legend_has_cross else None)
+                               label="budget: k of n seeds did not solve it" if not legend_has_cross else None)
             legend_has_cross = True
-        ax.annotate(f"{failed} of {len(runs)}", (budget, row), xytext=(8, -4), textcoords="offset points",
-                    fontsize=8, color="tab:red")
+            ax.annotate(f"{failed} of {len(runs)}", (budget, row), xytext=(8, -4), textcoords="offset points",
+                        fontsize=8, color="tab:red")
         drawn[label] = (dots, cross)
     ax.set_yticks(range(len(labels)), labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)     # the first setting on top
     ax.set_xlabel("training sequences seen when solved" if sequences else "training step when solved")
     ax.xaxis.set_major_formatter(lambda v, _: f"{v:,.0f}")
     ax.grid(axis="x", color="0.9")
+    return drawn
+
+
+RNN_ROUTES = {"tanh RNN": (r"tanh RNN, torch's start: each step back multiplies by "
+                           r"$W_{hh}^\top\,\mathrm{diag}(\tanh'(a_t))$"),
+              "IRNN": (r"IRNN, ReLU and $W_{hh} = I$: each step back multiplies by "
+                       r"$I\;\mathrm{diag}(\mathbb{1}[a_t > 0])$")}
+
+
+def rnn_backward_routes(ax, norms=None, steps=4):
+    """Two RNNs unrolled over their last ``steps`` steps, the gradient of a loss at h_T flowing back.
+
+    Top the tanh RNN, bottom the IRNN (ReLU, W_hh = I at the start); each row's caption says what
+    one step back multiplies the gradient by (chapter 02's Jacobian, transposed). With ``norms``
+    ({"tanh RNN": (K+1,), "IRNN": (K+1,)}: ||dh_T/dh_{T-k}|| for k = 0..K, K >= steps, e.g. from
+    lstmkit.decay.gradient_norms_by_lag) the arrows' widths show the gradient that reaches each
+    state, its value is written under it, and a last state at lag K ends the row.
+    Returns {row name: [backward arrows, from h_T back]}. Defined in chapter 05.
+    """
+    if norms is not None:
+        if not isinstance(norms, dict) or sorted(norms) != sorted(RNN_ROUTES):
+            raise ValueError(f"norms: expected a dict with the keys {list(RNN_ROUTES)}, got "
+                             f"{sorted(norms) if isinstance(norms, dict) else type(norms).__name__}")
+        norms = {name: np.asarray(n, dtype=float) for name, n in norms.items()}
+        for name, n in norms.items():
+            if n.ndim != 1 or n.shape[0] < steps + 1 or not np.all(np.isfinite(n)):
+                raise ValueError(f"norms[{name!r}]: expected finite norms of shape (K+1,) with K >= steps={steps}, "
+                                 f"got shape {n.shape}")
+    gap, x0 = 2.0, 2.3
+    drawn = {}
+    for row, name in enumerate(RNN_ROUTES):
+        y = 2.6 * (1 - row)
+        ax.text(-0.4, y + 0.85, RNN_ROUTES[name], ha="left", va="center", fontsize=9.5, color=H_PATH)
+        xs = [x0 + j * gap for j in range(steps + 1)]     # h_{T-steps} ... h_T, left to right
+        for j, x in enumerate(xs):
+            lag = steps - j
+            _node(ax, (x, y), "$h_T$" if lag == 0 else f"$h_{{T-{lag}}}$", r=0.42, colour=H_PATH)
+            if norms is not None:
+                ax.text(x, y - 0.62, f"{norms[name][lag]:.2g}", ha="center", va="top", fontsize=9, color="tab:red")
+        drawn[name] = []
+        for j in range(steps, 0, -1):      # from h_T back to h_{T-steps}
+            width = _width(norms[name][steps - j + 1]) if norms is not None else 2.0
+            arrow = FancyArrowPatch((xs[j] - 0.45, y), (xs[j - 1] + 0.45, y), arrowstyle="-|>",
+                                    mutation_scale=10 + 2 * width, color="tab:red", lw=width)
+            ax.add_patch(arrow)
+            drawn[name].append(arrow)
+        # the rest of the row, back to the first step
+        ax.plot([0.55, xs[0] - 0.5], [y, y], ls=":", color="tab:red", lw=1.2)
+        if norms is not None:
+            K = len(norms[name]) - 1
+            _node(ax, (0.0, y), f"$h_{{T-{K}}}$", r=0.42, colour="0.6")
+            ax.text(0.0, y - 0.62, f"{norms[name][K]:.2g}", ha="center", va="top", fontsize=9, color="tab:red")
+    if norms is not None:
+        ax.text(xs[-1] + 0.5, -1.45, r"red: $\|\partial h_T / \partial h_{T-k}\|$ at the start", ha="right",
+                va="center", fontsize=8.5, color="tab:red")
+    ax.set_xlim(-0.6, x0 + steps * gap + 0.6)
+    ax.set_ylim(-1.7, 3.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
     return drawn

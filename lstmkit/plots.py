@@ -153,7 +153,7 @@ _GATE_STYLE = {   # colour, line style, marker: no two gate lines can hide each 
 def plot_gate_run(data, title=None, figsize=(6.6, 4.8), fig=None):
     """Four panels (2 x 2, to fit a 680 px column) from a simulate_gates / simulate_biases dict:
     the states c_t and h_t; the gates f, i, o (each in (0, 1)); the candidate g_t (not a gate, in
-    (-1, 1)); and the cell-path gradient dc_T/dc_t = prod f_k on a log scale. Draws on ``fig`` (a
+    (-1, 1)); and the cell-path gradient dc_T/dc_t = f_{t+1} ... f_T on a log scale. Draws on ``fig`` (a
     Figure or SubFigure) if given, else on a new figure; returns it. Defined in chapter 03.
     """
     t, T = data["t"], int(data["t"][-1])
@@ -179,7 +179,8 @@ def plot_gate_run(data, title=None, figsize=(6.6, 4.8), fig=None):
     path = data["dcT_dct"]
     floor = 1e-30                               # a log axis cannot show the zeros that f = 0 makes
     ax_d.semilogy(t, np.maximum(path, floor), lw=2, color="C3")
-    ax_d.set(title=r"cell path $\partial c_T/\partial c_t=\prod_{k>t} f_k$",
+    # the product written out: a big operator's subscript would touch the panel frame
+    ax_d.set(title=r"cell path $\partial c_T/\partial c_t = f_{t+1} \cdots f_T$",
              xlabel="step $t$", ylabel=r"$\partial c_T/\partial c_t$ (log)",
              ylim=(max(floor, 0.3 * max(path.min(), floor)), 3.0))
     for ax in axes.flat:
@@ -250,24 +251,27 @@ def lstm_cell_diagram(ax, gains=None):
              else r"cell path: $\partial c_t/\partial c_{t-1} = f_t$")
     ax.text(2.0, y_c + 0.35, label, ha="center", va="bottom", fontsize=9, color=CELL_PATH)
     # the pre-activation and the four gates, in torch's order
-    ax.add_patch(FancyBboxPatch((1.45, y_a - 0.32), 6.0, 0.64, boxstyle="round,pad=0.04",
+    # two lines, so the formula stays inside its box when the diagram is drawn small (the widget)
+    ax.add_patch(FancyBboxPatch((1.45, y_a - 0.42), 6.0, 0.84, boxstyle="round,pad=0.04",
                                 facecolor="#eeeeee", edgecolor="0.4", zorder=2))
-    ax.text(4.45, y_a, r"$a_t = x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}$  (split i, f, g, o)",
+    ax.text(4.45, y_a + 0.16, r"$a_t = x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh}$",
             ha="center", va="center", fontsize=8.5, zorder=3)
+    ax.text(4.45, y_a - 0.22, "split in the order i, f, g, o", ha="center", va="center", fontsize=8, zorder=3)
     ax.text(0.1, 0.1, "$h_{t-1}$", ha="left", va="center", fontsize=12, color=H_PATH)
-    _line(ax, (0.75, 0.15), (1.45, y_a - 0.25), H_PATH, 1.4)
+    _line(ax, (0.75, 0.15), (1.45, y_a - 0.3), H_PATH, 1.4)
     ax.text(4.45, -0.55, "$x_t$", ha="center", va="center", fontsize=12)
-    _line(ax, (4.45, -0.3), (4.45, y_a - 0.36), "0.2", 1.4)
+    _line(ax, (4.45, -0.3), (4.45, y_a - 0.46), "0.2", 1.4)
     for x, fn, sym, colour in ((x_i, r"$\sigma$", "$i_t$", "#fde3c8"), (x_f, r"$\sigma$", "$f_t$", "#fde3c8"),
                                (x_g, "tanh", "$g_t$", "#dcefd9"), (x_o, r"$\sigma$", "$o_t$", "#fde3c8")):
-        _line(ax, (x, y_a + 0.36), (x, y_g - 0.33), H_PATH, 1.2)
+        _line(ax, (x, y_a + 0.46), (x, y_g - 0.33), H_PATH, 1.2)
         _gate_box(ax, (x, y_g), fn, sym, colour)
     # f_t multiplies the cell; i_t g_t is written through the + node
     _line(ax, (x_f, y_g + 0.33), (x_f, y_c - 0.24), "0.25", 1.4)
     x_ig, y_ig = x_g, 3.85
     _node(ax, (x_ig, y_ig), r"$\times$")
     _line(ax, (x_g, y_g + 0.33), (x_ig, y_ig - 0.24), "0.25", 1.4)
-    _line(ax, (x_i, y_g + 0.33), (x_ig - 0.23, y_ig - 0.05), "0.25", 1.4, style="angle,angleA=0,angleB=90,rad=0")
+    # i_t goes up past f_t's arrow, then right into the x node (it never touches f_t)
+    _line(ax, (x_i, y_g + 0.33), (x_ig - 0.24, y_ig), "0.25", 1.4, style="angle,angleA=90,angleB=0,rad=0")
     write = FancyArrowPatch((x_ig + 0.17, y_ig + 0.17), (x_add - 0.16, y_c - 0.16), arrowstyle="-|>",
                             mutation_scale=14, color=H_PATH, lw=w_write, zorder=1)
     ax.add_patch(write)
@@ -326,7 +330,7 @@ def unrolled_lstm(ax, steps=3):
         # inside the step: h_{t-1} drives the gates that write into c_t; c_t makes h_t = o_t tanh(c_t)
         _line(ax, (xp + gap / 2 - 0.35, y_h + 0.05), (xp + gap / 2 - 0.35, y_c - 0.05), H_PATH, 1.2)
         _line(ax, (x - 0.3, y_c - 0.42), (x - 0.3, y_h + 0.42), H_PATH, 1.2)
-    ax.text(steps * gap / 2, y_c + 1.05, r"backward along the cell: $\delta c_{t-1} = \delta c_t \odot f_t$ (no"
+    ax.text(steps * gap / 2, y_c + 1.05, r"backward along the cell: $\mathtt{dc}_{t-1} = \mathtt{dc}_t \odot f_t$ (no"
             r" $W_{hh}$, no $\sigma'$ or $\tanh'$)", ha="center", fontsize=9, color=CELL_PATH)
     ax.text(steps * gap / 2, y_h - 1.05, r"backward through $h$: $W_{hh}^\top$ and the gates' derivatives"
             " at every step (the RNN's route)", ha="center", fontsize=9, color=H_PATH)

@@ -64,7 +64,7 @@ def test_unrolled_lstm_shows_both_routes():
     words = texts(ax)
     for sym in ("$c_{t-3}$", "$c_{t}$", "$h_{t-1}$", r"$\times f_{t}$", "W_{hh}^\\top"):
         assert sym in words, sym
-    assert r"\delta c_{t-1} = \delta c_t \odot f_t" in words
+    assert r"\mathtt{dc}_{t-1} = \mathtt{dc}_t \odot f_t" in words     # dc as in the code, not delta (= dL/da)
 
 
 def lines_by_label(ax):

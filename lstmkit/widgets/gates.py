@@ -46,7 +46,7 @@ def explorer_figure(mode="values", T=50, write_step=5, f=0.9, i=1.0, o=1.0, g=1.
     else:
         data = cell.simulate_biases(b_f=b_f, b_i=b_i, b_o=b_o, b_g=b_g, T=T, write_step=write_step)
         title = (f"a real cell, gates from the input (pulse at t = {write_step}):\n"
-                 f"b_f = {b_f:.1f}, b_i = {b_i:.1f}, b_o = {b_o:.1f}, b_g = {b_g:.1f}")
+                 f"$b_f$ = {b_f:.1f}, $b_i$ = {b_i:.1f}, $b_o$ = {b_o:.1f}, $b_g$ = {b_g:.1f}")
     fig = plt.figure(figsize=FIGSIZE, layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1.45])
     ax = top.subplots()

@@ -3,7 +3,7 @@
 Each helper draws on an Axes it is given and returns what a caller may want to decorate (an image
 for a colour bar, the lines); the caller sets the title and calls ``plt.show()``. Nothing here
 computes the numbers it draws: they come from the core and experiment modules.
-Used in chapters 01 to 05.
+Used in chapters 01 to 06.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -498,3 +498,78 @@ def rnn_backward_routes(ax, norms=None, steps=4):
     ax.set_aspect("equal")
     ax.axis("off")
     return drawn
+
+
+# ---- chapter 06: the GRU cell, drawn like chapter 03's LSTM cell -----------------------------------
+
+def gru_cell_diagram(ax):
+    """Draw one GRU step in the course's symbols, the direct path h_{t-1} -> h_t highlighted.
+
+    Drawn like ``lstm_cell_diagram``: x_t and h_{t-1} enter the two projections gi and gh (N, 3H),
+    split in torch.nn.GRU's order r, z, n. The reset gate r_t multiplies hn = h_{t-1} W_hn^T + b_hn
+    (after the matmul, as torch does) inside the candidate n_t = tanh(gi_n + r_t hn). Along the top,
+    h_{t-1} passes "x z_t" and "+ (1 - z_t) n_t" to become h_t: the direct path, whose factor is z_t
+    and which carries no weight matrix, is the GRU's counterpart of the LSTM's cell path.
+    Returns a dict of the arrows (FancyArrowPatch) by name: "direct" (x z_t to +, highlighted),
+    "write" ((1 - z_t) n_t into +), "reset" (r_t into the candidate's product).
+    Defined in chapter 06.
+    """
+    y_top, y_mix, y_r, y_g, y_a = 5.0, 4.0, 3.45, 2.5, 1.15
+    x_r, x_z, x_rh, x_n, x_one = 2.2, 3.6, 5.0, 6.5, 5.05
+    routes = {}
+    # the direct path: h_{t-1} -> x z_t -> + (1 - z_t) n_t -> h_t
+    ax.text(0.1, y_top, "$h_{t-1}$", ha="left", va="center", fontsize=12)
+    _line(ax, (1.05, y_top), (x_z - 0.22, y_top), CELL_PATH, 4.0, arrow=False)
+    routes["direct"] = FancyArrowPatch((x_z + 0.22, y_top), (x_n - 0.22, y_top), arrowstyle="-",
+                                       color=CELL_PATH, lw=4.0)
+    ax.add_patch(routes["direct"])
+    _line(ax, (x_n + 0.22, y_top), (9.55, y_top), CELL_PATH, 4.0)
+    ax.text(9.65, y_top, "$h_t$", ha="left", va="center", fontsize=12)
+    _node(ax, (x_z, y_top), r"$\times$", colour=CELL_PATH)
+    _node(ax, (x_n, y_top), "$+$", colour=CELL_PATH)
+    ax.text(x_z, y_top + 0.35, r"direct path: $\partial h_t/\partial h_{t-1} = \mathrm{diag}(z_t) + \dots$",
+            ha="center", va="bottom", fontsize=9, color=CELL_PATH)
+    # the projections, one box, split in torch's order r, z, n; h_{t-1} also comes down into it
+    ax.add_patch(FancyBboxPatch((1.45, y_a - 0.32), 5.6, 0.64, boxstyle="round,pad=0.04",
+                                facecolor="#eeeeee", edgecolor="0.4", zorder=2))
+    ax.text(4.25, y_a, r"$\mathtt{gi} = x_t W_{ih}^\top + b_{ih}$,  $\mathtt{gh} = h_{t-1} W_{hh}^\top + b_{hh}$"
+            "  (split r, z, n)", ha="center", va="center", fontsize=8.5, zorder=3)
+    ax.plot([0.5, 0.5], [y_top - 0.3, y_a], color=H_PATH, lw=1.4, solid_capstyle="butt")
+    _line(ax, (0.5, y_a), (1.41, y_a), H_PATH, 1.4)
+    ax.text(4.25, -0.55, "$x_t$", ha="center", va="center", fontsize=12)
+    _line(ax, (4.25, -0.3), (4.25, y_a - 0.36), "0.2", 1.4)
+    for x, fn, sym, colour in ((x_r, r"$\sigma$", "$r_t$", "#fde3c8"), (x_z, r"$\sigma$", "$z_t$", "#fde3c8"),
+                               (x_n, "tanh", "$n_t$", "#dcefd9")):
+        _line(ax, (x, y_a + 0.36), (x, y_g - 0.33), H_PATH, 1.2)
+        _gate_box(ax, (x, y_g), fn, sym, colour)
+    ax.text(x_n + 0.08, 1.88, r"$\mathtt{gi}_n$", ha="left", va="center", fontsize=9)
+    # the reset gate multiplies hn = h_{t-1} W_hn^T + b_hn, and the product joins gi_n inside tanh
+    _line(ax, (x_rh, y_a + 0.36), (x_rh, y_g - 0.24), H_PATH, 1.2)
+    ax.text(x_rh - 0.08, 1.88, r"$\mathtt{hn}$", ha="right", va="center", fontsize=9)
+    _node(ax, (x_rh, y_g), r"$\times$")
+    _line(ax, (x_rh + 0.23, y_g), (x_n - 0.47, y_g), "0.25", 1.4)
+    # r_t's wire passes under z_t's: a gap where they cross, as in a circuit diagram
+    ax.plot([x_r, x_r, x_z - 0.13], [y_g + 0.33, y_r, y_r], color="0.25", lw=1.4, solid_capstyle="butt")
+    ax.plot([x_z + 0.13, x_rh], [y_r, y_r], color="0.25", lw=1.4, solid_capstyle="butt")
+    routes["reset"] = FancyArrowPatch((x_rh, y_r), (x_rh, y_g + 0.24), arrowstyle="-|>", mutation_scale=14.8,
+                                      color="0.25", lw=1.4, zorder=2)
+    ax.add_patch(routes["reset"])
+    ax.text(x_r + 0.5, y_r + 0.2, "$r_t$", ha="center", va="center", fontsize=10)
+    ax.text((x_rh + x_n) / 2 - 0.1, y_g + 0.1, r"$r_t \odot \mathtt{hn}$", ha="center", va="bottom", fontsize=8.5)
+    # z_t multiplies the old state; 1 - z_t multiplies the candidate: write what is not kept
+    _line(ax, (x_z, y_g + 0.33), (x_z, y_top - 0.24), "0.25", 1.4, z=1)
+    ax.plot([x_z, x_one - 0.3], [y_mix, y_mix], color="0.25", lw=1.4, zorder=1)
+    _node(ax, (x_one, y_mix), "$1-$", r=0.3)
+    _line(ax, (x_one + 0.3, y_mix), (x_n - 0.23, y_mix), "0.25", 1.4)
+    _node(ax, (x_n, y_mix), r"$\times$")
+    _line(ax, (x_n, y_g + 0.33), (x_n, y_mix - 0.24), "0.25", 1.4)
+    routes["write"] = FancyArrowPatch((x_n, y_mix + 0.22), (x_n, y_top - 0.22), arrowstyle="-|>",
+                                      mutation_scale=14, color=H_PATH, lw=1.6, zorder=1)
+    ax.add_patch(routes["write"])
+    ax.text(x_n + 0.15, 4.5, r"$(1 - z_t) \odot n_t$", ha="left", va="center", fontsize=10)
+    ax.text(x_z + 0.12, 4.35, "$z_t$", ha="left", va="center", fontsize=10)
+    ax.set_xlim(0, 10.4)
+    ax.set_ylim(-0.9, 6.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return routes

@@ -7,7 +7,7 @@ Used in chapters 01, 04, 05 and 06.
 """
 import numpy as np
 
-from lstmkit._validate import PARAM_NAMES, check_choice, check_params
+from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params
 
 TORCH_NONLINEARITIES = ("tanh", "relu")   # the activations nn.RNN offers
 
@@ -99,3 +99,56 @@ def gru_from_torch(module):
     import torch
 
     return _from_module(module, torch.nn.GRU)
+
+
+def _state(name, value, parts, N, H, dtype):
+    """A layer's state (h, or (h, c) for an LSTM) as a list of (N, H) arrays, after checking it."""
+    if len(parts) == 1:
+        check_array(name, value, (N, H), dtype, ("N", "H"))
+        return [value]
+    if not isinstance(value, (tuple, list)) or len(value) != len(parts):
+        raise ValueError(f"{name}: expected a pair ({', '.join(parts)}) of (N={N}, H={H}) arrays, "
+                         f"got {type(value).__name__}")
+    for part, v in zip(parts, value, strict=True):
+        check_array(f"{name} ({part})", v, (N, H), dtype, ("N", "H"))
+    return list(value)
+
+
+def torch_gradients(module, x, state0, dhs, dstate):
+    """torch's forward and autograd on the loss the course checks its layers with, as numpy arrays.
+
+    L = sum_t <h_t, dhs_t> + <h_T, dh_T> (+ <c_T, dc_T> for an LSTM), so every output and the final
+    state carry gradient. module: a one-layer torch.nn.RNN, LSTM or GRU (e.g. from ``lstm_to_torch``);
+    x (T, N, D) in the module's dtype; state0 = h0 (N, H), or (h0, c0) for an LSTM; dhs (T, N, H);
+    dstate shaped like state0. Returns a dict of numpy arrays: "hs" and "hT" (and "cT"), the outputs;
+    "x", "h0" (and "c0") and one entry per parameter name, the gradients of L. What ``forward`` and
+    ``backward`` of the matching lstmkit layer return, computed by torch. Defined in chapter 04.
+    """
+    import torch
+
+    gates = {torch.nn.RNN: 1, torch.nn.LSTM: 4, torch.nn.GRU: 3}
+    kind = next((k for k in gates if isinstance(module, k)), None)
+    if kind is None:
+        raise ValueError(f"module: expected a torch.nn.RNN, LSTM or GRU, got {type(module).__name__}")
+    D, H, dtype = check_params(_from_module(module, kind), gates=gates[kind])
+    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    names = ("h", "c") if kind is torch.nn.LSTM else ("h",)
+    state0 = _state("state0", state0, [f"{n}0" for n in names], N, H, dtype)
+    check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
+    dstate = _state("dstate", dstate, [f"d{n}_T" for n in names], N, H, dtype)
+
+    xt = torch.tensor(x, requires_grad=True)
+    st = [torch.tensor(s[None], requires_grad=True) for s in state0]    # torch wants (1, N, H)
+    module.zero_grad()
+    out, stateT = module(xt, tuple(st) if len(st) == 2 else st[0])
+    stateT = list(stateT) if len(st) == 2 else [stateT]
+    loss = (out * torch.tensor(dhs)).sum()
+    for s, d in zip(stateT, dstate, strict=True):
+        loss = loss + (s[0] * torch.tensor(d)).sum()
+    loss.backward()
+    result = {"hs": out.detach().numpy(), "x": xt.grad.numpy()}
+    for n, s_T, s_0 in zip(names, stateT, st, strict=True):
+        result[f"{n}T"] = s_T.detach().numpy()[0]
+        result[f"{n}0"] = s_0.grad.numpy()[0]
+    result.update({k: getattr(module, f"{k}_l0").grad.numpy() for k in PARAM_NAMES})
+    return result

@@ -116,18 +116,12 @@ def check_against_finite_differences(layer, params, x, state0, dhs, dstate):
 
 def torch_reference(layer, params, x, state0, dhs, dstate):
     """torch's hs, stateT and gradients of the same loss, as numpy arrays (module in float64)."""
-    module = layer.to_torch(params)
-    xt = torch.tensor(x, requires_grad=True)
-    st = [torch.tensor(s[None], requires_grad=True) for s in parts(state0)]   # torch wants (1, N, H)
-    out, stateT = module(xt, tuple(st) if layer.pair else st[0])
-    stateT = list(stateT) if layer.pair else [stateT]
-    total = (out * torch.tensor(dhs)).sum()
-    for s, d in zip(stateT, parts(dstate), strict=True):
-        total = total + (s[0] * torch.tensor(d)).sum()
-    total.backward()
-    grads = {k: getattr(module, f"{k}_l0").grad.numpy() for k in params}
-    return (out.detach().numpy(), [s.detach().numpy()[0] for s in stateT], xt.grad.numpy(),
-            [s.grad.numpy()[0] for s in st], grads)
+    from lstmkit import interop
+
+    ref = interop.torch_gradients(layer.to_torch(params), x, state0, dhs, dstate)
+    names = ("h", "c") if layer.pair else ("h",)
+    return (ref["hs"], [ref[f"{n}T"] for n in names], ref["x"], [ref[f"{n}0"] for n in names],
+            {k: ref[k] for k in params})
 
 
 def check_against_torch(layer, params, x, state0, dhs, dstate):

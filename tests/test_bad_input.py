@@ -464,6 +464,12 @@ def _rnn_dd():
     return rnn.init_params(D, D, rng=np.random.default_rng(5))
 
 
+def _lstm_grad_args():
+    # x, state0, dhs, dstate for the LSTM of LAYERS
+    zeros = np.zeros((N, H))
+    return X, (zeros, zeros), np.zeros((T, N, H)), (zeros, zeros)
+
+
 def interop_cases():
     torch = pytest.importorskip("torch")
     from lstmkit import interop
@@ -488,6 +494,22 @@ def interop_cases():
         "interop gru params": (lambda: interop.gru_to_torch(lp), ["weight_hh", "(3*H, H)"]),
         "interop gru_from rnn": (lambda: interop.gru_from_torch(torch.nn.RNN(2, 3)), ["module", "GRU", "RNN"]),
         "interop gru_from half": (lambda: interop.gru_from_torch(torch.nn.GRU(2, 3).half()), ["module", "float16"]),
+        "interop torch_gradients module": (lambda: interop.torch_gradients(lp, X, None, None, None),
+                                           ["module", "RNN, LSTM or GRU", "dict"]),
+        "interop torch_gradients x dtype": (lambda: interop.torch_gradients(
+            interop.lstm_to_torch(lp), X.astype(np.float32), *_lstm_grad_args()[1:]), ["x", "float64", "float32"]),
+        "interop torch_gradients state not pair": (lambda: interop.torch_gradients(
+            interop.lstm_to_torch(lp), *_lstm_grad_args()[:1], np.zeros((N, H)), *_lstm_grad_args()[2:]),
+            ["state0", "pair", "h0, c0", "ndarray"]),
+        "interop torch_gradients c0 shape": (lambda: interop.torch_gradients(
+            interop.lstm_to_torch(lp), X, (np.zeros((N, H)), np.zeros((N, H + 1))), *_lstm_grad_args()[2:]),
+            ["state0 (c0)", f"H={H}", f"({N}, {H + 1})"]),
+        "interop torch_gradients dhs shape": (lambda: interop.torch_gradients(
+            interop.lstm_to_torch(lp), *_lstm_grad_args()[:2], np.zeros((T + 1, N, H)), _lstm_grad_args()[3]),
+            ["dhs", f"T={T}", f"({T + 1}, {N}, {H})"]),
+        "interop torch_gradients dstate gru": (lambda: interop.torch_gradients(
+            interop.gru_to_torch(gp), X, np.zeros((N, H)), np.zeros((T, N, H)), (np.zeros((N, H)),) * 2),
+            ["dstate", "numpy array", "tuple"]),
         "interop gru float64 ok, bias nan": (lambda: interop.gru_to_torch(replaced(gp, "bias_hh", with_nan(
             gp["bias_hh"]))), ["bias_hh", "finite"]),
     }

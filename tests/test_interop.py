@@ -54,6 +54,24 @@ def test_params_are_copied_not_shared(rng):
     assert module.weight_hh_l0[0, 0].item() != params["weight_hh"][0, 0]
 
 
+def test_torch_gradients_are_what_lstm_forward_and_backward_return(rng):
+    T, N, D, H = 4, 2, 3, 5
+    params = lstm.init_params(D, H, rng=rng, forget_bias=1.0)
+    x, dhs = rng.standard_normal((T, N, D)), rng.standard_normal((T, N, H))
+    state0 = (rng.standard_normal((N, H)), rng.standard_normal((N, H)))
+    dstate = (rng.standard_normal((N, H)), rng.standard_normal((N, H)))
+    module = interop.lstm_to_torch(params)
+    ref = interop.torch_gradients(module, x, state0, dhs, dstate)
+    again = interop.torch_gradients(module, x, state0, dhs, dstate)   # the module's old .grad is not added
+    hs, (hT, cT), cache = lstm.forward(x, state0, params)
+    dx, (dh0, dc0), grads = lstm.backward(dhs, cache, dstate)
+    ours = {"hs": hs, "hT": hT, "cT": cT, "x": dx, "h0": dh0, "c0": dc0, **grads}
+    assert sorted(ref) == sorted(ours)
+    for k in ours:
+        np.testing.assert_allclose(ref[k], ours[k], rtol=1e-9, atol=1e-12, err_msg=k)
+        np.testing.assert_array_equal(again[k], ref[k], err_msg=k)
+
+
 @pytest.mark.parametrize("call, words", [
     (lambda p: interop.rnn_to_torch(p, "sigmoid"), ["activation", "relu", "sigmoid"]),
     (lambda p: interop.rnn_from_torch(torch.nn.LSTM(2, 3)), ["module", "RNN", "LSTM"]),

@@ -136,8 +136,8 @@ def backpropagated_signal(J, dh_T):
     """The gradient dLoss/dh_t that a loss at the last step leaves at every step t = 0..T.
 
     J (T, N, H, H) from ``jacobians``, dh_T (N, H) = dLoss/dh_T -> dh (T+1, N, H), dh[t] =
-    dLoss/dh_t, computed backwards by dh_{t-1} = J_t^T dh_t (what ``rnn.backward`` carries as
-    dh_next when only the last output has a loss). Defined in chapter 02.
+    dLoss/dh_t, computed backwards by dh_{t-1} = J_t^T dh_t (the dh_prev that ``rnn.step_backward``
+    hands to step t-1 when only the last output has a loss). Defined in chapter 02.
     """
     T, N, H, _ = _check_jacobians(J)
     check_array("dh_T", dh_T, (N, H), J.dtype, ("N", "H"))

@@ -422,8 +422,9 @@ def seed_outcomes(ax, results, labels=None, sequences=False):
         scale = config["batch_size"] if sequences else 1
         solved = [r["solved_at"] * scale for r in runs if r["solved_at"] is not None]
         failed = sum(r["solved_at"] is None for r in runs)
-        (dots,) = ax.plot(solved, [row] * len(solved), "o", color="tab:blue", alpha=0.7, ms=6, zorder=3,
-                          label="a seed that solved it" if row == 0 else None)
+        # white-edged dots over the cross: a seed solved near the budget stays visible
+        (dots,) = ax.plot(solved, [row] * len(solved), "o", color="tab:blue", alpha=0.75, mec="white", mew=0.8,
+                          ms=6.5, zorder=3, label="a seed that solved it" if row == 0 else None)
         budget = config["steps"] * scale
         cross = None
         if failed:   # no cross and no count where every seed solved it

@@ -7,7 +7,7 @@ Used in chapters 01, 04, 05 and 06.
 """
 import numpy as np
 
-from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params
+from lstmkit._validate import PARAM_NAMES, check_array, check_choice, check_params, check_state, check_state_pair
 
 TORCH_NONLINEARITIES = ("tanh", "relu")   # the activations nn.RNN offers
 
@@ -101,27 +101,15 @@ def gru_from_torch(module):
     return _from_module(module, torch.nn.GRU)
 
 
-def _state(name, value, parts, N, H, dtype):
-    """A layer's state (h, or (h, c) for an LSTM) as a list of (N, H) arrays, after checking it."""
-    if len(parts) == 1:
-        check_array(name, value, (N, H), dtype, ("N", "H"))
-        return [value]
-    if not isinstance(value, (tuple, list)) or len(value) != len(parts):
-        raise ValueError(f"{name}: expected a pair ({', '.join(parts)}) of (N={N}, H={H}) arrays, "
-                         f"got {type(value).__name__}")
-    for part, v in zip(parts, value, strict=True):
-        check_array(f"{name} ({part})", v, (N, H), dtype, ("N", "H"))
-    return list(value)
-
-
 def torch_gradients(module, x, state0, dhs, dstate):
     """torch's forward and autograd on the loss the course checks its layers with, as numpy arrays.
 
     L = sum_t <h_t, dhs_t> + <h_T, dh_T> (+ <c_T, dc_T> for an LSTM), so every output and the final
     state carry gradient. module: a one-layer torch.nn.RNN, LSTM or GRU (e.g. from ``lstm_to_torch``);
-    x (T, N, D) in the module's dtype; state0 = h0 (N, H), or (h0, c0) for an LSTM; dhs (T, N, H);
-    dstate shaped like state0. Returns a dict of numpy arrays: "hs" and "hT" (and "cT"), the outputs;
-    "x", "h0" (and "c0") and one entry per parameter name, the gradients of L. What ``forward`` and
+    x (T, N, D) in the module's dtype; state0 = h0 (N, H), or (h0, c0) for an LSTM, or None (zeros);
+    dhs (T, N, H); dstate shaped like state0, or None (zeros), as the layers' forward and backward
+    take them. Returns a dict of numpy arrays: "hs" and "hT" (and "cT"), the outputs; "x", "h0"
+    (and "c0") and one entry per parameter name, the gradients of L. What ``forward`` and
     ``backward`` of the matching lstmkit layer return, computed by torch. Defined in chapter 04.
     """
     import torch
@@ -132,10 +120,15 @@ def torch_gradients(module, x, state0, dhs, dstate):
         raise ValueError(f"module: expected a torch.nn.RNN, LSTM or GRU, got {type(module).__name__}")
     D, H, dtype = check_params(_from_module(module, kind), gates=gates[kind])
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    names = ("h", "c") if kind is torch.nn.LSTM else ("h",)
-    state0 = _state("state0", state0, [f"{n}0" for n in names], N, H, dtype)
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
-    dstate = _state("dstate", dstate, [f"d{n}_T" for n in names], N, H, dtype)
+    if kind is torch.nn.LSTM:    # the layers' own state checks: None is zeros, as in forward and backward
+        names = ("h", "c")
+        state0 = list(check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype))
+        dstate = list(check_state_pair("dstate", dstate, ("dh_T", "dc_T"), (N, H), dtype))
+    else:
+        names = ("h",)
+        state0 = [check_state("state0", state0, (N, H), dtype)]
+        dstate = [check_state("dstate", dstate, (N, H), dtype)]
 
     xt = torch.tensor(x, requires_grad=True)
     st = [torch.tensor(s[None], requires_grad=True) for s in state0]    # torch wants (1, N, H)

@@ -500,10 +500,10 @@ def interop_cases():
             interop.lstm_to_torch(lp), X.astype(np.float32), *_lstm_grad_args()[1:]), ["x", "float64", "float32"]),
         "interop torch_gradients state not pair": (lambda: interop.torch_gradients(
             interop.lstm_to_torch(lp), *_lstm_grad_args()[:1], np.zeros((N, H)), *_lstm_grad_args()[2:]),
-            ["state0", "pair", "h0, c0", "ndarray"]),
+            ["state0", "tuple (h0, c0)", "ndarray"]),
         "interop torch_gradients c0 shape": (lambda: interop.torch_gradients(
             interop.lstm_to_torch(lp), X, (np.zeros((N, H)), np.zeros((N, H + 1))), *_lstm_grad_args()[2:]),
-            ["state0 (c0)", f"H={H}", f"({N}, {H + 1})"]),
+            ["state0[1] (c0)", f"H={H}", f"({N}, {H + 1})"]),
         "interop torch_gradients dhs shape": (lambda: interop.torch_gradients(
             interop.lstm_to_torch(lp), *_lstm_grad_args()[:2], np.zeros((T + 1, N, H)), _lstm_grad_args()[3]),
             ["dhs", f"T={T}", f"({T + 1}, {N}, {H})"]),

@@ -72,6 +72,17 @@ def test_torch_gradients_are_what_lstm_forward_and_backward_return(rng):
         np.testing.assert_array_equal(again[k], ref[k], err_msg=k)
 
 
+def test_torch_gradients_take_none_for_zero_states_as_the_layers_do(rng):
+    params = lstm.init_params(3, 4, rng=rng)
+    x, dhs = rng.standard_normal((5, 2, 3)), rng.standard_normal((5, 2, 4))
+    zeros = (np.zeros((2, 4)), np.zeros((2, 4)))
+    module = interop.lstm_to_torch(params)
+    implicit = interop.torch_gradients(module, x, None, dhs, None)
+    explicit = interop.torch_gradients(module, x, zeros, dhs, zeros)
+    for k in explicit:
+        np.testing.assert_array_equal(implicit[k], explicit[k], err_msg=k)
+
+
 @pytest.mark.parametrize("call, words", [
     (lambda p: interop.rnn_to_torch(p, "sigmoid"), ["activation", "relu", "sigmoid"]),
     (lambda p: interop.rnn_from_torch(torch.nn.LSTM(2, 3)), ["module", "RNN", "LSTM"]),

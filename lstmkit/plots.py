@@ -220,6 +220,23 @@ def _width(gain, lo=0.8, hi=7.0):
     return lo + (hi - lo) * float(np.clip(abs(gain), 0.0, 1.0))
 
 
+def _carried_state(ax, y, x_times, x_plus, start, end, width):
+    """The highlighted line along which a cell carries its state: start -> x -> + -> end, at height y.
+
+    Shared by the LSTM's cell path and the GRU's direct path; returns the segment between the x and
+    the + nodes (the one factor the path multiplies by), whose width the live diagram sets.
+    """
+    ax.text(0.1, y, start, ha="left", va="center", fontsize=12)
+    _line(ax, (1.05, y), (x_times - 0.22, y), CELL_PATH, width, arrow=False)
+    middle = FancyArrowPatch((x_times + 0.22, y), (x_plus - 0.22, y), arrowstyle="-", color=CELL_PATH, lw=width)
+    ax.add_patch(middle)
+    _line(ax, (x_plus + 0.22, y), (9.55, y), CELL_PATH, width)
+    ax.text(9.65, y, end, ha="left", va="center", fontsize=12)
+    _node(ax, (x_times, y), r"$\times$", colour=CELL_PATH)
+    _node(ax, (x_plus, y), "$+$", colour=CELL_PATH)
+    return middle
+
+
 def lstm_cell_diagram(ax, gains=None):
     """Draw one LSTM cell in the course's symbols, the cell path c_{t-1} -> c_t highlighted.
 
@@ -238,15 +255,7 @@ def lstm_cell_diagram(ax, gains=None):
     w_out = _width(gains["out"]) if gains else 1.6
     routes = {}
     # the cell line: c_{t-1} -> x f_t -> + i_t g_t -> c_t
-    ax.text(0.1, y_c, "$c_{t-1}$", ha="left", va="center", fontsize=12)
-    _line(ax, (1.05, y_c), (x_f - 0.22, y_c), CELL_PATH, w_cell, arrow=False)
-    routes["cell"] = FancyArrowPatch((x_f + 0.22, y_c), (x_add - 0.22, y_c), arrowstyle="-", color=CELL_PATH,
-                                     lw=w_cell)
-    ax.add_patch(routes["cell"])
-    _line(ax, (x_add + 0.22, y_c), (9.55, y_c), CELL_PATH, w_cell)
-    ax.text(9.65, y_c, "$c_t$", ha="left", va="center", fontsize=12)
-    _node(ax, (x_f, y_c), r"$\times$", colour=CELL_PATH)
-    _node(ax, (x_add, y_c), "$+$", colour=CELL_PATH)
+    routes["cell"] = _carried_state(ax, y_c, x_f, x_add, "$c_{t-1}$", "$c_t$", w_cell)
     label = (rf"$\partial c_t/\partial c_{{t-1}} = f_t = {gains['cell']:.3f}$" if gains
              else r"cell path: $\partial c_t/\partial c_{t-1} = f_t$")
     ax.text(2.0, y_c + 0.35, label, ha="center", va="bottom", fontsize=9, color=CELL_PATH)
@@ -519,15 +528,7 @@ def gru_cell_diagram(ax):
     x_r, x_z, x_rh, x_n, x_one = 2.2, 3.6, 5.0, 6.5, 5.05
     routes = {}
     # the direct path: h_{t-1} -> x z_t -> + (1 - z_t) n_t -> h_t
-    ax.text(0.1, y_top, "$h_{t-1}$", ha="left", va="center", fontsize=12)
-    _line(ax, (1.05, y_top), (x_z - 0.22, y_top), CELL_PATH, 4.0, arrow=False)
-    routes["direct"] = FancyArrowPatch((x_z + 0.22, y_top), (x_n - 0.22, y_top), arrowstyle="-",
-                                       color=CELL_PATH, lw=4.0)
-    ax.add_patch(routes["direct"])
-    _line(ax, (x_n + 0.22, y_top), (9.55, y_top), CELL_PATH, 4.0)
-    ax.text(9.65, y_top, "$h_t$", ha="left", va="center", fontsize=12)
-    _node(ax, (x_z, y_top), r"$\times$", colour=CELL_PATH)
-    _node(ax, (x_n, y_top), "$+$", colour=CELL_PATH)
+    routes["direct"] = _carried_state(ax, y_top, x_z, x_n, "$h_{t-1}$", "$h_t$", 4.0)
     ax.text(x_z, y_top + 0.35, r"direct path: $\partial h_t/\partial h_{t-1} = \mathrm{diag}(z_t) + \dots$",
             ha="center", va="bottom", fontsize=9, color=CELL_PATH)
     # the projections, one box, split in torch's order r, z, n; h_{t-1} also comes down into it

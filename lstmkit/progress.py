@@ -13,6 +13,8 @@ takes its notebook support from tqdm and never imports IPython or ipywidgets its
 Used by lstmkit.train, lstmkit.torch_train, lstmkit.charlm and lstmkit.sweeps; taught in
 chapters/05_long_time_lags.ipynb.
 """
+from functools import cache
+
 from tqdm.auto import tqdm as auto_tqdm
 
 
@@ -37,8 +39,12 @@ def progress_bar(iterable=None, *, total=None, desc=None, disable=False):
     return _StoredBar(notebook_tqdm)(iterable, total=total, desc=desc)
 
 
+@cache
 def _StoredBar(base):
-    """The notebook bar, displayed with a display id and updated with its final text on close."""
+    """The notebook bar, displayed with a display id and updated with its final text on close.
+
+    Built once per base class (cached): every bar of a kernel is an instance of the same class.
+    """
     from tqdm import notebook
 
     class StoredBar(base):

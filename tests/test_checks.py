@@ -166,6 +166,10 @@ def coupled_step_forward(x_t, h_prev, c_prev, params):
     return h, c
 
 
+def coupled_forget_gradient(dc, c_prev, f, g):
+    return dc * (c_prev - g) * f * (1 - f)
+
+
 RIGHT = {
     checks.ch01.rnn_step_forward: rnn_step_forward,
     checks.ch01.rnn_step_backward: rnn.step_backward,
@@ -189,6 +193,7 @@ RIGHT = {
     checks.ch06.gru_step_backward: gru.step_backward,
     checks.ch06.coupled_step_forward: coupled_step_forward,
     checks.ch06.cross_entropy: charlm.cross_entropy,
+    checks.ch06.coupled_forget_gradient: coupled_forget_gradient,
 }
 ALL = list(RIGHT)
 
@@ -608,6 +613,48 @@ def coupled_no_tanh(x_t, h_prev, c_prev, params):
     return h / np.tanh(c) * c, c
 
 
+def gru_forward_with(x_t, h_prev, params, *, bias_outside=False, bias_hh=True):
+    """torch's GRU step written out, with switches for two more typical mistakes of 6.1."""
+    H = h_prev.shape[1]
+    W_ih, W_hh, b_ih, b_hh = (params[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    b_hh = b_hh if bias_hh else np.zeros_like(b_hh)
+    gi, gh = x_t @ W_ih.T + b_ih, h_prev @ W_hh.T + b_hh
+    r, z = sigmoid(gi[:, :H] + gh[:, :H]), sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+    hn = gh[:, 2 * H:]
+    inner = r * (h_prev @ W_hh[2 * H:].T) + b_hh[2 * H:] if bias_outside else r * hn
+    n = np.tanh(gi[:, 2 * H:] + inner)
+    return (1 - z) * n + z * h_prev, (x_t, h_prev, r, z, n, hn, params)
+
+
+def gru_backward_with(dh, cache, *, r_in_hidden=True, z_sign=1.0, tanh_prime=True):
+    """torch's GRU step backward written out, with switches for typical mistakes of 6.2."""
+    x_t, h_prev, r, z, n, hn, params = cache
+    da_n = dh * (1 - z) * ((1 - n ** 2) if tanh_prime else 1.0)
+    da_r, da_z = da_n * hn * r * (1 - r), z_sign * dh * (h_prev - n) * z * (1 - z)
+    dgi = np.concatenate([da_r, da_z, da_n], axis=1)
+    dgh = np.concatenate([da_r, da_z, da_n * r if r_in_hidden else da_n], axis=1)
+    grads = {"weight_ih": dgi.T @ x_t, "weight_hh": dgh.T @ h_prev, "bias_ih": dgi.sum(0), "bias_hh": dgh.sum(0)}
+    return dgi @ params["weight_ih"], dh * z + dgh @ params["weight_hh"], grads
+
+
+def coupled_swapped(x_t, h_prev, c_prev, params):   # c = (1 - f) * c_prev + f * g
+    a = x_t @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
+    _, a_f, a_g, a_o = np.split(a, 4, axis=1)
+    f, g, o = sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
+    c = (1 - f) * c_prev + f * g
+    return o * np.tanh(c), c
+
+
+def cross_entropy_bits(logits, targets):
+    loss, d = charlm.cross_entropy(logits, targets)
+    return loss / math.log(2), d
+
+
+def cross_entropy_no_onehot(logits, targets):
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    return charlm.cross_entropy(logits, targets)[0], p / p.sum(-1, keepdims=True) / targets.size
+
+
 def cross_entropy_sum(logits, targets):
     loss, d = charlm.cross_entropy(logits, targets)
     n = targets.size
@@ -702,6 +749,69 @@ WRONG_04 = [   # (check, wrong answer, words its report must hold, words it must
      "grads['peephole_i'] has the wrong shape: a peephole is one weight per unit, (H,), shared by every "
      "example of the batch, so its gradient sums over N"),
 ]
+def likely(cause):
+    return f"  likely cause: {cause}"
+
+
+SWAPPED_RZ = "blocks r and z trade places: torch's GRU rows are r, z, n"
+WRONG_06 = [   # (check, wrong answer, words its report must hold, words it must not, its exact last line)
+    (C6.gru_step_forward, gru_reset_before_matmul, ["cache[4] (n)", "right: cache[2] (r)"], [],
+     likely("n is off: you reset h_prev before the matmul, as Cho et al. do; torch's GRU multiplies r with hn, "
+            "after the matmul and its bias")),
+    (C6.gru_step_forward, lambda x, h, p: gru_forward_with(x, h, p, bias_outside=True), ["cache[4] (n)"], [],
+     likely("n is off: r multiplies hn = h_prev W_hn^T + b_hn, its bias included; you added b_hn after the reset")),
+    (C6.gru_step_forward, gru_swapped_z, ["h (", "right: cache[2] (r), cache[3] (z), cache[4] (n)"], [],
+     likely("r, z and n are right, h is not: z weighs the old state h_prev in torch's GRU, 1 - z the candidate")),
+    (C6.gru_step_forward, gru_rz_swapped, ["cache[2] (r)"], [],
+     likely("r and z trade places: torch's GRU rows are r, z, n, the reset gate first")),
+    (C6.gru_step_forward, lambda x, h, p: gru_forward_with(x, h, p, bias_hh=False), ["cache[2] (r)"], [],
+     likely("every gate is off: bias_hh is missing; torch's GRU adds both biases, b_ih and b_hh")),
+    (C6.gru_step_backward, gru_backward_no_direct_path, ["dh_prev ("], [],
+     likely("every gradient through the weights is right, dh_prev is not: h_prev also reaches h directly, "
+            "through z")),
+    (C6.gru_step_backward, gru_backward_hh_bias_like_ih, ["grads['bias_hh']", "only in block n"], [],
+     likely("the input side is right, the hidden side is not (only in block n?): in the hidden projection r "
+            "multiplies hn, so its n block gets another factor than the input projection's")),
+    (C6.gru_step_backward, lambda dh, c: gru_backward_with(dh, c, r_in_hidden=False), ["grads['weight_hh']"], [],
+     likely("the hidden projection's n block is off: r multiplies hn, so the hidden side's n block carries a "
+            "factor that the input side's does not")),
+    (C6.gru_step_backward, gru_backward_rz_swapped, ["blocks r and z trade places"], [], likely(SWAPPED_RZ)),
+    (C6.gru_step_backward, lambda dh, c: gru_backward_with(dh, c, z_sign=-1.0), ["only in block z"], [],
+     likely("block z has its sign flipped: which of n and h_prev does z weigh, and which gets 1 - z?")),
+    (C6.gru_step_backward, lambda dh, c: gru_backward_with(dh, c, tanh_prime=False), ["dx ("], [],
+     likely("n's nonlinearity is missing from the backward: n = tanh(gi_n + r * hn), so its pre-activation "
+            "gets tanh'")),
+    (C6.coupled_step_forward, coupled_uses_input_rows, ["c ("], [],
+     likely("c is off: in the coupled cell the write gate is not computed from its own rows, it is tied to the "
+            "forget gate (rows 0:H stay unused)")),
+    (C6.coupled_step_forward, coupled_i_equals_f, ["c ("], ["own rows"],
+     likely("c is off: the write gate is f itself; coupled means it writes what it does not keep")),
+    (C6.coupled_step_forward, coupled_swapped, ["c ("], ["own rows"],
+     likely("f and 1 - f trade places: the forget gate f keeps c_(t-1), and what is not kept, 1 - f, writes g")),
+    (C6.coupled_step_forward, coupled_no_tanh, ["h (", "right: c"], [],
+     likely("c is right, h is not: the output gate (rows 3H:4H) times the squashed cell")),
+    (C6.cross_entropy, cross_entropy_sum, ["loss"], [],
+     likely("6 times too large: a sum over the T*N = 6 positions where the mean is asked for")),
+    (C6.cross_entropy, cross_entropy_naive, ["overflows"], [],
+     "cross_entropy overflows at logits of 1000 (overflow encountered in exp): exp of a large logit is inf. "
+     "Softmax does not change when the same number is subtracted from a row"),
+    (C6.cross_entropy, cross_entropy_grad_not_averaged, ["dlogits (", "right: loss"], [],
+     likely("6 times too large: a sum over the T*N = 6 positions where the mean is asked for")),
+    (C6.cross_entropy, cross_entropy_bits, ["loss ("], [],
+     likely("1.443 = 1 / ln 2 times the right loss: a logarithm to base 2 gives bits; the loss is in nats")),
+    (C6.cross_entropy, cross_entropy_no_onehot, ["dlogits (", "right: loss"], [],
+     likely("the loss is right, dlogits is the softmax alone: the one-hot target is not subtracted")),
+    (C6.coupled_forget_gradient, lambda dc, c_prev, f, g: dc * c_prev * f * (1 - f), ["da_f ("], [],
+     likely("only the keep route: f also sets the write, 1 - f, so a change of f moves c_t twice")),
+    (C6.coupled_forget_gradient, lambda dc, c_prev, f, g: dc * (c_prev + g) * f * (1 - f), ["da_f ("], [],
+     likely("the write's route enters with the wrong sign: the write gate is 1 - f, which falls when f rises")),
+    (C6.coupled_forget_gradient, lambda dc, c_prev, f, g: dc * (c_prev - g), ["da_f ("], [],
+     likely("no sigma': this is the gradient on the gate value f_t, not yet on its pre-activation a_f")),
+    (C6.coupled_forget_gradient, lambda dc, c_prev, f, g: dc * (g - c_prev) * f * (1 - f),
+     ["the sign is flipped"], [], likely("the sign: a missing minus, or a difference taken the other way round")),
+]
+
+
 WRONG = [   # (check, wrong answer, words its report must hold, words it must not hold)
     (C1.rnn_step_forward, rnn_forward_transposed_w_hh, ["h (", "cache[2] (a)", "which side"], []),
     (C1.rnn_step_forward, rnn_forward_caches_h, ["cache[2] (a)", "right: h", "pre-activation"], []),
@@ -754,18 +864,7 @@ WRONG = [   # (check, wrong answer, words its report must hold, words it must no
     (C5.marker_gradient_by_forget_bias, marker_gradient_same_rng, ["mean marker gradients (", "a fresh generator"], []),
     (C5.marker_gradient_by_forget_bias, marker_gradient_1997, ["mean marker gradients (", "fixed variant"], []),
     (C5.marker_gradient_by_forget_bias, marker_gradient_sum, ["32 times the right value"], []),
-    (C6.gru_step_forward, gru_reset_before_matmul, ["cache[4] (n)", "right: cache[2] (r)", "after the matmul"], []),
-    (C6.gru_step_forward, gru_swapped_z, ["h (", "which of n and h_prev"], []),
-    (C6.gru_step_forward, gru_rz_swapped, ["cache[2] (r)", "r, z, n in this order"], []),
-    (C6.gru_step_backward, gru_backward_no_direct_path, ["dh_prev (", "directly, through z"], []),
-    (C6.gru_step_backward, gru_backward_hh_bias_like_ih, ["grads['bias_hh']", "only in block n", "hidden side"], []),
-    (C6.gru_step_backward, gru_backward_rz_swapped, ["blocks r and z trade places"], []),
-    (C6.coupled_step_forward, coupled_uses_input_rows, ["c (", "tied to the forget gate"], []),
-    (C6.coupled_step_forward, coupled_i_equals_f, ["c (", "tied to the forget gate"], []),
-    (C6.coupled_step_forward, coupled_no_tanh, ["h (", "right: c", "squashed cell"], []),
-    (C6.cross_entropy, cross_entropy_sum, ["loss", "where the mean is asked for"], []),
-    (C6.cross_entropy, cross_entropy_naive, ["overflows", "subtracted from a row"], []),
-    (C6.cross_entropy, cross_entropy_grad_not_averaged, ["dlogits (", "right: loss", "mean is asked for"], []),
+    *[entry[:4] for entry in WRONG_06],
 ]
 
 
@@ -817,17 +916,22 @@ def test_check_reports_the_wrong_output_and_its_likely_cause(entry):
     assert not leaked, f"a solution line in the report: {leaked}"
 
 
-@pytest.mark.parametrize("entry", WRONG_04, ids=[_wrong_id(e[:4]) for e in WRONG_04])
-def test_ch04_names_the_exact_cause_of_each_mistake(entry):
-    """Exercise 04: every typical mistake prints its own diagnosis, word for word, as the last line."""
-    check, fn, _, _, cause = entry
+EXACT = [(*e[:4], likely(e[4])) for e in WRONG_04] + WRONG_06   # exercises 04 and 06
+
+
+@pytest.mark.parametrize("entry", EXACT, ids=[_wrong_id(e[:4]) for e in EXACT])
+def test_names_the_exact_cause_of_each_mistake(entry):
+    """Exercises 04 and 06: every typical mistake prints its own diagnosis, word for word, as the last line."""
+    check, fn, _, _, last = entry
     with pytest.raises(checks.CheckFailed) as info:
         check(fn)
-    assert info.value.lines[-1] == f"  likely cause: {cause}", str(info.value)
+    assert info.value.lines[-1] == last, str(info.value)
 
 
-def test_ch04_every_wrong_answer_has_its_exact_cause():
-    assert {id(e[1]) for e in WRONG if e[0].__module__.endswith("ch04")} == {id(e[1]) for e in WRONG_04}
+@pytest.mark.parametrize("chapter", ["ch04", "ch06"])
+def test_every_wrong_answer_has_its_exact_cause(chapter):
+    assert {id(e[1]) for e in WRONG if e[0].__module__.endswith(chapter)} == {
+        id(e[1]) for e in EXACT if e[0].__module__.endswith(chapter)}
 
 
 def test_solution_lines_are_found():

@@ -16,10 +16,12 @@ NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 .PHONY: setup lab work lint test test-fast test-core-without-torch test-other-cpus experiments exercises book pdf dist links \
 	bench notebooks lock clean classroom hub-proxy bench-class
 
+# with uv (pinned in tools/pip-install, installed into .venv by pip), or with pip where uv cannot be
+# had or cannot install (it says why); `make setup INSTALLER=pip` skips uv
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml tools/pip-install
-	PYTHON=$(PYTHON) bash tools/pip-install $(VENV)
+	PYTHON=$(PYTHON) $(if $(INSTALLER),INSTALLER=$(INSTALLER)) bash tools/pip-install $(VENV)
 	touch $@
 
 # the students' JupyterLab: jupyter-config/ turns nbgrader's menus and server extensions off;
@@ -135,8 +137,12 @@ $(HUB_PROXY): classroom/jupyterhub/package.json classroom/jupyterhub/package-loc
 bench-class: setup hub-proxy
 	$(PY) benchmarks/bench_class.py $(if $(STUDENTS),--students $(STUDENTS))
 
+# requirements.txt from requirements.in with uv pip compile (the installer's own resolver), the same
+# on every machine and every day: packages newer than the date in its header are left out, and the
+# versions it pins stay while requirements.in allows them (tests/test_setup.py checks that a rerun
+# changes nothing). `make lock UPGRADE=1` moves the date to today and upgrades every package.
 lock: setup
-	$(PY) -m pip freeze --exclude-editable | sed '1i # The full, pinned set of packages for the course (Python 3.11). Regenerate with `make lock`;\n# the direct dependencies and their reasons are in requirements.in.' > requirements.txt
+	PYTHON=$(PYTHON) $(if $(UPGRADE),UPGRADE=1) bash tools/pip-install --lock $(VENV) requirements.txt
 
 clean:
 	rm -rf $(VENV) _build

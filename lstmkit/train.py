@@ -27,7 +27,7 @@ from lstmkit._validate import (
     check_seed,
 )
 from lstmkit.optim import clip_grad_norm, global_norm, make_optimizer
-from lstmkit.progress import progress_bar
+from lstmkit.progress import progress_bar, stop_early
 
 
 @dataclass
@@ -206,7 +206,7 @@ def train(config, learner_class=NumpyLearner, progress=True):
         if step % config.eval_every == 0 or step == config.steps:
             solved = record(step)
     if step < config.steps:   # stopped early: say why, so a bar short of 100% reads as finished
-        bar.set_postfix_str(f"stopped: {'solved' if solved else 'diverged'}")   # short: the book's page is narrow
+        stop_early(bar, "solved" if solved else "diverged", ok=solved)
     bar.close()
     history.solved_at = step if solved else None
     history.seconds = time.perf_counter() - start

@@ -46,7 +46,7 @@ def test_live_diagram_widths_follow_the_gradient_factors(f):
     _, ax = plt.subplots()
     routes = plots.lstm_cell_diagram(ax, gains)
     assert routes["cell"].get_linewidth() == pytest.approx(plots._width(f))
-    assert f"f_t = {f:.3f}" in texts(ax) and f"{gains['carousel']:.3e}" in texts(ax)
+    assert f"f_t = {f:.3f}" in texts(ax) and plots.tex_number(gains['carousel']) in texts(ax)
 
 
 def test_live_diagram_cell_arrow_grows_with_f():

@@ -36,8 +36,10 @@ def readout(data, sigma_max, activation, steps):
 def draw(data, sigma_max, activation):
     """The explorer's figure for a ``decay.decay_curve`` dict; returns it. Defined in chapter 02."""
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
-    plots.decay_panel(ax, data, label=f"{activation}, σ_max = {sigma_max:.2f}")
+    plots.decay_panel(ax, data, label=f"{activation}, σ_max = {sigma_max:.2f}", legend=False)
     ax.set_title("How much gradient from step T reaches step T − k", fontsize=11)
+    # below the plot, in a band of its own: inside it would cover the curve at some setting
+    fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig
 
 

@@ -144,3 +144,12 @@ def test_stored_progress_bars_embed_their_widget_state(site):
     assert f'type="{WIDGET_STATE}"' in text
     assert 'src="../_static/jupyter-widgets/embed.js' in text
     assert (site / "_static" / "jupyter-widgets" / "embed.js").exists()
+
+
+def test_solution_pages_are_titled_as_solutions(site):
+    for folder, word in (("exercises", "Exercises"), ("solutions", "Solutions")):
+        for nb in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb")):
+            text = page(site, nb)
+            title = html.unescape(re.search(r"<title>(.*?)</title>", text, re.S).group(1))
+            heading = html.unescape(re.search(r"<h1>(.*?)<", text, re.S).group(1))
+            assert title.startswith(word) and heading.startswith(word), (nb.name, title, heading)

@@ -47,10 +47,12 @@ PRINT_CSS = """
   .lstmkit-print section.book-part h1 { font-size: 2.4rem; }
   .lstmkit-print nav.toc ol ol { margin-top: 0.2em; }
   .lstmkit-print img { max-width: 100%; break-inside: avoid; }
-  /* a cell, its box and its output start on the sheet where they end, when they fit on one */
-  .lstmkit-print div.cell, .lstmkit-print div.cell_input, .lstmkit-print div.highlight,
-  .lstmkit-print .cell_output, .lstmkit-print figure, .lstmkit-print .lstmkit-static-slider,
-  .lstmkit-print .math { break-inside: avoid; }
+  /* a code box, each output and each figure start on the sheet where they end, when they fit on one;
+     a whole cell may break between its code and its outputs, so a long one leaves no sheet half empty */
+  .lstmkit-print div.cell_input, .lstmkit-print div.highlight, .lstmkit-print .cell_output > *,
+  .lstmkit-print figure, .lstmkit-print .math { break-inside: avoid; }
+  /* on paper the static slider is its figure and readout: its controls move nothing */
+  .lstmkit-print .lstmkit-static-modes, .lstmkit-print .lstmkit-static-control { display: none; }
   .lstmkit-print h1, .lstmkit-print h2, .lstmkit-print h3, .lstmkit-print h4 { break-after: avoid; }
   .lstmkit-print pre { white-space: pre-wrap; word-break: break-word; }
   .lstmkit-print .headerlink, .lstmkit-print .copybtn { display: none !important; }

@@ -121,7 +121,8 @@ def gate_explorer(T=50, write_step=5):
     steps = {"T": _int_slider("steps T", T, 10, 500, 10), "write_step": _int_slider("write at t", write_step, 1, T)}
     mode = W.ToggleButtons(options=[("gate values", "values"), ("gate biases (real cell)", "biases")],
                            value="values", style={"button_width": "auto"}, layout=W.Layout(width="auto"))
-    caption = W.HTML("sliders set:", layout=W.Layout(width="auto", margin="0 8px 0 0"))
+    # the same 4 px inset as the readout below, so neither sits flush against the cell's edge
+    caption = W.HTML("sliders set:", layout=W.Layout(width="auto", margin="0 8px 0 4px"))
     readout = W.HTML(layout=W.Layout(margin="4px 0 4px 4px", max_width="100%"))
     readout.add_class("lstmkit-readout")
     column = {"width": "330px", "max_width": "100%", "overflow": "hidden"}
@@ -142,7 +143,9 @@ def gate_explorer(T=50, write_step=5):
     def update(mode, T, write_step, f, i, o, g, b_f, b_i, b_o, b_g):
         fig, html, data = explorer_figure(mode, T, write_step, f, i, o, g, b_f, b_i, b_o, b_g)
         box.data = data
-        readout.value = html
+        # an HTML widget's line is as tall as a slider row; a readout that wraps (a narrow column)
+        # reads better at the text's own spacing
+        readout.value = f'<div style="line-height: 1.4">{html}</div>'
         display(fig)
         plt.close(fig)
 

@@ -7,8 +7,9 @@
    drawn the way the book draws them, compared byte by byte); the picture fills the column and is
    vector art, so it is sharp on any screen; the frames of a page stay light.
 2. Every page of the book loads with no error or warning in the console, no uncaught exception and
-   no failed request (a 404 for /favicon.ico included), and its stored text outputs wrap inside the
-   column instead of scrolling sideways.
+   no failed request (a 404 for /favicon.ico included), every equation typeset (no `$` or `\\(` left
+   in the visible text outside code), and its stored text outputs wrap inside the column instead of
+   scrolling sideways.
 
 The book is built once per session (browser_support.built_book), served from 127.0.0.1 with every
 other host blocked. A failing test saves a screenshot under its tmp_path.
@@ -128,6 +129,14 @@ def test_no_page_logs_a_warning_or_error_or_fails_a_request(site, tmp_path):
             current.clear()
             page.goto(f"{base}/{path}", wait_until="load")
             page.wait_for_timeout(800)      # the widget manager renders after load
+            # every equation typeset: no $ or \( left in the visible text outside code
+            page.evaluate("async () => { if (window.MathJax?.startup?.promise) await MathJax.startup.promise; }")
+            stray = page.evaluate(r"""() => {
+                const article = document.querySelector('article.bd-article').cloneNode(true);
+                article.querySelectorAll('pre, code, .highlight, script, style, mjx-container')
+                    .forEach(el => el.remove());
+                return (article.innerText.match(/.{0,30}(\$|\\\().{0,30}/g) || []); }""")
+            current += [f"TeX left unrendered: {text!r}" for text in stray]
             wide = page.evaluate("""() => Array.from(document.querySelectorAll('.cell_output pre'))
                 .filter(pre => pre.scrollWidth > pre.clientWidth + 1).map(pre => pre.textContent.slice(0, 60))""")
             current += [f"a text output scrolls sideways: {text!r}" for text in wide]

@@ -3,12 +3,15 @@
 The layers, from the bottom up; a module imports only from its own layer and the ones above it
 in this list, never from a layer below:
 
-- core, numpy only: ``_validate``, ``_fused``, ``rnn``, ``lstm``, ``gru``, ``variants``,
-  ``gradcheck``, ``decay``, ``cell``
+- core, numpy only: ``_validate`` (argument checks), ``_plumbing`` (parameter draws, cache
+  copies, the decorator that runs a check), ``_fused``, ``rnn``, ``lstm``, ``gru``, ``variants``,
+  ``gradcheck``, ``decay`` (the RNN's gradient decay), ``cell_demos`` (the LSTM cell's gates and
+  gradient paths measured), ``cell`` (deprecated name of cell_demos)
 - bridges, torch imported inside their functions: ``interop``
-- experiments, the core and tqdm (torch inside functions): ``tasks``, ``models``, ``optim``,
-  ``train``, ``ablation``, ``charlm``, ``torch_train``, ``sweeps``, ``checks``,
-  ``progress``
+- experiments, the core and tqdm (torch inside functions): ``tasks``, ``readout`` (a recurrent
+  layer and its linear readout head), ``models`` (deprecated name of readout), ``optim``,
+  ``train``, ``ablation``, ``charlm``, ``torch_train``, ``sweeps``, ``checks`` (the exercise
+  checks), ``progress``
 - presentation, matplotlib and ipywidgets: ``plots``, ``widgets``
 
 Each recurrent layer (``rnn``, ``lstm``, ``gru``, ``variants``) reads top to bottom: the step, its

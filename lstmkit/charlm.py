@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmkit import lstm, models
+from lstmkit import lstm, readout
 from lstmkit._validate import (
     PARAM_NAMES,
     ArgumentTypeError,
@@ -39,7 +39,7 @@ from lstmkit.optim import Adam, clip_grad_norm
 from lstmkit.progress import progress_bar
 
 CORPUS = Path(__file__).resolve().parent / "data" / "stdlib_docstrings.txt"
-READOUT = models.READOUT
+READOUT = readout.READOUT
 
 
 def load_corpus():
@@ -110,7 +110,7 @@ def init_params(vocab_size, hidden_size, *, rng, dtype=np.float64, forget_bias=1
     """lstm.init_params(V, H) plus readout.weight (V, H) and readout.bias (V,) drawn like
     torch.nn.Linear(H, V). Defined in chapter 06."""
     params = lstm.init_params(vocab_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
-    return models.init_readout(params, hidden_size, vocab_size, rng=rng, dtype=dtype)
+    return readout.init_readout(params, hidden_size, vocab_size, rng=rng, dtype=dtype)
 
 
 def _split(params):

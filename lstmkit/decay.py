@@ -21,6 +21,7 @@ Taught in chapters/01_rnn_bptt.ipynb and chapters/02_vanishing_gradients.ipynb.
 import numpy as np
 
 from lstmkit import rnn
+from lstmkit._plumbing import checked
 from lstmkit._validate import (
     check_array,
     check_choice,
@@ -31,7 +32,6 @@ from lstmkit._validate import (
     check_positive_number,
     check_rng,
     check_seed,
-    checked,
 )
 
 # gamma = max_a |f'(a)|: tanh'(0) = 1, sigmoid'(0) = 1/4, relu' and identity' are 0 or 1

@@ -22,16 +22,12 @@ from typing import NamedTuple
 import numpy as np
 
 from lstmkit import _fused
+from lstmkit._plumbing import checked, init_uniform, own, sequence_shape, unpack
 from lstmkit._validate import (
     check_array,
     check_params,
     check_state,
     check_step_backward,
-    checked,
-    init_uniform,
-    own,
-    sequence_shape,
-    unpack,
 )
 from lstmkit.rnn import sigmoid
 

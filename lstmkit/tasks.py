@@ -16,7 +16,7 @@ sequence counts as processed correctly when the absolute error at its end is bel
   agree (X1 = 0). The other reading (marker -1, X1 dropped from the target) gives the same target.
   Sequences of different lengths are RIGHT-padded with zeros into one (T_max, N, 2) array, and
   ``lengths`` (N,) tells the model where each one ends: the model reads sequence n's output at
-  step lengths[n] - 1 (``lstmkit.models.forward``), so the padding never reaches that output.
+  step lengths[n] - 1 (``lstmkit.readout.forward``), so the padding never reaches that output.
   (3) Short sequences. The paper uses T >= 100. Below T = 20 the first ten pairs reach into the
   second half, so only X2's lag keeps the bound T // 2; X1's can be as short as T - 10. At T = 10
   the paper's rule could mark the last pair as X1 and overwrite its end flag (a lag of 0 steps):

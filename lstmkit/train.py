@@ -2,7 +2,7 @@
 
 ``train(config)`` draws a fresh batch every step from one seeded generator, takes a clipped
 optimiser step, evaluates on a fixed test set every ``eval_every`` steps, and stops early once the
-success criterion holds. The model behind it is a *learner*: ``NumpyLearner`` here (lstmkit.models
+success criterion holds. The model behind it is a *learner*: ``NumpyLearner`` here (lstmkit.readout
 with lstmkit.optim), ``lstmkit.torch_train.TorchLearner`` for torch.nn.LSTM. Both start from the
 same parameters drawn from the same generator, so with the same config they see the same batches.
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstmkit import decay, models, rnn, tasks
+from lstmkit import decay, readout, rnn, tasks
 from lstmkit._validate import (
     ArgumentTypeError,
     check_bool,
@@ -56,7 +56,7 @@ class TrainConfig:
 
     def validate(self):
         """Check every field, each under its own name (not the name of the function it feeds)."""
-        check_choice("cell", self.cell, models.CELLS)
+        check_choice("cell", self.cell, readout.CELLS)
         check_choice("variant", self.variant, tasks.VARIANTS)
         check_choice("activation", self.activation, rnn.ACTIVATIONS)
         check_choice("optimizer", self.optimizer, ("adam", "sgd"))
@@ -110,7 +110,7 @@ class History:
 
 
 class NumpyLearner:
-    """lstmkit.models trained with lstmkit.optim. Used by ``train``, chapter 05."""
+    """lstmkit.readout trained with lstmkit.optim. Used by ``train``, chapter 05."""
 
     def __init__(self, config, rng):
         self.config = config
@@ -119,18 +119,18 @@ class NumpyLearner:
 
     def _init_params(self, rng):
         config = self.config
-        return models.init_params(config.cell, 2, config.hidden_size, rng=rng, dtype=np.dtype(config.dtype),
+        return readout.init_params(config.cell, 2, config.hidden_size, rng=rng, dtype=np.dtype(config.dtype),
                                   forget_bias=config.forget_bias, identity=config.identity_init)
 
     def _forward(self, batch):
-        return models.forward(batch.x, self.params, self.config.cell, batch.lengths, self.config.activation)
+        return readout.forward(batch.x, self.params, self.config.cell, batch.lengths, self.config.activation)
 
     def train_step(self, batch):
         """One optimiser step on batch; returns (loss, gradient norm before clipping)."""
         with np.errstate(over="ignore", invalid="ignore"):   # a diverging run reports inf, train() stops
             y, cache = self._forward(batch)
-            loss, dy = models.mse_loss(y, batch.target)
-            _, grads = models.backward(dy, cache)
+            loss, dy = readout.mse_loss(y, batch.target)
+            _, grads = readout.backward(dy, cache)
         norm = global_norm(grads)
         if not np.isfinite(norm):
             return loss, norm   # diverged: no step, train() stops
@@ -145,7 +145,7 @@ class NumpyLearner:
     def marker_grad(self, batch):
         """Mean over the batch of ||dy_n / dx_{t1,n}||, t1 = the first marker's step."""
         y, cache = self._forward(batch)
-        dx, _ = models.backward(np.ones_like(y), cache)
+        dx, _ = readout.backward(np.ones_like(y), cache)
         n = np.arange(len(y))
         return float(np.mean(np.linalg.norm(dx[batch.marks[:, 0], n], axis=1)))
 

@@ -33,6 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from lstmkit import _fused, lstm
+from lstmkit._plumbing import checked, own, sequence_shape, unpack
 from lstmkit._validate import (
     PARAM_NAMES,
     check_array,
@@ -40,10 +41,6 @@ from lstmkit._validate import (
     check_params,
     check_state_pair,
     check_step_backward,
-    checked,
-    own,
-    sequence_shape,
-    unpack,
 )
 from lstmkit.rnn import sigmoid
 

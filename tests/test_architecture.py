@@ -11,6 +11,7 @@ import inspect
 import json
 import pkgutil
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,17 @@ def test_each_footer_points_at_a_chapter_that_names_the_function(qualname, chapt
     assert chapter in text, f"{qualname}: there is no chapter {chapter}"
     assert re.search(rf"\b{re.escape(qualname.split('.')[-1])}\b", text[chapter]), \
         f"{qualname} says 'Defined in chapter {chapter}', but that chapter never names it"
+
+
+@pytest.mark.parametrize("old, new", [("cell", "cell_demos"), ("models", "readout")])
+def test_the_old_module_names_still_work_for_one_release(old, new, monkeypatch):
+    # lstmkit 0.2's notebooks import lstmkit.cell and lstmkit.models: they keep running, with a warning
+    monkeypatch.delitem(sys.modules, f"lstmkit.{old}", raising=False)
+    with pytest.warns(DeprecationWarning, match=f"lstmkit.{new}"):
+        shim = importlib.import_module(f"lstmkit.{old}")
+    module = importlib.import_module(f"lstmkit.{new}")
+    names = [n for n in vars(module) if not n.startswith("__")]
+    assert names and all(getattr(shim, n) is getattr(module, n) for n in names)
+    assert set(names) <= set(dir(shim))
+    with pytest.raises(AttributeError):
+        shim.no_such_function

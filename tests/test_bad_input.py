@@ -13,14 +13,14 @@ import pytest
 
 from lstmkit import (
     ablation,
-    cell,
+    cell_demos,
     charlm,
     decay,
     gradcheck,
     gru,
     lstm,
-    models,
     optim,
+    readout,
     rnn,
     sweeps,
     tasks,
@@ -174,7 +174,7 @@ def _astype(state, dtype):
 
 # ---- the modules around the layers --------------------------------------------------------------
 
-MP = models.init_params("lstm", 2, H, rng=np.random.default_rng(2))
+MP = readout.init_params("lstm", 2, H, rng=np.random.default_rng(2))
 MX = rng.standard_normal((T, N, 2))
 AP = ablation.init_params("vanilla", 2, H, rng=np.random.default_rng(3))
 CHARS = list("abcdef")
@@ -193,7 +193,7 @@ def sgd_step(params, grads):
 
 
 def module_cases():
-    mcache = models.forward(MX, MP)[1]
+    mcache = readout.forward(MX, MP)[1]
     ccache = charlm.forward(IDS, CP)[2]
     results = sweeps.load("ablation")
     return {
@@ -324,23 +324,23 @@ def module_cases():
         "fraction tol zero": (lambda: tasks.fraction_correct(np.ones(3), np.ones(3), tol=0.0), ["tol", "0.0"]),
         "fraction nan": (lambda: tasks.fraction_correct(with_nan(np.ones(3)), np.ones(3)), ["prediction", "finite"]),
         # models
-        "models cell": (lambda: models.forward(MX, MP, "gru"), ["cell", "gru"]),
-        "models x float16": (lambda: models.forward(MX.astype(np.float16), MP), ["x", "float16"]),
-        "models lengths float": (lambda: models.forward(MX, MP, lengths=np.ones(N)), ["lengths", "integer"]),
-        "models lengths range": (lambda: models.forward(MX, MP, lengths=np.array([0, 4])), ["lengths", "min 0"]),
-        "models readout.bias nan": (lambda: models.forward(MX, replaced(MP, "readout.bias", np.array([np.nan]))),
+        "models cell": (lambda: readout.forward(MX, MP, "gru"), ["cell", "gru"]),
+        "models x float16": (lambda: readout.forward(MX.astype(np.float16), MP), ["x", "float16"]),
+        "models lengths float": (lambda: readout.forward(MX, MP, lengths=np.ones(N)), ["lengths", "integer"]),
+        "models lengths range": (lambda: readout.forward(MX, MP, lengths=np.array([0, 4])), ["lengths", "min 0"]),
+        "models readout.bias nan": (lambda: readout.forward(MX, replaced(MP, "readout.bias", np.array([np.nan]))),
                                     ["readout.bias", "finite"]),
-        "models readout.bias shape": (lambda: models.forward(MX, replaced(MP, "readout.bias", np.zeros(3))),
+        "models readout.bias shape": (lambda: readout.forward(MX, replaced(MP, "readout.bias", np.zeros(3))),
                                       ["readout.bias", "(1,)", "(3,)"]),
-        "models readout.weight shape": (lambda: models.forward(MX, replaced(MP, "readout.weight", np.zeros((1, 2)))),
+        "models readout.weight shape": (lambda: readout.forward(MX, replaced(MP, "readout.weight", np.zeros((1, 2)))),
                                         ["readout.weight", "H=5", "(1, 2)"]),
-        "models no readout": (lambda: models.forward(MX, LAYERS["lstm"]["params"]), ["params", "readout.weight"]),
-        "models dy shape": (lambda: models.backward(np.zeros(3), mcache), ["dy", "N=2", "(3,)"]),
-        "models dy nan": (lambda: models.backward(with_nan(np.zeros(N)), mcache), ["dy", "finite"]),
-        "models cache": (lambda: models.backward(np.zeros(N), ccache), ["cache", "models.forward"]),
-        "mse y list": (lambda: models.mse_loss([1.0], np.ones(1)), ["y", "numpy array", "list"], "T"),
-        "mse target shape": (lambda: models.mse_loss(np.zeros(3), np.zeros(4)), ["target", "N=3", "(4,)"]),
-        "models init rnn forget_bias": (lambda: models.init_params("rnn", 2, 3, rng=rng, forget_bias=1.0),
+        "models no readout": (lambda: readout.forward(MX, LAYERS["lstm"]["params"]), ["params", "readout.weight"]),
+        "models dy shape": (lambda: readout.backward(np.zeros(3), mcache), ["dy", "N=2", "(3,)"]),
+        "models dy nan": (lambda: readout.backward(with_nan(np.zeros(N)), mcache), ["dy", "finite"]),
+        "models cache": (lambda: readout.backward(np.zeros(N), ccache), ["cache", "readout.forward"]),
+        "mse y list": (lambda: readout.mse_loss([1.0], np.ones(1)), ["y", "numpy array", "list"], "T"),
+        "mse target shape": (lambda: readout.mse_loss(np.zeros(3), np.zeros(4)), ["target", "N=3", "(4,)"]),
+        "models init rnn forget_bias": (lambda: readout.init_params("rnn", 2, 3, rng=rng, forget_bias=1.0),
                                         ["forget_bias", "None"]),
         # ablation
         "ablation init model": (lambda: ablation.init_params("lstm2", 2, 3, rng=rng), ["model", "lstm2"]),
@@ -352,7 +352,7 @@ def module_cases():
                                                             lengths=np.array([1, T + 1])), ["lengths", f"T={T}"]),
         "ablation readout.weight shape": (lambda: ablation.forward(MX, replaced(AP, "readout.weight", np.zeros((1, 2))),
                                                                    "vanilla"), ["readout.weight", f"H={H}", "(1, 2)"]),
-        "readout_forward layer": (lambda: models.readout_forward(models.lstm.forward, MX, MP), ["layer", "pair"]),
+        "readout_forward layer": (lambda: readout.readout_forward(readout.lstm.forward, MX, MP), ["layer", "pair"]),
         "ablation readout.bias shape": (lambda: ablation.forward(MX, replaced(AP, "readout.bias", np.zeros(3)),
                                                                  "vanilla"), ["readout.bias", "(1,)", "(3,)"]),
         "ablation learner": (lambda: ablation.learner("lstm2"), ["model", "lstm2"]),
@@ -419,26 +419,26 @@ def module_cases():
                                                                      np.ones((1, 2)), np.ones((N, 1))),
                                   ["w_out", "H=5", "(1, 2)"]),
         # cell
-        "cell gates f range": (lambda: cell.simulate_gates(f=1.5), ["f", "1.5"]),
-        "cell gates f str": (lambda: cell.simulate_gates(f="0.9"), ["f", "str"]),
-        "cell gates g complex": (lambda: cell.simulate_gates(g=1j), ["g", "complex"]),
-        "cell gates T": (lambda: cell.simulate_gates(T=0), ["T", "positive integer", "0"]),
-        "cell gates write_step": (lambda: cell.simulate_gates(T=5, write_step=6), ["write_step", "T=5", "6"]),
-        "cell latch_params nan": (lambda: cell.latch_params(b_i=np.nan), ["b_i", "nan"]),
-        "cell latch_input seed": (lambda: cell.latch_input(seed=-1), ["seed", "-1"]),
-        "cell latch_input noise": (lambda: cell.latch_input(noise=-1.0), ["noise", "-1.0"]),
-        "cell simulate_biases seed": (lambda: cell.simulate_biases(seed=1.5), ["seed", "1.5"], "T"),
-        "cell run_cell x": (lambda: cell.run_cell(LAYERS["lstm"]["params"], X[..., :1]), ["x", "D=4"]),
-        "cell carousel hidden": (lambda: cell.carousel_params(2, 0), ["hidden_size", "positive integer", "0"]),
-        "cell carousel bias": (lambda: cell.carousel_params(2, 3, bias="x"), ["bias", "str"]),
-        "cell state_gradient_norms params": (lambda: cell.state_gradient_norms([], X), ["params", "list"]),
-        "cell state_gradient_norms readout": (lambda: cell.state_gradient_norms(LAYERS["lstm"]["params"], X,
+        "cell gates f range": (lambda: cell_demos.simulate_gates(f=1.5), ["f", "1.5"]),
+        "cell gates f str": (lambda: cell_demos.simulate_gates(f="0.9"), ["f", "str"]),
+        "cell gates g complex": (lambda: cell_demos.simulate_gates(g=1j), ["g", "complex"]),
+        "cell gates T": (lambda: cell_demos.simulate_gates(T=0), ["T", "positive integer", "0"]),
+        "cell gates write_step": (lambda: cell_demos.simulate_gates(T=5, write_step=6), ["write_step", "T=5", "6"]),
+        "cell latch_params nan": (lambda: cell_demos.latch_params(b_i=np.nan), ["b_i", "nan"]),
+        "cell latch_input seed": (lambda: cell_demos.latch_input(seed=-1), ["seed", "-1"]),
+        "cell latch_input noise": (lambda: cell_demos.latch_input(noise=-1.0), ["noise", "-1.0"]),
+        "cell simulate_biases seed": (lambda: cell_demos.simulate_biases(seed=1.5), ["seed", "1.5"], "T"),
+        "cell run_cell x": (lambda: cell_demos.run_cell(LAYERS["lstm"]["params"], X[..., :1]), ["x", "D=4"]),
+        "cell carousel hidden": (lambda: cell_demos.carousel_params(2, 0), ["hidden_size", "positive integer", "0"]),
+        "cell carousel bias": (lambda: cell_demos.carousel_params(2, 3, bias="x"), ["bias", "str"]),
+        "cell state_gradient_norms params": (lambda: cell_demos.state_gradient_norms([], X), ["params", "list"]),
+        "cell state_gradient_norms readout": (lambda: cell_demos.state_gradient_norms(LAYERS["lstm"]["params"], X,
                                                                                 readout=np.ones(2)),
                                               ["readout", "H=5", "(2,)"]),
-        "cell decay_factor short": (lambda: cell.decay_factor(np.ones(1)), ["norms", "at least 2"]),
-        "cell decay_factor strings": (lambda: cell.decay_factor(["a", "b"]), ["norms", "real numbers"], "T"),
-        "cell decay_factor lo": (lambda: cell.decay_factor(np.ones(4), lo=-1), ["lo", "-1"]),
-        "cell decay_factor hi": (lambda: cell.decay_factor(np.ones(4), lo=2, hi=1), ["hi", "lo=2"]),
+        "cell decay_factor short": (lambda: cell_demos.decay_factor(np.ones(1)), ["norms", "at least 2"]),
+        "cell decay_factor strings": (lambda: cell_demos.decay_factor(["a", "b"]), ["norms", "real numbers"], "T"),
+        "cell decay_factor lo": (lambda: cell_demos.decay_factor(np.ones(4), lo=-1), ["lo", "-1"]),
+        "cell decay_factor hi": (lambda: cell_demos.decay_factor(np.ones(4), lo=2, hi=1), ["hi", "lo=2"]),
         # sweeps
         "sweeps seed negative": (lambda: sweeps.run("x", {"a": tiny()}, [-1], None, progress=False), ["seeds", "-1"]),
         "sweeps seed float": (lambda: sweeps.run("x", {"a": tiny()}, [1.5], None, progress=False), ["seeds", "1.5"]),

@@ -213,7 +213,7 @@ def test_matches_torch_autograd(rng, name, shape):
 
 
 # ---- lstmkit.ablation: the chapter-06 models end to end ----------------------------------------
-from lstmkit import ablation, models, tasks  # noqa: E402
+from lstmkit import ablation, readout, tasks  # noqa: E402
 from lstmkit.train import TrainConfig  # noqa: E402
 
 
@@ -223,11 +223,11 @@ def test_ablation_model_gradient_matches_finite_differences(rng, model):
     batch = tasks.adding_problem(3, 10, rng=rng, variant="hochreiter1997")
     params = ablation.init_params(model, 2, 3, rng=rng, forget_bias=1.0)
     y, cache = ablation.forward(batch.x, params, model, batch.lengths)
-    _, grads = ablation.backward(models.mse_loss(y, batch.target)[1], cache)
+    _, grads = ablation.backward(readout.mse_loss(y, batch.target)[1], cache)
     assert set(grads) == set(params)
 
     def loss(_):
-        return models.mse_loss(ablation.forward(batch.x, params, model, batch.lengths)[0], batch.target)[0]
+        return readout.mse_loss(ablation.forward(batch.x, params, model, batch.lengths)[0], batch.target)[0]
 
     for k in params:
         assert fd_close(grads[k], numerical_gradient(loss, params[k], 1.0)), k

@@ -142,9 +142,8 @@ def check_int(name, value, lo=None, hi=None, what=None):
 
 
 def check_positive_int(name, value):
-    if not is_integer(value) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
+    """value must be an integer >= 1; a string, float or bool is an ArgumentTypeError, 0 a ValueError."""
+    return check_int(name, value, lo=1, what="a positive integer")
 
 
 def check_seed(name, value):

@@ -3,21 +3,13 @@
 Each helper returns a Figure (or draws on an Axes) with the labels, routes and legends the chapters
 quote; the live diagram's arrow widths follow lstmkit.cell_demos.route_gains.
 """
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
+from lstmkit import cell_demos, plots
 
-import matplotlib.pyplot as plt  # noqa: E402
-
-from lstmkit import cell_demos, plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 
 def texts(ax):
@@ -53,7 +45,8 @@ def test_live_diagram_cell_arrow_grows_with_f():
     widths = []
     for f in (0.1, 0.5, 0.99):
         _, ax = plt.subplots()
-        widths.append(plots.lstm_cell_diagram(ax, cell_demos.route_gains(cell_demos.simulate_gates(f=f)))["cell"].get_linewidth())
+        gains = cell_demos.route_gains(cell_demos.simulate_gates(f=f))
+        widths.append(plots.lstm_cell_diagram(ax, gains)["cell"].get_linewidth())
     assert widths[0] < widths[1] < widths[2]
 
 

@@ -6,17 +6,15 @@ readout with the class lstmkit-readout showing "∂c_T/∂c_0 = " and the produc
 """
 import re
 
-import matplotlib
+import ipywidgets as W
+import matplotlib.pyplot as plt
 import pytest
 
-matplotlib.use("Agg")
+from lstmkit import cell_demos
+from lstmkit.plots import plot_gate_run
+from lstmkit.widgets import gate_explorer
 
-import ipywidgets as W  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-
-from lstmkit import cell_demos  # noqa: E402
-from lstmkit.plots import plot_gate_run  # noqa: E402
-from lstmkit.widgets import gate_explorer  # noqa: E402
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 NUMBER = re.compile(r"∂c_T/∂c_0 = (-?\d\.\d{3}e[+-]\d\d)")
 
@@ -28,10 +26,8 @@ def readout_number(box):
 
 
 @pytest.fixture
-def box():
-    b = gate_explorer()
-    yield b
-    plt.close("all")
+def box(agg_figures):
+    return gate_explorer()
 
 
 def test_contract_with_the_browser_test(box):

@@ -5,6 +5,7 @@ None of this is mathematics and none of it is argument checking (that is ``_vali
 the piping every layer shares, so that rnn, lstm, gru and variants show only their equations.
 """
 import functools
+import inspect
 
 import numpy as np
 
@@ -58,26 +59,45 @@ def own(value):
     return value
 
 
+class Replace(dict):
+    """What a check returns to hand the function other arguments, by name: a caller's callable wrapped
+    so that a wrong result names that argument, as the check cannot see results before the call."""
+
+
 def checked(check, *, copies=True):
     """Decorator: run check(*args, **kwargs) before the function, so the function shows only its maths.
+
+    check is called with every argument of the call, the function's defaults filled in, so it takes
+    the function's parameters without repeating their defaults. What it returns is not used, unless
+    it is a ``Replace``: then those arguments are replaced before the call.
 
     The function gets private copies of its array (and params dict) arguments, and the arrays it
     returns are copied too (a step's new c is also in its cache), so a cache never shares memory
     with anything the caller holds. The function without the check (and without the copies) stays
     reachable as ``.unchecked``, for loops whose arguments were checked, and copied, once before
-    the loop. copies=False is for functions that keep nothing and return new arrays: the check
+    the loop; the check alone as ``.check``, for a caller that checks arguments it passes on later.
+    copies=False is for functions that keep nothing and return new arrays: the check
     only, and the function's result as it is.
     """
     def decorate(fn):
+        signature = inspect.signature(fn)
+
         @functools.wraps(fn)
         def run(*args, **kwargs):
-            check(*args, **kwargs)
+            # the check sees every argument, the defaults filled in: it needs no defaults of its own
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            replace = check(*bound.args, **bound.kwargs)
+            if isinstance(replace, Replace):
+                bound.arguments.update(replace)
+                args, kwargs = bound.args, bound.kwargs
             if not copies:
                 return fn(*args, **kwargs)
             args = [own(a) for a in args]
             kwargs = {k: own(v) for k, v in kwargs.items()}
             return tuple(own(out) for out in fn(*args, **kwargs))
         run.unchecked = fn
+        run.check = check
         return run
     return decorate
 

@@ -6,12 +6,13 @@ of travelling on as a silent broadcast or a NaN.
 
 The rules every module follows:
 
-- Arrays are numpy arrays of float32 or float64 (float16 loses the digits a gradient check needs,
-  longdouble is not what torch or BLAS compute in: both are refused), finite, of the right rank and
-  shape. The layer inputs are not copied on the way in; what a cache needs is copied, so editing an
-  argument in place after a call cannot change a later backward.
+- Arrays are plain numpy arrays (a masked array is refused: its masked entries would be computed
+  with) of float32 or float64 (float16 loses the digits a gradient check needs, longdouble is not
+  what torch or BLAS compute in: both are refused), finite, of the right rank and shape. The layer
+  inputs are not copied on the way in; what a cache needs is copied, so editing an argument in
+  place after a call cannot change a later backward.
 - Sizes: every size T, N, D, H is at least 1. An empty sequence, batch, input or hidden layer is
-  refused with a ValueError in every layer (rnn, lstm, gru, variants, models) rather than given a
+  refused with a ValueError in every layer (rnn, lstm, gru, variants, readout) rather than given a
   meaning of its own in some of them.
 - Scalars: a number is an int or a float (numpy's included), never a bool, a string or a complex
   number, and finite; integers are not floats that happen to be whole; seeds are integers >= 0.
@@ -77,6 +78,9 @@ def check_float_array(name, a):
     """a must be a finite numpy array of floats (integers would silently truncate updates)."""
     if not isinstance(a, np.ndarray):
         raise ArgumentTypeError(f"{name}: expected a numpy array, got {type(a).__name__}")
+    if isinstance(a, np.ma.MaskedArray):   # its masked entries would be computed with, silently or not at all
+        raise ArgumentTypeError(f"{name}: expected a plain numpy array, got a masked array (pass "
+                                f"{name}.filled(value) to say what its masked entries hold)")
     if a.dtype not in FLOAT_DTYPES:
         raise ValueError(f"{name}: expected a floating dtype (float32 or float64), got {a.dtype}")
     if not np.all(np.isfinite(a)):

@@ -27,9 +27,13 @@ phoneme classification with bidirectional LSTM" (full BPTT); Jozefowicz, Zaremba
 import numpy as np
 
 from lstmkit import lstm, rnn
+from lstmkit._plumbing import checked
 from lstmkit._validate import (
     as_real_array,
     check_array,
+    check_float_dtype,
+    check_int,
+    check_number,
     check_params,
     check_positive_int,
     check_seed,
@@ -39,15 +43,6 @@ from lstmkit._validate import (
 # The one-unit latch of simulate_biases: weight_ih rows i, f, g, o for its single input x_t.
 # The input gate's weight is large so a pulse x_t = 1 opens it; the candidate copies x_t.
 LATCH_WEIGHTS = {"i": 8.0, "f": 1.0, "g": 1.0, "o": 0.0}
-
-
-def _check_number(name, value, lo=-np.inf, hi=np.inf):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name}: expected a real number, got {type(value).__name__}")
-    if not (np.isfinite(value) and lo <= value <= hi):
-        span = f"in [{lo}, {hi}]" if np.isfinite(lo) or np.isfinite(hi) else "finite"
-        raise ValueError(f"{name}: expected a number {span}, got {value!r}")
-    return float(value)
 
 
 def _check_write_step(T, write_step):
@@ -64,6 +59,15 @@ def _cell_path(f):
     return np.concatenate([np.cumprod(f[::-1], axis=0)[::-1], ones], axis=0)
 
 
+def _check_simulate_gates(f, i, o, g, *, T, write_step, c0):
+    for name, value in (("f", f), ("i", i), ("o", o)):
+        check_number(name, value, 0.0, 1.0)
+    check_number("g", g, -1.0, 1.0)
+    check_number("c0", c0)
+    _check_write_step(T, write_step)
+
+
+@checked(_check_simulate_gates, copies=False)
 def simulate_gates(f=0.9, i=1.0, o=1.0, g=1.0, *, T=50, write_step=1, c0=0.0):
     """One cell unit with the gate values set by hand: store a value at one step, then hold it.
 
@@ -75,13 +79,7 @@ def simulate_gates(f=0.9, i=1.0, o=1.0, g=1.0, *, T=50, write_step=1, c0=0.0):
     "dcT_dct" (T+1,) the cell-path gradient prod_{k=t+1..T} f_k; and the float "dcT_dc0".
     Defined in chapter 03.
     """
-    f = _check_number("f", f, 0.0, 1.0)
-    i = _check_number("i", i, 0.0, 1.0)
-    o = _check_number("o", o, 0.0, 1.0)
-    g = _check_number("g", g, -1.0, 1.0)
-    c0 = _check_number("c0", c0)
-    _check_write_step(T, write_step)
-    gates = {k: np.full(T + 1, v) for k, v in (("i", 0.0), ("f", f), ("g", g), ("o", o))}
+    gates = {k: np.full(T + 1, v, dtype=np.float64) for k, v in (("i", 0.0), ("f", f), ("g", g), ("o", o))}
     gates["i"][write_step] = i                  # the input gate opens once: store, then hold
     c, h = np.zeros(T + 1), np.zeros(T + 1)
     c[0] = c0
@@ -94,6 +92,12 @@ def simulate_gates(f=0.9, i=1.0, o=1.0, g=1.0, *, T=50, write_step=1, c0=0.0):
     return {"t": np.arange(T + 1), **gates, "c": c, "h": h, "dcT_dct": path, "dcT_dc0": float(path[0])}
 
 
+def _check_latch_params(b_i, b_f, b_g, b_o):
+    for name, value in (("b_i", b_i), ("b_f", b_f), ("b_g", b_g), ("b_o", b_o)):
+        check_number(name, value)
+
+
+@checked(_check_latch_params, copies=False)
 def latch_params(b_i=-4.0, b_f=3.0, b_g=0.0, b_o=2.0):
     """Parameters of a one-unit lstmkit cell (D = 1, H = 1) with the given gate biases.
 
@@ -101,29 +105,39 @@ def latch_params(b_i=-4.0, b_f=3.0, b_g=0.0, b_o=2.0):
     and becomes the candidate; weight_hh is zero, so every gate is a function of x_t alone.
     bias_ih (4,) holds the biases, bias_hh is zero. Defined in chapter 03.
     """
-    biases = [_check_number(n, v) for n, v in (("b_i", b_i), ("b_f", b_f), ("b_g", b_g), ("b_o", b_o))]
     return {
         "weight_ih": np.array([[LATCH_WEIGHTS[k]] for k in "ifgo"]),   # (4H, D) = (4, 1)
         "weight_hh": np.zeros((4, 1)),                                  # (4H, H) = (4, 1)
-        "bias_ih": np.array(biases),                                    # (4H,)
+        "bias_ih": np.array([b_i, b_f, b_g, b_o], dtype=np.float64),    # (4H,)
         "bias_hh": np.zeros(4),                                         # (4H,)
     }
 
 
+def _check_latch_input(T, write_step, noise, seed):
+    _check_write_step(T, write_step)
+    check_number("noise", noise, 0.0)
+    check_seed("seed", seed)
+
+
+@checked(_check_latch_input, copies=False)
 def latch_input(T=50, write_step=1, noise=0.2, seed=0):
     """The input sequence x (T, 1, 1) of simulate_biases: 1 at write_step, else N(0, noise^2).
 
     The noise is the distraction a real input carries between the events worth storing.
     Used by ``simulate_biases``, chapter 03.
     """
-    _check_write_step(T, write_step)
-    noise = _check_number("noise", noise, 0.0)
-    check_seed("seed", seed)
     x = noise * np.random.default_rng(seed).standard_normal((T, 1, 1))
     x[write_step - 1] = 1.0
     return x
 
 
+def _check_run_cell(params, x, state0):
+    D, H, dtype = check_params(params, gates=4)
+    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
+
+
+@checked(_check_run_cell, copies=False)
 def run_cell(params, x, state0=None):
     """lstm.step_forward over a sequence, keeping the gates: the record chapters 03-04 plot.
 
@@ -136,9 +150,9 @@ def run_cell(params, x, state0=None):
 
 def _run(params, x, state0):
     """run_cell's record and the list of step caches (which lstm.step_backward takes)."""
-    D, H, dtype = check_params(params, gates=4)
-    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    h, c = check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
+    T, N, _ = x.shape
+    H, dtype = params["weight_hh"].shape[1], x.dtype
+    h, c = (np.zeros((N, H), dtype), np.zeros((N, H), dtype)) if state0 is None else state0
     rec = {k: np.empty((T, N, H), dtype) for k in "ifgo"}
     rec["h"], rec["c"] = np.empty((T + 1, N, H), dtype), np.empty((T + 1, N, H), dtype)
     rec["h"][0], rec["c"][0] = h, c
@@ -167,6 +181,14 @@ def simulate_biases(b_f=3.0, b_i=-4.0, b_o=2.0, b_g=0.0, *, T=50, write_step=1, 
             "c": rec["c"][:, 0, 0], "h": rec["h"][:, 0, 0], "dcT_dct": path, "dcT_dc0": float(path[0])}
 
 
+def _check_carousel_params(input_size, hidden_size, bias, dtype):
+    check_positive_int("input_size", input_size)
+    check_positive_int("hidden_size", hidden_size)
+    check_number("bias", bias)
+    check_float_dtype(dtype)
+
+
+@checked(_check_carousel_params, copies=False)
 def carousel_params(input_size, hidden_size, bias=40.0, dtype=np.float64):
     """An LSTM whose gates are forced by their biases: f = sigmoid(bias), i = sigmoid(-bias).
 
@@ -177,9 +199,6 @@ def carousel_params(input_size, hidden_size, bias=40.0, dtype=np.float64):
     only keeps new input from overwriting the stored value.
     Defined in chapter 03.
     """
-    check_positive_int("input_size", input_size)
-    check_positive_int("hidden_size", hidden_size)
-    bias = _check_number("bias", bias)
     D, H = input_size, hidden_size
     params = {"weight_ih": np.zeros((4 * H, D), dtype), "weight_hh": np.zeros((4 * H, H), dtype),
               "bias_ih": np.zeros(4 * H, dtype), "bias_hh": np.zeros(4 * H, dtype)}
@@ -188,6 +207,30 @@ def carousel_params(input_size, hidden_size, bias=40.0, dtype=np.float64):
     return params
 
 
+def _is_lstm(params):
+    """True for an lstm dict (weight_hh (4H, H)), False for an rnn dict (weight_hh (H, H))."""
+    w = params["weight_hh"]
+    return w.shape[1] > 0 and w.shape[0] == 4 * w.shape[1]
+
+
+def _check_state_gradient_norms(params, x, state0, readout, activation):
+    if not isinstance(params, dict):
+        raise ValueError(f"params: expected a dict of numpy arrays (lstm or rnn), got {type(params).__name__}")
+    w = params.get("weight_hh")
+    if not isinstance(w, np.ndarray) or w.ndim != 2 or w.shape[0] not in (w.shape[1], 4 * w.shape[1]):
+        raise ValueError("params: expected an lstm dict (weight_hh (4H, H)) or an rnn dict "
+                         f"(weight_hh (H, H)), got weight_hh {getattr(w, 'shape', type(w).__name__)}")
+    D, H, dtype = check_params(params, gates=4 if _is_lstm(params) else 1)
+    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    if readout is not None:
+        check_array("readout", readout, (H,), dtype, ("H",))
+    if _is_lstm(params):
+        check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
+    elif state0 is not None:
+        check_array("state0 (h0)", state0, (N, H), dtype, ("N", "H"))
+
+
+@checked(_check_state_gradient_norms, copies=False)
 def state_gradient_norms(params, x, state0=None, readout=None, activation="tanh"):
     """How much gradient from a loss on the last step reaches each earlier step.
 
@@ -200,23 +243,14 @@ def state_gradient_norms(params, x, state0=None, readout=None, activation="tanh"
     "f_mean" (float) the mean forget gate. Norms are Frobenius norms over (N, H).
     Defined in chapter 04.
     """
-    if not isinstance(params, dict):
-        raise ValueError(f"params: expected a dict of numpy arrays (lstm or rnn), got {type(params).__name__}")
-    w = params.get("weight_hh")
-    if not isinstance(w, np.ndarray) or w.ndim != 2 or w.shape[0] not in (w.shape[1], 4 * w.shape[1]):
-        raise ValueError("params: expected an lstm dict (weight_hh (4H, H)) or an rnn dict "
-                         f"(weight_hh (H, H)), got weight_hh {getattr(w, 'shape', type(w).__name__)}")
-    kind_lstm = w.shape[1] > 0 and w.shape[0] == 4 * w.shape[1]
-    D, H, dtype = check_params(params, gates=4 if kind_lstm else 1)
-    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    T, N, _ = x.shape
+    H, dtype = params["weight_hh"].shape[1], x.dtype
     readout = np.ones(H, dtype) if readout is None else readout
-    check_array("readout", readout, (H,), dtype, ("H",))
     dh = np.broadcast_to(readout, (N, H)).copy()   # dL/dh_T: the loss sees the last step only
     norms_h = np.empty(T + 1)
     norms_h[0] = np.linalg.norm(dh)
-    if not kind_lstm:
+    if not _is_lstm(params):
         h = np.zeros((N, H), dtype) if state0 is None else state0
-        check_array("state0 (h0)", h, (N, H), dtype, ("N", "H"))
         caches = []
         for t in range(T):
             h, cache = rnn.step_forward(x[t], h, params, activation)
@@ -243,27 +277,42 @@ def state_gradient_norms(params, x, state0=None, readout=None, activation="tanh"
     return {"h": norms_h, "c": norms_c, "cell_path": cell, "f_mean": float(np.mean(rec["f"]))}
 
 
+def _check_decay_factor(norms, lo, hi):
+    norms = as_real_array("norms", norms)
+    if norms.ndim != 1 or norms.size < 2:
+        raise ValueError(f"norms: expected a 1-D array of at least 2 norms, got shape {norms.shape}")
+    hi = norms.size - 1 if hi is None else hi
+    for name, v in (("lo", lo), ("hi", hi)):
+        check_int(name, v, 0, norms.size - 1, what=f"an integer lag in 0..{norms.size - 1}")
+    if lo >= hi:
+        raise ValueError(f"hi: expected a lag greater than lo={lo}, got {hi}")
+    if not np.all(np.isfinite(norms[[lo, hi]])) or norms[lo] <= 0 or norms[hi] <= 0:
+        raise ValueError(f"norms: expected positive finite norms at lags {lo} and {hi}, "
+                         f"got {norms[lo]!r} and {norms[hi]!r}")
+
+
+@checked(_check_decay_factor, copies=False)
 def decay_factor(norms, lo=0, hi=None):
     """The per-step decay of a gradient-norm curve: the geometric mean of norms[k+1] / norms[k].
 
     norms (K+1,) positive, indexed by lag; the mean runs over lags lo..hi (default: to the end)
     and equals (norms[hi] / norms[lo]) ** (1 / (hi - lo)). 1 means no decay. Defined in chapter 04.
     """
-    norms = as_real_array("norms", norms)
-    if norms.ndim != 1 or norms.size < 2:
-        raise ValueError(f"norms: expected a 1-D array of at least 2 norms, got shape {norms.shape}")
+    norms = np.asarray(norms, dtype=np.float64)
     hi = norms.size - 1 if hi is None else hi
-    for name, v in (("lo", lo), ("hi", hi)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= v < norms.size:
-            raise ValueError(f"{name}: expected an integer lag in 0..{norms.size - 1}, got {v!r}")
-    if lo >= hi:
-        raise ValueError(f"hi: expected a lag greater than lo={lo}, got {hi}")
-    if not np.all(np.isfinite(norms[[lo, hi]])) or norms[lo] <= 0 or norms[hi] <= 0:
-        raise ValueError(f"norms: expected positive finite norms at lags {lo} and {hi}, "
-                         f"got {norms[lo]!r} and {norms[hi]!r}")
     return float((norms[hi] / norms[lo]) ** (1.0 / (hi - lo)))
 
 
+def _check_route_gains(data, t):
+    if not isinstance(data, dict) or not {"t", "f", "i", "o", "c", "dcT_dc0"} <= set(data):
+        raise ValueError("data: expected the dict of cell_demos.simulate_gates or cell_demos.simulate_biases, "
+                         f"got {type(data).__name__}")
+    T = int(data["t"][-1])
+    if t is not None:
+        check_int("t", t, 1, T, what=f"a step in 1..T={T}")
+
+
+@checked(_check_route_gains, copies=False)
 def route_gains(data, t=None):
     """The gradient factors along the routes of one cell step, for the live cell diagram.
 
@@ -274,13 +323,8 @@ def route_gains(data, t=None):
     dc_T/dc_0 = prod_k f_k (the cell path over the whole run); and "t" the step used.
     Defined in chapter 03.
     """
-    if not isinstance(data, dict) or not {"t", "f", "i", "o", "c", "dcT_dc0"} <= set(data):
-        raise ValueError("data: expected the dict of cell_demos.simulate_gates or cell_demos.simulate_biases, "
-                         f"got {type(data).__name__}")
     T = int(data["t"][-1])
     t = T if t is None else t
-    if isinstance(t, bool) or not isinstance(t, (int, np.integer)) or not 1 <= t <= T:
-        raise ValueError(f"t: expected a step in 1..T={T}, got {t!r}")
     c = float(data["c"][t])
     return {"t": int(t), "cell": float(data["f"][t]), "write": float(data["i"][t]),
             "out": float(data["o"][t] * (1.0 - np.tanh(c) ** 2)), "carousel": float(data["dcT_dc0"])}

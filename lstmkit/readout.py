@@ -41,32 +41,41 @@ def init_readout(params, hidden_size, out_size, *, rng, dtype):
     return params
 
 
+def _check_init_params(cell, input_size, hidden_size, *, rng, dtype, forget_bias, identity):
+    """The head's own arguments; the layer's init_params checks the sizes, rng, dtype and forget_bias."""
+    check_choice("cell", cell, CELLS)
+    if cell == "rnn" and forget_bias is not None:
+        raise ValueError(f"forget_bias: expected None for cell='rnn' (it has no forget gate), got {forget_bias!r}")
+    if cell == "lstm" and identity:
+        raise ValueError(f"identity: expected False for cell='lstm' (an RNN-only start), got {identity!r}")
+
+
+@checked(_check_init_params, copies=False)
 def init_params(cell, input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None, identity=False):
     """The recurrent layer's parameters (drawn as torch does) and a readout from U(-1/sqrt(H), 1/sqrt(H)).
 
     forget_bias is for the LSTM only (see lstm.init_params), identity for the RNN only (the IRNN's
     weight_hh = I, see rnn.init_params). Defined in chapter 05.
     """
-    check_choice("cell", cell, CELLS)
     if cell == "rnn":
-        if forget_bias is not None:
-            raise ValueError(f"forget_bias: expected None for cell='rnn' (it has no forget gate), got {forget_bias!r}")
         params = rnn.init_params(input_size, hidden_size, rng=rng, dtype=dtype, identity=identity)
     else:
-        if identity:
-            raise ValueError(f"identity: expected False for cell='lstm' (an RNN-only start), got {identity!r}")
         params = lstm.init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
     return init_readout(params, hidden_size, 1, rng=rng, dtype=dtype)
 
 
-def split_readout(params):
-    """The recurrent layer's dict (params without the readout), after checking the readout keys are there."""
+def _check_has_readout(params):
     if not isinstance(params, dict):
         raise ValueError(f"params: expected a dict of numpy arrays, got {type(params).__name__}")
     missing = [k for k in READOUT if k not in params]
     if missing:
         raise ValueError(f"params: expected the keys {list(READOUT)} besides the recurrent layer's, "
                          f"missing {missing}")
+
+
+@checked(_check_has_readout, copies=False)
+def split_readout(params):
+    """The recurrent layer's dict: params without the readout (whose keys must be there)."""
     return {k: v for k, v in params.items() if k not in READOUT}
 
 
@@ -76,7 +85,7 @@ def _check_lengths(lengths, T, N):
     if not isinstance(lengths, np.ndarray) or not np.issubdtype(lengths.dtype, np.integer) or lengths.shape != (N,):
         raise ValueError(f"lengths: expected an integer numpy array of shape (N={N},), got "
                          f"{getattr(lengths, 'dtype', type(lengths).__name__)} {getattr(lengths, 'shape', '')}")
-    if lengths.min() < 1 or lengths.max() > T:
+    if lengths.size and (lengths.min() < 1 or lengths.max() > T):   # N = 0: the layer's check names x
         raise ValueError(f"lengths: expected every entry in [1, T={T}], got min {lengths.min()}, max {lengths.max()}")
 
 
@@ -113,27 +122,36 @@ def readout_forward(layer, x, params, lengths=None):
     return y, (layer_backward, rcache, h_last, lengths, params, (T, N, H))
 
 
+def _check_forward(x, params, cell, lengths, activation):
+    check_choice("cell", cell, CELLS)   # readout_forward and the layer check the rest
+
+
+@checked(_check_forward, copies=False)
 def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
     """Predict one number per sequence.
 
     x (T, N, D), right-padded; lengths (N,) integers in [1, T] or None (all T); activation is the
     RNN's (ignored by the LSTM). Returns y (N,) and a cache for backward. Defined in chapter 05.
     """
-    check_choice("cell", cell, CELLS)
     layer = (partial(rnn.forward, activation=activation), rnn.backward) if cell == "rnn" else (lstm.forward,
                                                                                                  lstm.backward)
     return readout_forward(layer, x, params, lengths)
 
 
+def _check_backward(dy, cache):
+    if not (isinstance(cache, tuple) and len(cache) == 6 and callable(cache[0])):
+        raise ValueError(f"cache: expected the cache returned by readout.forward, got {type(cache).__name__}")
+    h_last = cache[2]
+    check_array("dy", dy, h_last.shape[:1], h_last.dtype, ("N",))
+
+
+@checked(_check_backward, copies=False)
 def backward(dy, cache):
     """Backward of forward (and of readout_forward): dy (N,) = dLoss/dy -> dx (T, N, D) and grads
     shaped like params. The gradient enters the recurrent layer only at each sequence's last step.
     Defined in chapter 05.
     """
-    if not (isinstance(cache, tuple) and len(cache) == 6 and callable(cache[0])):
-        raise ValueError(f"cache: expected the cache returned by readout.forward, got {type(cache).__name__}")
     layer_backward, rcache, h_last, lengths, params, (T, N, H) = cache
-    check_array("dy", dy, (N,), h_last.dtype, ("N",))
     grads = {
         "readout.weight": dy[None, :] @ h_last,               # (1, H)
         "readout.bias": np.array([dy.sum()], dtype=dy.dtype),  # (1,)
@@ -145,12 +163,16 @@ def backward(dy, cache):
     return dx, grads
 
 
+def _check_mse_loss(y, target):
+    check_array("y", y, (None,), y.dtype if isinstance(y, np.ndarray) else None, ("N",))
+    check_array("target", target, y.shape, y.dtype, ("N",))
+
+
+@checked(_check_mse_loss, copies=False)
 def mse_loss(y, target):
     """Mean squared error and its gradient: loss = mean((y - target)^2), dy = 2 (y - target) / N.
 
     y, target (N,). Returns (loss as a float, dy (N,)). Defined in chapter 05.
     """
-    check_array("y", y, (None,), y.dtype if isinstance(y, np.ndarray) else None, ("N",))
-    check_array("target", target, y.shape, y.dtype, ("N",))
     diff = y - target
     return float(np.mean(diff ** 2)), (2.0 / y.shape[0]) * diff

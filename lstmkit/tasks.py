@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit._plumbing import checked
 from lstmkit._validate import (
     check_choice,
     check_float_array,
@@ -62,12 +63,7 @@ class AddingBatch:
     marks: np.ndarray
 
 
-def adding_problem(n, T, *, rng, variant="fixed", dtype=np.float64):
-    """Draw n sequences of the adding problem at (minimal) length T; returns an AddingBatch.
-
-    See the module docstring for both variants. T >= 10 (the 1997 task marks one of the first
-    ten pairs). rng is a np.random.Generator. Defined in chapter 05.
-    """
+def _check_adding_problem(n, T, *, rng, variant, dtype):
     check_positive_int("n", n)
     check_positive_int("T", T)
     if T < 10:
@@ -75,6 +71,15 @@ def adding_problem(n, T, *, rng, variant="fixed", dtype=np.float64):
     check_choice("variant", variant, VARIANTS)
     check_rng(rng)
     check_float_dtype(dtype)
+
+
+@checked(_check_adding_problem, copies=False)
+def adding_problem(n, T, *, rng, variant="fixed", dtype=np.float64):
+    """Draw n sequences of the adding problem at (minimal) length T; returns an AddingBatch.
+
+    See the module docstring for both variants. T >= 10 (the 1997 task marks one of the first
+    ten pairs). rng is a np.random.Generator. Defined in chapter 05.
+    """
     make = _fixed if variant == "fixed" else _hochreiter1997
     x, target, lengths, marks = make(n, T, rng)
     return AddingBatch(x.astype(dtype), target.astype(dtype), lengths, marks)
@@ -115,14 +120,20 @@ def _hochreiter1997(n, T, rng):
     return x, target, lengths, np.stack([first, second], axis=1)
 
 
+def _check_fraction_correct(prediction, target, tol):
+    check_positive_number("tol", tol)
+    for name, a in (("prediction", prediction), ("target", target)):
+        check_float_array(name, a)
+    if prediction.shape != target.shape or prediction.ndim != 1:
+        raise ValueError(f"prediction: expected shape (N,) like target {target.shape}, got {prediction.shape}")
+    if prediction.size == 0:
+        raise ValueError(f"prediction: expected at least one sequence (N >= 1), got shape {prediction.shape}")
+
+
+@checked(_check_fraction_correct, copies=False)
 def fraction_correct(prediction, target, tol=TOLERANCE_1997):
     """Hochreiter & Schmidhuber's criterion: the fraction of sequences with |prediction - target| < tol.
 
     prediction, target (N,). Defined in chapter 05.
     """
-    tol = check_positive_number("tol", tol)
-    for name, a in (("prediction", prediction), ("target", target)):
-        check_float_array(name, a)
-    if prediction.shape != target.shape or prediction.ndim != 1:
-        raise ValueError(f"prediction: expected shape (N,) like target {target.shape}, got {prediction.shape}")
     return float(np.mean(np.abs(prediction - target) < tol))

@@ -8,12 +8,14 @@ same parameters drawn from the same generator, so with the same config they see 
 
 Taught in chapters/05_long_time_lags.ipynb.
 """
+import functools
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from lstmkit import decay, readout, rnn, tasks
+from lstmkit._plumbing import Replace, checked
 from lstmkit._validate import (
     ArgumentTypeError,
     check_bool,
@@ -159,17 +161,21 @@ def evaluate(learner, batch):
     return float(np.mean((y - batch.target) ** 2)), tasks.fraction_correct(y, batch.target)
 
 
+def _check_train(config, learner_class, progress):
+    if not isinstance(config, TrainConfig):
+        raise ArgumentTypeError(f"config: expected a TrainConfig, got {type(config).__name__}")
+    config.validate()
+    check_callable("learner_class", learner_class, "a learner class")
+    check_bool("progress", progress)
+
+
+@checked(_check_train, copies=False)
 def train(config, learner_class=NumpyLearner, progress=True):
     """Run one training run; returns its History. Defined in chapter 05.
 
     One generator np.random.default_rng(config.seed) draws the initial parameters and then every
     training batch; the test set comes from config.test_seed. progress shows a tqdm bar.
     """
-    if not isinstance(config, TrainConfig):
-        raise ArgumentTypeError(f"config: expected a TrainConfig, got {type(config).__name__}")
-    config.validate()
-    check_callable("learner_class", learner_class, "a learner class")
-    progress = check_bool("progress", progress)
     dtype = np.dtype(config.dtype)
     rng = np.random.default_rng(config.seed)
     learner = learner_class(config, rng)
@@ -214,25 +220,45 @@ def train(config, learner_class=NumpyLearner, progress=True):
     return history
 
 
+def _check_train_last_step(params, w_out, x, y, *, lr, steps, clip, stop_above, activation):
+    check_positive_int("steps", steps)
+    check_positive_number("lr", lr)
+    check_choice("activation", activation, rnn.ACTIVATIONS)
+    check_params(params, gates=1)
+    if stop_above is not None:
+        check_positive_number("stop_above", stop_above)
+    decay.last_step_regression.check(x, None, params, w_out, y, activation)   # x, w_out and y
+    if clip is not None:
+        check_callable("clip", clip, "None or a function grads -> (grads, norm)")
+        return Replace(clip=_clip_named(clip))
+
+
+def _clip_named(clip):
+    """clip, with a wrong result refused naming clip (it must return the pair (grads, norm))."""
+    @functools.wraps(clip)
+    def run(grads):
+        out = clip(grads)
+        if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], dict) and set(out[0]) == set(grads)):
+            got = type(out).__name__ + (f" of length {len(out)}" if isinstance(out, tuple) else "")
+            raise ValueError(f"clip: expected a function grads -> (grads, norm) returning a pair (a dict with the "
+                             f"keys {sorted(grads)}, the norm), such as lambda g: optim.clip_grad_norm(g, 1.0); "
+                             f"got {got}")
+        return out
+    return run
+
+
+@checked(_check_train_last_step, copies=False)
 def train_last_step(params, w_out, x, y, *, lr, steps, clip=None, stop_above=None, activation="tanh"):
     """Full-batch gradient descent on ``decay.last_step_regression``, optionally with gradient clipping.
 
     params (RNN dict) and w_out (K, H) are copied, not changed. Every step computes the loss and
     all gradients (params and "w_out" in one dict), records their global L2 norm, passes the dict
     through clip (e.g. ``lambda g: optim.clip_grad_norm(g, 1.0)``, which returns (grads, norm)) and
-    takes the step theta <- theta - lr * grad. x (T, N, D), y (N, K). If stop_above is given, the
-    run stops after the first step whose loss exceeds it (a diverging run would otherwise overflow).
+    takes the step theta <- theta - lr * grad. x (T, N, D), y (N, K). If stop_above is given, the run
+    stops after the first step whose loss exceeds it (a diverging run would otherwise overflow).
     Returns a dict: losses (S,), norms (S,) before clipping, params, w_out (the final ones) and
     diverged (bool); S = steps unless the run stopped early. Defined in chapter 02.
     """
-    check_positive_int("steps", steps)
-    lr = check_positive_number("lr", lr)
-    check_choice("activation", activation, rnn.ACTIVATIONS)
-    check_params(params, gates=1)
-    if stop_above is not None:
-        stop_above = check_positive_number("stop_above", stop_above)
-    if clip is not None and not callable(clip):
-        raise ValueError(f"clip: expected None or a function grads -> (grads, norm), got {type(clip).__name__}")
     params = {k: v.copy() for k, v in params.items()}
     w_out = w_out.copy()
     losses, norms = np.empty(steps), np.empty(steps)

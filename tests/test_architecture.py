@@ -12,6 +12,7 @@ import json
 import pkgutil
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -146,4 +147,73 @@ def test_the_old_module_names_still_work_for_one_release(old, new, monkeypatch):
     assert names and all(getattr(shim, n) is getattr(module, n) for n in names)
     assert set(names) <= set(dir(shim))
     with pytest.raises(AttributeError):
-        shim.no_such_function
+        _ = shim.no_such_function
+
+
+# ---- the code a chapter prints is the computation only ------------------------------------------
+
+RENAMED = {"cell": "cell_demos", "models": "readout"}   # the chapters' names of lstmkit 0.2
+TAUGHT = ("decay", "cell_demos", "readout", "optim", "charlm", "tasks", "train", "gradcheck")
+
+
+def printed_by_chapters():
+    """{'module.function'} that a chapter prints: inspect.getsource(m.f) or chapter 03's show(m.f, ...)."""
+    found = set()
+    for text in chapter_text().values():
+        found |= set(re.findall(r"(?:inspect\.getsource|\bshow)\((\w+\.\w+)", text))
+    names = (name.split(".") for name in found)
+    return {f"{RENAMED.get(m, m)}.{f}" for m, f in names if m in layer_map() or m in RENAMED}   # not np.median
+
+
+def taught_functions():
+    """{'module.function' or 'module.Class.method': function} of every public function of TAUGHT."""
+    found = {}
+    for module_name in TAUGHT:
+        module = importlib.import_module(f"lstmkit.{module_name}")
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(obj):
+                found[f"{module_name}.{name}"] = obj
+            elif inspect.isclass(obj):
+                found.update({f"{module_name}.{name}.{k}": v for k, v in vars(obj).items()
+                              if inspect.isfunction(v) and (k == "__init__" or not k.startswith("_"))
+                              and k != "validate"                        # validate's job is the checking
+                              and v.__code__.co_filename.endswith(".py")})   # not a dataclass's __init__
+    return found
+
+
+def argument_checks(fn):
+    """The argument checks in fn's own body: calls of check_* / _check_* and raised ValueErrors."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(fn))))
+    body = tree.body[0].body
+    found = []
+    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and re.match(r"_?check_", node.func.id):
+            found.append(f"{node.func.id}(...)")
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            name = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(name, ast.Name) and name.id in ("ValueError", "TypeError", "ArgumentTypeError"):
+                found.append(f"raise {name.id}")
+    return found
+
+
+def test_the_chapters_print_functions_of_the_taught_modules():
+    printed = printed_by_chapters()
+    assert len(printed) >= 5, printed   # the test below would pass on nothing
+    assert printed <= set(taught_functions()), printed - set(taught_functions())
+
+
+@pytest.mark.parametrize("name", sorted(taught_functions()))
+def test_a_function_a_chapter_may_print_shows_no_argument_check(name):
+    # the checks run in @checked(_check_..., copies=False), so inspect.getsource shows only the maths
+    assert argument_checks(taught_functions()[name]) == [], name
+
+
+def test_the_argument_check_reader_finds_checks():
+    def body_with_checks(x, lr):
+        check_positive_number("lr", lr)  # noqa: F821
+        if x is None:
+            raise ValueError("x: expected an array, got None")
+        return x
+    assert argument_checks(body_with_checks) == ["check_positive_number(...)", "raise ValueError"]

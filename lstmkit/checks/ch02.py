@@ -65,7 +65,7 @@ def largest_lag(fn):
         got = call(name, fn, sigma_max=sigma_max, gamma=gamma, threshold=threshold)
         r, case = gamma * sigma_max, f"sigma_max={sigma_max}, gamma={gamma}, threshold={threshold}"
         if not (isinstance(got, float) and got == math.inf):
-            got = number(name, "k", got, case)
+            got = number(name, "k", got, case, kind="a non-negative integer or math.inf")
             if not (got >= 0 and got == int(got)):
                 raise CheckFailed(f"{name} should return a non-negative integer or math.inf, got {got!r} "
                                   f"({case})") from None

@@ -51,12 +51,12 @@ def contenders(kind, T, N, D, H, dtype, rng):
 
     if kind == "lstm":
         def ours():
-            _, _, cache = lstm.forward(x, None, params)
+            _, _, cache = lstm.forward(x, None, params, fused=True)
             return lstm.backward(dhs, cache)
         module = interop.lstm_to_torch(params)
     else:
         def ours():
-            _, _, cache = rnn.forward(x, None, params)
+            _, _, cache = rnn.forward(x, None, params, fused=True)
             return rnn.backward(dhs, cache)
         module = interop.rnn_to_torch(params)
 
@@ -86,36 +86,28 @@ def contenders(kind, T, N, D, H, dtype, rng):
     return {"lstmkit": ours, "torch": theirs, "skeleton": skeleton}
 
 
-# layer -> (init(D, H, rng, dtype), forward(x, params, fused), backward(dhs, cache, fused))
+# layer -> (module, options of init_params and forward): every layer has one contract,
+# forward(x, state0, params, *, fused=False, <options>) and backward(dhs, cache, dstate=None)
 SWITCHED = {
-    "rnn": (lambda D, H, rng, dtype: rnn.init_params(D, H, rng=rng, dtype=dtype),
-            lambda x, p, fused: rnn.forward(x, None, p, fused=fused),
-            lambda dhs, cache, fused: rnn.backward(dhs, cache)),
-    "lstm": (lambda D, H, rng, dtype: lstm.init_params(D, H, rng=rng, dtype=dtype),
-             lambda x, p, fused: lstm.forward(x, None, p, fused=fused),
-             lambda dhs, cache, fused: lstm.backward(dhs, cache)),
-    "gru": (lambda D, H, rng, dtype: gru.init_params(D, H, rng=rng, dtype=dtype),
-            lambda x, p, fused: gru.forward(x, None, p),
-            lambda dhs, cache, fused: gru.backward(dhs, cache, fused=fused)),
-    **{f"variants.{name}": (lambda D, H, rng, dtype, name=name: variants.init_params(D, H, rng=rng, dtype=dtype,
-                                                                                     variant=name),
-                            lambda x, p, fused, name=name: variants.forward(x, None, p, name),
-                            lambda dhs, cache, fused: variants.backward(dhs, cache, fused=fused))
-       for name in ("vanilla", "peephole")},
+    "rnn": (rnn, {}),
+    "lstm": (lstm, {}),
+    "gru": (gru, {}),
+    **{f"variants.{name}": (variants, {"variant": name}) for name in ("vanilla", "peephole")},
 }
 
 
 def switched_contenders(kind, T, N, D, H, dtype, rng):
     """{(part, path): callable} for one layer: forward and backward, each by the loop and fused."""
-    init, fwd, bwd = SWITCHED[kind]
-    params = init(D, H, rng, dtype)
+    module, options = SWITCHED[kind]
+    params = module.init_params(D, H, rng=rng, dtype=dtype, **options)
     x = rng.standard_normal((T, N, D)).astype(dtype)
     dhs = rng.standard_normal((T, N, H)).astype(dtype)
-    caches = {fused: fwd(x, params, fused)[2] for fused in (False, True)}   # backward leaves its cache alone
+    caches = {fused: module.forward(x, None, params, fused=fused, **options)[2]
+              for fused in (False, True)}   # backward leaves its cache alone, so one serves every call
     fns = {}
     for fused, path in ((False, "loop"), (True, "fused")):
-        fns[("forward", path)] = lambda fused=fused: fwd(x, params, fused)
-        fns[("backward", path)] = lambda fused=fused: bwd(dhs, caches[fused], fused)
+        fns[("forward", path)] = lambda fused=fused: module.forward(x, None, params, fused=fused, **options)
+        fns[("backward", path)] = lambda fused=fused: module.backward(dhs, caches[fused])   # follows the cache
     return fns
 
 
@@ -190,12 +182,12 @@ def torch_table(shapes, threads, blocks, reps):
     print()
 
 
-def fused_table(shapes, threads, blocks, reps):
+def fused_table(layers, shapes, threads, blocks, reps):
     """Every layer's loop against its fused path, forward and backward apart: loop / fused."""
     print("| layer | T, N, D, H | dtype | threads | forward loop ms | forward fused ms | backward loop ms "
           "| backward fused ms | forward loop/fused | backward loop/fused |")
     print("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
-    for kind in SWITCHED:
+    for kind in layers:
         for shape in shapes:
             for dtype in DTYPES:
                 fns = switched_contenders(kind, *shape, dtype, np.random.default_rng(0))
@@ -218,6 +210,8 @@ def main(argv=None):
                         help="one thread, the first shape only, fewer runs (about 15 s)")
     parser.add_argument("--part", choices=("torch", "fused", "all"), default="all",
                         help="against torch, the fused paths against their loops, or both (default)")
+    parser.add_argument("--layers", default=",".join(SWITCHED),
+                        help=f"comma-separated layers of the fused table (default {','.join(SWITCHED)})")
     parser.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
     parser.add_argument("--blocks", type=int, default=None, help="alternating blocks per contender")
     parser.add_argument("--reps", type=int, default=None, help="calls per block")
@@ -235,7 +229,7 @@ def main(argv=None):
     if args.part in ("torch", "all"):
         torch_table(shapes, threads, blocks, reps)
     if args.part in ("fused", "all"):
-        fused_table(shapes, threads, blocks, reps)
+        fused_table(args.layers.split(","), shapes, threads, blocks, reps)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
 
 

@@ -134,7 +134,7 @@ def forward(ids, params, state0=None):
     check_array("params['readout.weight']", params["readout.weight"], (V, H), dtype, ("V", "H"))
     check_array("params['readout.bias']", params["readout.bias"], (V,), dtype, ("V",))
     x = one_hot(ids, V, dtype)                                        # (T, N, V)
-    hs, state, rcache = lstm.forward(x, state0, recurrent)            # hs (T, N, H)
+    hs, state, rcache = lstm.forward(x, state0, recurrent, fused=True)   # hs (T, N, H)
     logits = hs @ params["readout.weight"].T + params["readout.bias"]  # (T, N, V)
     readout = {k: params[k].copy() for k in READOUT}   # the cache's own: the caller may edit params after
     return logits, state, (hs, rcache, readout)

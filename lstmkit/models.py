@@ -119,8 +119,8 @@ def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
     RNN's (ignored by the LSTM). Returns y (N,) and a cache for backward. Defined in chapter 05.
     """
     check_choice("cell", cell, CELLS)
-    layer = (partial(rnn.forward, activation=activation), rnn.backward) if cell == "rnn" else (lstm.forward,
-                                                                                                 lstm.backward)
+    layer = ((partial(rnn.forward, activation=activation, fused=True), rnn.backward) if cell == "rnn"
+             else (partial(lstm.forward, fused=True), lstm.backward))
     return readout_forward(layer, x, params, lengths)
 
 

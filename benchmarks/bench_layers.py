@@ -11,8 +11,10 @@ the same inputs and weights:
   else: the limit that BLAS sets on this machine for this algorithm.
 
 The second (``--part fused``): for every recurrent layer (rnn, lstm, gru, the LSTM variants), forward
-and backward timed apart, the step loop against the fused path, and their ratio loop / fused: the
-speed the fused path buys, which decides whether it is kept (at least 1.10).
+and backward timed apart, ``fused=False`` (the step loop) against ``fused=True``, on the shapes above
+and the two the course trains at, and their ratio loop / fused: the speed the fused path buys, which
+decides whether it is kept (a median of at least 1.10, benchmarks/README.md). Where a layer has no
+fused path the ratio is that of two runs of the same loop (about 1).
 
 Runs alternate in blocks (every contender runs ``reps`` calls in a row, then the next one, the order
 rotating from block to block) after a warm-up, and the table shows the median of all calls. Blocks,
@@ -38,6 +40,10 @@ from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 from lstmkit import gru, interop, lstm, rnn, variants  # noqa: E402
 
 SHAPES = [(100, 32, 32, 128), (200, 64, 1, 128), (100, 32, 65, 256)]   # (T, N, D, H)
+# and the shapes the course trains at, for the fused table: chapter 05's adding problem (TrainConfig's
+# T, batch_size, 2 inputs, hidden_size) and chapter 06's character model (CharLMConfig's seq_len,
+# batch_size, its 95-character vocabulary, hidden_size)
+COURSE_SHAPES = [(50, 32, 2, 32), (32, 32, 95, 128)]
 DTYPES = [np.float64, np.float32]
 TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
 
@@ -185,8 +191,8 @@ def torch_table(shapes, threads, blocks, reps):
 def fused_table(layers, shapes, threads, blocks, reps):
     """Every layer's loop against its fused path, forward and backward apart: loop / fused."""
     print("| layer | T, N, D, H | dtype | threads | forward loop ms | forward fused ms | backward loop ms "
-          "| backward fused ms | forward loop/fused | backward loop/fused |")
-    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|")
+          "| backward fused ms | forward loop/fused | backward loop/fused | both loop/fused |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for kind in layers:
         for shape in shapes:
             for dtype in DTYPES:
@@ -197,10 +203,12 @@ def fused_table(layers, shapes, threads, blocks, reps):
                     ms = {k: f"{t[k][0] * 1e3:.1f} / {t[k][1] * 1e3:.1f}" for k in t}
                     ratio = {part: t[(part, "loop")][clock] / t[(part, "fused")][clock]
                              for part in ("forward", "backward")}
+                    both = sum(t[(part, "loop")][clock] for part in ("forward", "backward")) / sum(
+                        t[(part, "fused")][clock] for part in ("forward", "backward"))
                     print(f"| {kind} | {', '.join(map(str, shape))} | {np.dtype(dtype).name} | {n} "
                           f"| {ms[('forward', 'loop')]} | {ms[('forward', 'fused')]} "
                           f"| {ms[('backward', 'loop')]} | {ms[('backward', 'fused')]} "
-                          f"| {ratio['forward']:.2f} | {ratio['backward']:.2f} |", flush=True)
+                          f"| {ratio['forward']:.2f} | {ratio['backward']:.2f} | {both:.2f} |", flush=True)
     print()
 
 
@@ -229,7 +237,7 @@ def main(argv=None):
     if args.part in ("torch", "all"):
         torch_table(shapes, threads, blocks, reps)
     if args.part in ("fused", "all"):
-        fused_table(args.layers.split(","), shapes, threads, blocks, reps)
+        fused_table(args.layers.split(","), shapes + ([] if args.quick else COURSE_SHAPES), threads, blocks, reps)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
 
 

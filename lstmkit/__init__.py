@@ -17,9 +17,9 @@ backward, then the sequence as a loop over the step, with one contract for all f
 variants' ``variant`` are keyword options beside ``fused``) and ``backward(dhs, cache, dstate=None)
 -> (dx, dstate0, grads)``, the state being ``h`` or ``(h, c)``. ``forward`` runs the loop its module
 shows; ``fused=True`` runs ``_fused``, the same equations fused for speed, where that measured at
-least 10 % faster than the loop (rnn and lstm; gru and variants run their loop either way), and
-``backward`` follows the cache it is given. What the layers share (the sigmoid, the activations and
-their derivatives) lives below them in ``functional``.
+least 10 % faster than the loop (rnn and lstm, in median; gru and variants run their loop either
+way; benchmarks/README.md), and ``backward`` follows the cache it is given. What the layers share
+(the sigmoid, the activations and their derivatives) lives below them in ``functional``.
 Every layer refuses bad input the same way (``_validate`` states the rules): float32 or float64
 arrays only, every size T, N, D, H at least 1 (an empty sequence, batch, input or hidden layer is a
 ValueError that names the array), and caches that keep their own copies of what backward needs.

@@ -5,8 +5,8 @@ their ``forward`` runs; ``forward(..., fused=True)`` hands the work to the funct
 compute the same equations for a whole sequence, and ``backward`` follows the cache forward made.
 Arguments arrive already checked by the public function; the caches are the layers' own types
 (``rnn.RNNCache``, ``lstm.LSTMCache``), built from the arrays returned here, so this module imports
-nothing from the layers. The GRU and the LSTM variants have no functions here: fusing measured less
-than 10 % faster than their loops (benchmarks/README.md). What the fusing does:
+nothing from the layers. The GRU and the LSTM variants have no functions here: fusing their
+backward measured less than 10 % faster than their loops (benchmarks/README.md). What the fusing does:
 
 - the input projections x_t W_ih^T + b_ih of every step are one matmul before the loop (they do not
   depend on h), and every step writes into preallocated arrays;

@@ -61,7 +61,11 @@ def make_home_private(username, course_folder=COURSE_FOLDER):
 
 
 def _make_course_private(home_fd, name, uid, gid):
-    """The course folder inside the home (opened without following a link): the student's, 0700."""
+    """The course folder inside the home (opened without following a link): the student's, 0700.
+
+    One that root owns (an instructor copied the course in as root) is given to the student; one that
+    another account owns is left as it is (the private home keeps it from the others all the same).
+    """
     try:
         fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=home_fd)
     except (FileNotFoundError, NotADirectoryError):
@@ -69,9 +73,11 @@ def _make_course_private(home_fd, name, uid, gid):
     except OSError:       # a symbolic link (ELOOP): it points out of the home, leave it alone
         return
     try:
-        if os.fstat(fd).st_uid != uid:
+        owner = os.fstat(fd).st_uid
+        if owner == 0 and uid != 0:
             os.fchown(fd, uid, gid)
-        os.fchmod(fd, PRIVATE)
+        if owner in (0, uid):
+            os.fchmod(fd, PRIVATE)
     finally:
         os.close(fd)
 

@@ -9,14 +9,20 @@ as its student, in their home. Three accounts, made as a class's accounts get ma
 - `useradd -m` with work in it from before the hub: a 0755 home, a course folder and a notebook
   saved under umask 022 (0644). The test first checks that another account can read that work.
 
-Each student starts a server and saves a notebook into their course folder through the hub. Then:
-every home, course folder and notebook is private (0700 / 0600, nothing in a home grants anything
-to group or others), every server runs with umask 077; for every pair, the other student cannot
-list, read or overwrite any of it from the shell (`runuser -u OTHER`: each attempt fails with
-"Permission denied"), finds nothing of it in /tmp, /var/tmp, /dev/shm or /home, and cannot reach it
-through the hub with their token. The accounts' names are new in every run; the accounts, their
-homes and every process they own are removed at the end, also on failure. Needs root (CI runs as
-root); about 30 s on 2 cores.
+Each student starts a server and saves a notebook into their course folder through the hub; one
+also opens a kernel and a terminal. Then: every home, course folder and notebook is private (0700,
+0700, 0600 or stricter; nothing in the course folder, nor in a home that was open, grants group or
+others anything), every process of every student runs with umask 077; for every pair, the other
+student cannot list, read or overwrite any of it from the shell (`runuser -u OTHER`: each attempt
+fails with "Permission denied"), finds nothing of it in /tmp, /var/tmp, /dev/shm or /home, and
+cannot reach it through the hub with their token. The accounts' names are new in every run; the
+accounts, their homes and every process they own are removed at the end, also on failure. Needs
+root (CI runs as root); about 20 s of CPU time, 90 s of wall time on a 2-core machine shared with
+other jobs.
+
+The fast tests check the config's steps without root, on a folder standing for a home: an open home
+and course folder become 0700, a missing home is made, a link is not followed, a home another
+account owns (or `/`) stops the spawn, and the spawner's servers start with umask 077.
 """
 import hashlib
 import os

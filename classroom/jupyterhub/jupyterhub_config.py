@@ -19,7 +19,8 @@
 # Put TLS in front (nginx or caddy on 443 -> 127.0.0.1:8000): the hub itself listens on 127.0.0.1 only.
 #
 # The Littlest JupyterHub does the same with less to write (it adds systemd-enforced limits, TLS
-# and the idle culler); after its installer:
+# and the idle culler), but it does not read this file: the private homes and the umask are not
+# promised there. After its installer:
 #   sudo tljh-config add-item users.admin instructor
 #   sudo tljh-config set limits.memory 1G && sudo tljh-config set limits.cpu 1
 #   sudo tljh-config set user_environment.default_app jupyterlab

@@ -201,9 +201,11 @@ def students_environment(account):
             '{"ServerApp": {"jpserver_extensions": {"jupyter_server_terminals": true}}}')
         script = folder / "bin" / "jupyterhub-singleuser"
         version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        packages = sysconfig.get_paths()["purelib"]
+        require(_as(account, "test", "-r", f"{packages}/jupyterhub/__init__.py").returncode == 0,
+                f"the students' accounts cannot read {packages}: make the test's environment readable by all")
         for python in (os.path.realpath(sys.executable), shutil.which(version, path="/usr/local/bin:/usr/bin")):
             if python:
-                packages = sysconfig.get_paths()["purelib"]
                 script.write_text(f"#!{python}\nimport os\nimport site\nimport sys\n"
                                   f"site.addsitedir({packages!r})\n"
                                   f"os.environ['PYTHONPATH'] = {packages!r}   # for the kernels it starts\n"

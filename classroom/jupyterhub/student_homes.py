@@ -6,7 +6,8 @@ and older Ubuntu releases' adduser 0755. So the hub does not rely on it. Before 
 starts, `PrivateLocalProcessSpawner`:
 
 1. makes the home 0700 (creating it, owned by the student, if the account has none), and the course
-   folder in it (~/lstmkit, where nbgitpuller puts the course) 0700 and owned by the student;
+   folder in it (~/lstmkit, where nbgitpuller puts the course) 0700 and the student's (one that
+   root owns, because an instructor copied the course in as root, is given to the student);
 2. if the home had let anyone else in (the account was made open), takes group and others' rights
    off everything in it, as the student (never as root: the home is the student's to shape, and a
    root process walking it would follow the links they planted);
@@ -51,7 +52,8 @@ def make_home_private(username, course_folder=COURSE_FOLDER):
         if info.st_uid != uid:
             owner = _name_of(info.st_uid)
             raise PermissionError(f"the home of {username}, {home}, is owned by {owner}, not by {username}: "
-                                  f"the hub makes it private only for its owner (chown {username} {home})")
+                                  f"give {username} a home of their own (the hub makes only a student's "
+                                  "own home private)")
         was_open = bool(info.st_mode & OPEN_BITS)
         os.fchmod(fd, PRIVATE)
         _make_course_private(fd, course_folder, uid, gid)
@@ -87,7 +89,7 @@ async def close_home(username, timeout=120):
 
     chmod does not follow symbolic links while it walks. A file the student does not own (root put it
     there) keeps its mode; the 0700 home keeps it from other students all the same.
-    Returns chmod's exit status (0: every file changed) and what it wrote to stderr.
+    Returns chmod's exit status (0: every file changed) and what it wrote to stderr, or why it stopped.
     """
     account = pwd.getpwnam(username)
     proc = await asyncio.create_subprocess_exec(
@@ -96,10 +98,10 @@ async def close_home(username, timeout=120):
         stderr=asyncio.subprocess.PIPE, cwd="/")
     try:
         _, err = await asyncio.wait_for(proc.communicate(), timeout)
-    except TimeoutError:
+    except TimeoutError:      # a huge home: the 0700 home keeps the rest from the others all the same
         proc.kill()
         await proc.wait()
-        raise
+        return proc.returncode, f"stopped after {timeout} s"
     return proc.returncode, err.decode(errors="replace")
 
 

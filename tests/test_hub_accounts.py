@@ -182,13 +182,36 @@ def system_accounts(makers):
             _remove_account(name)
 
 
+# what a student's server and kernel do not import, and is large to copy
+NOT_FOR_THE_SERVER = ("torch", "torch-*", "functorch", "playwright", "playwright-*", "sympy", "sympy-*",
+                      "nvidia*", "triton*", "__pycache__")
+
+
+def _readable_copy(packages, to):
+    """The test's packages where every account can read them: hard links where the file system allows
+    (no copy, the same files), else copies. Only for an environment inside a folder others cannot enter."""
+    def link_or_copy(source, target):
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copy2(source, target)
+        os.chmod(target, 0o644 | (os.stat(source).st_mode & 0o111))
+
+    shutil.copytree(packages, to, symlinks=True, copy_function=link_or_copy,
+                    ignore=shutil.ignore_patterns(*NOT_FOR_THE_SERVER))
+    for folder, _, _ in os.walk(to):
+        os.chmod(folder, 0o755)
+    return str(to)
+
+
 @contextmanager
 def students_environment(account):
     """A folder to stand for the students' environment (LSTMKIT_STUDENT_ENV), readable by all.
 
     Its bin/jupyterhub-singleuser runs this test's packages with a Python that `account` can run: this
     one, or the system's of the same version (a virtualenv's interpreter may live where only root can
-    enter, as under /root/.pyenv). Removed at the end.
+    enter, as under /root/.pyenv), and the test's packages, or a readable copy of them when they too
+    live where only root can enter (a clone under /root). Removed at the end.
     """
     import sysconfig
 
@@ -202,8 +225,8 @@ def students_environment(account):
         script = folder / "bin" / "jupyterhub-singleuser"
         version = f"python{sys.version_info.major}.{sys.version_info.minor}"
         packages = sysconfig.get_paths()["purelib"]
-        require(_as(account, "test", "-r", f"{packages}/jupyterhub/__init__.py").returncode == 0,
-                f"the students' accounts cannot read {packages}: make the test's environment readable by all")
+        if _as(account, "test", "-r", f"{packages}/jupyterhub/__init__.py").returncode != 0:
+            packages = _readable_copy(packages, folder / "site-packages")   # e.g. a clone under /root
         for python in (os.path.realpath(sys.executable), shutil.which(version, path="/usr/local/bin:/usr/bin")):
             if python:
                 script.write_text(f"#!{python}\nimport os\nimport site\nimport sys\n"

@@ -37,8 +37,8 @@ def layer(model):
     """(forward, backward) of the recurrent layer of one model of MODELS. Defined in chapter 06."""
     check_choice("model", model, MODELS)
     if model == "gru":
-        return gru.forward, gru.backward
-    return partial(variants.forward, variant=model), variants.backward
+        return partial(gru.forward, fused=True), gru.backward
+    return partial(variants.forward, variant=model, fused=True), variants.backward
 
 
 def forward(x, params, model, lengths=None):

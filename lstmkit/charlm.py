@@ -161,7 +161,7 @@ def forward(ids, params, state0=None):
     """
     W_hy, b_y = params["readout.weight"], params["readout.bias"]     # (V, H), (V,)
     x = one_hot(ids, W_hy.shape[0], W_hy.dtype)                       # (T, N, V)
-    hs, state, rcache = lstm.forward(x, state0, readout.split_readout(params))   # hs (T, N, H)
+    hs, state, rcache = lstm.forward(x, state0, readout.split_readout(params), fused=True)   # hs (T, N, H)
     logits = hs @ W_hy.T + b_y                                        # (T, N, V)
     head = {k: params[k].copy() for k in READOUT}   # the cache's own: the caller may edit params after
     return logits, state, (hs, rcache, head)

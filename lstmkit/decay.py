@@ -93,7 +93,7 @@ def _preactivations(x, h0, params, activation):
     """a_t for t = 1..T of an RNN run, (T, N, H), its arguments checked by the caller."""
     if h0 is None:
         h0 = np.zeros((x.shape[1], params["weight_hh"].shape[1]), dtype=x.dtype)
-    hs, _, _ = rnn.forward(x, h0, params, activation)
+    hs, _, _ = rnn.forward(x, h0, params, activation=activation, fused=True)
     h_prev = np.concatenate([h0[None], hs[:-1]], axis=0)                 # (T, N, H): h_{t-1}
     return (x @ params["weight_ih"].T + params["bias_ih"]
             + h_prev @ params["weight_hh"].T + params["bias_hh"])        # (T, N, H): a_t
@@ -289,7 +289,7 @@ def truncated_gradients(x, h0, params, dhs, k, activation="tanh"):
     h = np.zeros((N, H), dtype=dhs.dtype) if h0 is None else h0
     grads = {name: np.zeros_like(v) for name, v in params.items()}
     for start in range(0, T, k):
-        hs, h, cache = rnn.forward(x[start:start + k], h, params, activation)
+        hs, h, cache = rnn.forward(x[start:start + k], h, params, activation=activation)
         _, _, chunk_grads = rnn.backward(dhs[start:start + k], cache)
         for name in grads:
             grads[name] += chunk_grads[name]
@@ -314,7 +314,7 @@ def last_step_regression(x, h0, params, w_out, y, activation="tanh"):
     chapter 02 (exploding gradients and clipping) descends this loss. Defined in chapter 02.
     """
     N = x.shape[1]
-    hs, _, cache = rnn.forward(x, h0, params, activation)
+    hs, _, cache = rnn.forward(x, h0, params, activation=activation, fused=True)
     err = hs[-1] @ w_out.T - y                                           # (N, K)
     loss = float(np.sum(err ** 2) / (2 * N))
     dhs = np.zeros_like(hs)

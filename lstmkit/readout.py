@@ -133,8 +133,8 @@ def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
     x (T, N, D), right-padded; lengths (N,) integers in [1, T] or None (all T); activation is the
     RNN's (ignored by the LSTM). Returns y (N,) and a cache for backward. Defined in chapter 05.
     """
-    layer = (partial(rnn.forward, activation=activation), rnn.backward) if cell == "rnn" else (lstm.forward,
-                                                                                                 lstm.backward)
+    layer = ((partial(rnn.forward, activation=activation, fused=True), rnn.backward) if cell == "rnn"
+             else (partial(lstm.forward, fused=True), lstm.backward))
     return readout_forward(layer, x, params, lengths)
 
 

@@ -1,8 +1,9 @@
 """The package's shape: the layer map in lstmkit's docstring is true, and the chapter footers are.
 
 The map lists every module of lstmkit under one layer; imports may only go down the map (core at
-the bottom), torch is never imported at module level, and the core and the bridges never import
-matplotlib, ipywidgets or tqdm. "Defined in chapter NN" at the end of a docstring must point at a
+the bottom), no modules import each other around a circle (imports inside functions count), torch
+is never imported at module level, and the core and the bridges never import matplotlib, ipywidgets
+or tqdm. "Defined in chapter NN" at the end of a docstring must point at a
 chapter whose cells (text, code or printed output) name the function.
 """
 import ast
@@ -11,6 +12,7 @@ import inspect
 import json
 import pkgutil
 import re
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -89,6 +91,65 @@ def test_imports_only_go_down(name, path):
             assert layers[name] == "bridges" or root != "torch", f"core module {name} imports torch"
         if layers[name] == "experiments":
             assert root not in PRESENTATION_ONLY, f"{name} (experiments) imports {root}"
+
+
+def import_graph():
+    """{module: the set of lstmkit modules it imports}, at any level (inside functions too)."""
+    graph = {}
+    for name, path in source_files():
+        targets = {t.split(".")[1] for t, _ in imports(path) if t.startswith("lstmkit.")}
+        graph.setdefault(name, set()).update(targets - {name})   # a subpackage's files import each other
+    return graph
+
+
+def circles(graph):
+    """Every import circle of graph, each as the list of modules along it (first one repeated at the end)."""
+    found, done = [], set()
+
+    def visit(name, path):
+        if name in path:
+            found.append(path[path.index(name):] + [name])
+            return
+        if name in done:
+            return
+        for target in sorted(graph.get(name, ())):
+            visit(target, path + [name])
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, [])
+    return found
+
+
+def test_no_import_circles():
+    graph = import_graph()
+    assert {"rnn", "lstm", "gru", "variants", "_fused", "functional"} <= set(graph)
+    assert circles(graph) == []
+
+
+def test_the_circle_finder_finds_a_circle():
+    # the test above could pass by finding nothing: on a graph with a circle it must name it
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_layers_share_their_pieces_from_below():
+    # _fused reads nothing from the layers, and the layers do not import rnn for sigmoid
+    graph = import_graph()
+    assert graph["_fused"] <= {"functional"}
+    assert graph["functional"] == set()
+    for name in ("lstm", "gru", "variants"):
+        assert "rnn" not in graph[name], name
+
+
+def test_import_lstmkit_loads_what_the_docstring_says():
+    code = "import sys, lstmkit; print(sorted(m for m in sys.modules if m.split('.')[0] in ('lstmkit', 'torch')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    loaded = {m.split(".")[1] for m in ast.literal_eval(out.stdout) if m.startswith("lstmkit.")}
+    assert not any(m.split(".")[0] == "torch" for m in ast.literal_eval(out.stdout))
+    assert sorted(lstmkit.__all__) == sorted(["rnn", "lstm", "gru", "gradcheck"]) and set(lstmkit.__all__) <= loaded
+    layers = layer_map()
+    assert all(layers[m] == "core" for m in loaded), loaded
 
 
 def chapter_text():

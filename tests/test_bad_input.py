@@ -55,7 +55,7 @@ LAYERS = {
                 step=lambda x_t, p: gru.step_forward(x_t, S, p)[-1],
                 step_back=lambda dh, c: gru.step_backward(dh, c), bad_state=(S[:1], "h0"), state=S),
     "variants": dict(mod=variants, gates=4, params=_p(variants, variant="peephole"),
-                     fwd=lambda x, s, p: variants.forward(x, s, p, "peephole"),
+                     fwd=lambda x, s, p: variants.forward(x, s, p, variant="peephole"),
                      step=lambda x_t, p: variants.step_forward(x_t, S, S, p, "peephole")[-1],
                      step_back=lambda dh, c: variants.step_backward(dh, dh, c), bad_state=((S[:1], S), "h0"),
                      state=(S, S)),
@@ -149,17 +149,17 @@ def layer_cases():
         "gru update_bias nan": (lambda: gru.init_params(D, H, rng=rng, update_bias=np.nan), ["update_bias", "nan"]),
         "gru update_bias array": (lambda: gru.init_params(D, H, rng=rng, update_bias=np.ones(H)),
                                   ["update_bias", "ndarray"], "T"),
-        "rnn activation list": (lambda: rnn.forward(X, None, LAYERS["rnn"]["params"], ["tanh"]),
+        "rnn activation list": (lambda: rnn.forward(X, None, LAYERS["rnn"]["params"], activation=["tanh"]),
                                 ["activation", "list", "['tanh']"], "T"),
-        "rnn activation unknown": (lambda: rnn.forward(X, None, LAYERS["rnn"]["params"], "softplus"),
+        "rnn activation unknown": (lambda: rnn.forward(X, None, LAYERS["rnn"]["params"], activation="softplus"),
                                    ["activation", "softplus"]),
-        "variants variant unknown": (lambda: variants.forward(X, None, LAYERS["lstm"]["params"], "bidirectional"),
-                                     ["variant", "bidirectional"]),
-        "variants variant dict": (lambda: variants.forward(X, None, LAYERS["lstm"]["params"], {}),
+        "variants variant unknown": (lambda: variants.forward(X, None, LAYERS["lstm"]["params"],
+                                                              variant="bidirectional"), ["variant", "bidirectional"]),
+        "variants variant dict": (lambda: variants.forward(X, None, LAYERS["lstm"]["params"], variant={}),
                                   ["variant", "dict"], "T"),
         "variants peephole shape": (lambda: variants.forward(X, None, replaced(LAYERS["variants"]["params"],
                                                                               "peephole_o", np.zeros(H + 1)),
-                                                             "peephole"), ["peephole_o", "(6,)"]),
+                                                             variant="peephole"), ["peephole_o", "(6,)"]),
     })
     return cases
 
@@ -682,11 +682,110 @@ def experiment_cases():
     }
 
 
-CASES = {**layer_cases(), **module_cases(), **experiment_cases()}
+# ---- the recurrent layers' own tables (formerly in test_gru.py and test_variants.py) --------------
+# Each table keeps its module's arrays (names prefixed by the module) and its cases as they were;
+# a case's name starts with "<module>:" so that it cannot meet a name of layer_cases.
+
+_grng = np.random.default_rng(0)
+GRU_P = gru.init_params(4, 5, rng=_grng)
+GRU_X = _grng.standard_normal((3, 2, 4))
+GRU_S = _grng.standard_normal((2, 5))
+_, _, GRU_CACHE = gru.forward(GRU_X, None, GRU_P)
+
+GRU_BAD = {
+    "x rank": (lambda: gru.forward(GRU_X[0], None, GRU_P), ["x", "3 dimensions", "(2, 4)"]),
+    "x D": (lambda: gru.forward(GRU_X[..., :3], None, GRU_P), ["x", "D=4", "(3, 2, 3)"]),
+    "x float32": (lambda: gru.forward(GRU_X.astype(np.float32), None, GRU_P), ["x", "float64", "float32"]),
+    "x nan": (lambda: gru.forward(GRU_X * np.nan, None, GRU_P), ["x", "finite"]),
+    "h0 batch": (lambda: gru.forward(GRU_X, GRU_S[:1], GRU_P), ["h0", "N=2", "(1, 5)"]),
+    "lstm params": (lambda: gru.forward(GRU_X, None, {k: np.concatenate([v, v[:5]]) for k, v in GRU_P.items()}),
+                    ["weight_hh", "(3*H, H)", "(20, 5)"]),
+    "missing key": (lambda: gru.forward(GRU_X, None, {k: v for k, v in GRU_P.items() if k != "bias_ih"}),
+                    ["params", "bias_ih", "missing"]),
+    "step x_t": (lambda: gru.step_forward(GRU_X, GRU_S, GRU_P), ["x_t", "2 dimensions"]),
+    "step h_prev": (lambda: gru.step_forward(GRU_X[0], GRU_S[:, :2], GRU_P), ["h_prev", "H=5", "(2, 2)"]),
+    "step dh": (lambda: gru.step_backward(GRU_S[:, :4], GRU_CACHE[0]), ["dh", "(2, 4)"]),
+    "dhs shape": (lambda: gru.backward(np.zeros((4, 2, 5)), GRU_CACHE), ["dhs", "T=3", "(4, 2, 5)"]),
+    "cache type": (lambda: gru.backward(None, [tuple(GRU_CACHE[0])]), ["cache", "gru.forward", "list"]),
+    "init size": (lambda: gru.init_params(0, 3, rng=_grng), ["input_size", "positive integer", "0"]),
+    "init rng": (lambda: gru.init_params(2, 3, rng=0), ["rng", "Generator", "int"]),
+    "init dtype": (lambda: gru.init_params(2, 3, rng=_grng, dtype=np.int32), ["dtype", "floating", "int32"]),
+    "init update_bias": (lambda: gru.init_params(2, 3, rng=_grng, update_bias=np.inf), ["update_bias", "finite"]),
+}
+
+_vrng = np.random.default_rng(0)
+VAR_P = variants.init_params(4, 5, rng=_vrng, variant="peephole")
+VAR_X = _vrng.standard_normal((3, 2, 4))
+VAR_S = _vrng.standard_normal((2, 5))
+VAR_SHARED = {k: VAR_P[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+_, _, VAR_CACHE = variants.forward(VAR_X, None, VAR_P, variant="peephole")
+
+VARIANTS_BAD = {
+    "variant name": (lambda: variants.forward(VAR_X, None, VAR_SHARED, variant="gru"),
+                     ["variant", "no_forget", "gru"]),
+    "coupled without forget": (lambda: variants.Variant(coupled=True, forget=False),
+                               ["variant", "coupled", "forget=False"]),
+    "peepholes missing": (lambda: variants.forward(VAR_X, None, VAR_SHARED, variant="peephole"),
+                          ["params", "missing", "peephole_i"]),
+    "peepholes extra": (lambda: variants.forward(VAR_X, None, VAR_P, variant="vanilla"),
+                        ["params", "extra", "peephole_o"]),
+    "peephole shape": (lambda: variants.forward(VAR_X, None, {**VAR_P, "peephole_f": np.zeros(4)}, variant="peephole"),
+                       ["peephole_f", "H=5", "(4,)"]),
+    "peephole dtype": (lambda: variants.forward(VAR_X, None, {**VAR_P, "peephole_o": VAR_P["peephole_o"].astype(
+        np.float32)}, variant="peephole"), ["peephole_o", "float64", "float32"]),
+    "rnn weights": (lambda: variants.forward(VAR_X, None, {k: v[:5] for k, v in VAR_SHARED.items()}),
+                    ["weight_hh", "(4*H, H)"]),
+    "not a dict": (lambda: variants.forward(VAR_X, None, list(VAR_P.values()), variant="peephole"),
+                   ["params", "dict", "list"]),
+    "x D": (lambda: variants.forward(VAR_X[..., :2], None, VAR_P, variant="peephole"), ["x", "D=4", "(3, 2, 2)"]),
+    "state0 type": (lambda: variants.forward(VAR_X, VAR_S, VAR_P, variant="peephole"),
+                    ["state0", "tuple", "ndarray"]),
+    "c0 shape": (lambda: variants.forward(VAR_X, (VAR_S, VAR_S[:1]), VAR_P, variant="peephole"),
+                 ["c0", "N=2", "(1, 5)"]),
+    "step c_prev": (lambda: variants.step_forward(VAR_X[0], VAR_S, VAR_S[:, :1], VAR_P, "peephole"), ["c_prev", "H=5"]),
+    "step dc": (lambda: variants.step_backward(VAR_S, VAR_S * np.nan, VAR_CACHE[0]), ["dc", "finite"]),
+    "dhs shape": (lambda: variants.backward(np.zeros((2, 2, 5)), VAR_CACHE), ["dhs", "T=3", "(2, 2, 5)"]),
+    "dstate type": (lambda: variants.backward(None, VAR_CACHE, VAR_S), ["dstate", "tuple"]),
+    "cache type": (lambda: variants.backward(None, [tuple(VAR_CACHE[0])]), ["cache", "variants.forward", "list"]),
+    "init variant": (lambda: variants.init_params(2, 3, rng=_vrng, variant="cifg"), ["variant", "coupled", "cifg"]),
+}
+
+
+def fused_cases():
+    """The one switch of every layer takes True or False, never a truthy stand-in."""
+    calls = {"rnn": lambda f: rnn.forward(X, None, LAYERS["rnn"]["params"], fused=f),
+             "lstm": lambda f: lstm.forward(X, None, LAYERS["lstm"]["params"], fused=f),
+             "gru": lambda f: gru.forward(X, None, LAYERS["gru"]["params"], fused=f),
+             "variants": lambda f: variants.forward(X, None, LAYERS["variants"]["params"], variant="peephole",
+                                                    fused=f)}
+    return {f"{name}: fused {value!r}": (lambda call=call, value=value: call(value), ["fused", repr(value)], "T")
+            for name, call in calls.items() for value in ("yes", 1, None)}
+
+
+def layer_table_cases():
+    return {**{f"gru: {k}": v for k, v in GRU_BAD.items()}, **{f"variants: {k}": v for k, v in VARIANTS_BAD.items()},
+            **fused_cases()}
+
+
+def gru_interop_cases():
+    torch = pytest.importorskip("torch")
+    from lstmkit import interop
+    return {
+        "gru: interop H rows": (lambda: interop.gru_to_torch({k: v[:5] for k, v in GRU_P.items()}),
+                                ["weight_hh", "(3*H, H)"]),
+        "gru: interop from lstm": (lambda: interop.gru_from_torch(torch.nn.LSTM(2, 3)), ["module", "GRU", "LSTM"]),
+        "gru: interop two layers": (lambda: interop.gru_from_torch(torch.nn.GRU(2, 3, num_layers=2)),
+                                    ["module", "num_layers=2"]),
+        "gru: interop bidirectional": (lambda: interop.gru_from_torch(torch.nn.GRU(2, 3, bidirectional=True)),
+                                       ["module", "bidirectional=True"]),
+    }
+
+
+CASES = {**layer_cases(), **module_cases(), **experiment_cases(), **layer_table_cases()}
 
 
 def test_no_case_name_is_used_twice():
-    tables = [layer_cases(), module_cases(), experiment_cases()]
+    tables = [layer_cases(), module_cases(), experiment_cases(), layer_table_cases()]
     assert sum(map(len, tables)) == len(CASES)
 
 
@@ -717,6 +816,10 @@ def test_bad_input_raises_a_clear_error(name):
 
 def test_interop_bad_input():
     _run_cases(interop_cases())
+
+
+def test_gru_interop_bad_input():
+    _run_cases(gru_interop_cases())
 
 
 def test_widget_bad_input_is_refused_before_building():

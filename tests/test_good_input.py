@@ -46,16 +46,16 @@ def _layers():
     for act in rnn.ACTIVATIONS:
         for fused in (True, False):
             layers[f"rnn-{act}-{'fused' if fused else 'loop'}"] = (
-                rnn, {}, lambda x, h, c, p, act=act, fused=fused: rnn.forward(x, h, p, act, fused=fused), rnn.backward)
+                rnn, {}, lambda x, h, c, p, act=act, fused=fused: rnn.forward(x, h, p, activation=act, fused=fused),
+                rnn.backward)
     for fused in (True, False):
         layers[f"lstm-{'fused' if fused else 'loop'}"] = (
             lstm, {}, lambda x, h, c, p, fused=fused: lstm.forward(x, (h, c), p, fused=fused), lstm.backward)
         layers[f"gru-{'fused' if fused else 'loop'}"] = (
-            gru, {}, lambda x, h, c, p: gru.forward(x, h, p),
-            lambda dhs, cache, fused=fused: gru.backward(dhs, cache, fused=fused))
+            gru, {}, lambda x, h, c, p, fused=fused: gru.forward(x, h, p, fused=fused), gru.backward)
     for v in variants.LSTM_VARIANTS:
         layers[f"variants-{v}"] = (variants, {"variant": v},
-                                   lambda x, h, c, p, v=v: variants.forward(x, (h, c), p, v), variants.backward)
+                                   lambda x, h, c, p, v=v: variants.forward(x, (h, c), p, variant=v), variants.backward)
     return layers
 
 
@@ -136,8 +136,9 @@ def _good_calls():
     big = 1e4 * x
     calls = {}
     for act in rnn.ACTIVATIONS:
-        calls[f"rnn.forward {act}"] = (rnn.forward, (x, h0, rp, act), {})
-        calls[f"rnn.backward {act}"] = (lambda d, a=act: rnn.backward(d, rnn.forward(x, h0, rp, a)[2]), (dhs,), {})
+        calls[f"rnn.forward {act}"] = (rnn.forward, (x, h0, rp), {"activation": act})
+        calls[f"rnn.backward {act}"] = (lambda d, a=act: rnn.backward(d, rnn.forward(x, h0, rp, activation=a)[2]),
+                                        (dhs,), {})
     calls.update({
         "rnn.forward 1e4": (rnn.forward, (big, h0, rp), {}),
         "rnn.step": (lambda *a: rnn.step_backward(dhs[0], rnn.step_forward(*a)[1]), (x[0], h0, rp), {}),
@@ -149,8 +150,8 @@ def _good_calls():
         "gru.forward": (gru.forward, (x, h0, gp), {}),
         "gru.backward": (lambda d: gru.backward(d, gru.forward(x, h0, gp)[2], h0), (dhs,), {}),
         "gru.step": (lambda *a: gru.step_backward(dhs[0], gru.step_forward(*a)[1]), (x[0], h0, gp), {}),
-        "variants.forward": (variants.forward, (x, (h0, c0), vp, "peephole"), {}),
-        "variants.backward": (lambda d: variants.backward(d, variants.forward(big, None, vp, "peephole")[2]),
+        "variants.forward": (variants.forward, (x, (h0, c0), vp), {"variant": "peephole"}),
+        "variants.backward": (lambda d: variants.backward(d, variants.forward(big, None, vp, variant="peephole")[2]),
                               (dhs,), {}),
         "gradcheck.rel_error": (gradcheck.rel_error, (x, x + 1e-9), {}),
         "gradcheck.numerical_gradient": (gradcheck.numerical_gradient, (lambda a: a ** 2, x[0], x[0] * 0 + 1.0), {}),

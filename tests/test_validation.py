@@ -43,7 +43,8 @@ CASES = {
     "rnn x list": (lambda: rnn.forward(X.tolist(), None, RP), ["x", "numpy array", "list"]),
     "rnn h0 batch": (lambda: rnn.forward(X, S[:1], RP), ["h0", "N=2", "(1, 5)"]),
     "rnn h0 H": (lambda: rnn.forward(X, S[:, :2], RP), ["h0", "H=5", "(2, 2)"]),
-    "rnn activation": (lambda: rnn.forward(X, None, RP, "softplus"), ["activation", "tanh", "identity", "softplus"]),
+    "rnn activation": (lambda: rnn.forward(X, None, RP, activation="softplus"),
+                       ["activation", "tanh", "identity", "softplus"]),
     "rnn missing key": (lambda: rnn.forward(X, None, without(RP, "bias_hh")), ["params", "bias_hh", "missing"]),
     "rnn extra key": (lambda: rnn.forward(X, None, {**RP, "weight_ih_l0": RP["weight_ih"]}),
                       ["params", "weight_ih_l0", "extra"]),
@@ -99,7 +100,7 @@ def test_no_overflow_warning_at_large_inputs():
         hs, (hT, cT), cache = lstm.forward(big, None, params)
         lstm.backward(np.ones_like(hs), cache)
         for act in rnn.ACTIVATIONS:
-            hs, _, cache = rnn.forward(-big, None, {k: np.full_like(v, 1.0) for k, v in RP.items()}, act)
+            hs, _, cache = rnn.forward(-big, None, {k: np.full_like(v, 1.0) for k, v in RP.items()}, activation=act)
             rnn.backward(np.ones_like(hs), cache)
     assert np.all(np.isfinite(hT)) and np.all(np.isfinite(cT))
 

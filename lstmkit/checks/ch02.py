@@ -86,11 +86,11 @@ def largest_lag(fn):
 
 
 def _grad_norms(params, x, h0, dhT):
-    hs, _, _ = rnn.forward(x, h0, params)
+    hs, _, _ = rnn.forward(x, h0, params, fused=True)
     T, states = len(x), [h0] + list(hs)          # states[t] = h_t
     norms = [np.linalg.norm(dhT)]
     for t in range(T - 1, -1, -1):                # dL/dh_t: backprop the subsequence x[t:] started at h_t
-        _, _, cache = rnn.forward(x[t:], states[t], params)
+        _, _, cache = rnn.forward(x[t:], states[t], params, fused=True)
         dhs = np.zeros((T - t,) + dhT.shape)
         dhs[-1] = dhT
         norms.append(np.linalg.norm(rnn.backward(dhs, cache)[1]))

@@ -268,7 +268,7 @@ def lstm_cell_diagram(ax, gains=None):
 
     x_t and h_{t-1} enter one pre-activation a_t (N, 4H), split in torch's order i, f, g, o; the cell
     line carries c_{t-1} through "x f_t" and "+ i_t g_t" to c_t; tanh and "x o_t" make h_t. With
-    ``gains`` (a dict from lstmkit.cell.route_gains) the arrows' widths show the gradient factor on
+    ``gains`` (a dict from lstmkit.cell_demos.route_gains) the arrows' widths show the gradient factor on
     each route: the cell line f_t (dc_t/dc_{t-1}), the write i_t (dc_t/dg_t), the way out
     o_t tanh'(c_t) (dh_t/dc_t), and the caption the product over the run, dc_T/dc_0.
     Returns a dict of the route arrows (FancyArrowPatch) by name: "cell", "write", "out".

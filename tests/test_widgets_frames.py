@@ -7,25 +7,16 @@ follow.
 """
 import re
 
-import matplotlib
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
+from lstmkit.widgets import decay_explorer, frames, gate_explorer
 
-import matplotlib.pyplot as plt  # noqa: E402
-
-from lstmkit.widgets import decay_explorer, frames, gate_explorer  # noqa: E402
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 
 def plain(html):
     return re.sub(r"<[^>]+>", "", html)
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def test_defaults_are_the_widgets_starting_values():

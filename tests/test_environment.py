@@ -80,3 +80,16 @@ def test_notebook_kernels_ignore_the_users_matplotlib_set_up(tmp_path):
     figures = [o for o in outputs if o.get("output_type") == "display_data"]
     assert len(figures) == 1 and "image/png" in figures[0]["data"]
     assert figures[0]["data"]["text/plain"] == "<Figure size 640x480 with 1 Axes>"
+
+
+def test_pre_commit_runs_the_pinned_ruff_on_what_make_lint_checks():
+    config = (ROOT / ".pre-commit-config.yaml").read_text()
+    rev = re.search(r"ruff-pre-commit\s*\n\s*rev:\s*v(\S+)", config)
+    assert rev, ".pre-commit-config.yaml has no ruff-pre-commit repository with a rev"
+    assert rev.group(1) == pins("requirements.in")["ruff"], "pre-commit's ruff is not the one requirements.in pins"
+    files = re.compile(re.search(r"files:\s*(\S+)", config).group(1))
+    lint = re.search(r"ruff check (.+)", (ROOT / "Makefile").read_text()).group(1).split()
+    for target in lint:
+        sample = target if target.endswith(".py") else f"{target}/example.py"
+        assert files.search(sample), f"pre-commit does not lint {target}, which make lint does"
+    assert not files.search("chapters/example.py")

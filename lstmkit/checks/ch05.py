@@ -1,10 +1,10 @@
-"""Checks for exercises 05 (long time lags: the adding problem), against lstmkit.tasks and models.
+"""Checks for exercises 05 (long time lags: the adding problem), against lstmkit.tasks and readout.
 
 Used by exercises/05_long_time_lags.ipynb and solutions/05_long_time_lags.ipynb.
 """
 import numpy as np
 
-from lstmkit import models, tasks
+from lstmkit import readout, tasks
 from lstmkit.checks._report import Report, call, number, passed, rel_error, require_callable
 
 __all__ = ["adding_target", "marker_gradient", "marker_gradient_by_forget_bias", "plateau_accuracy"]
@@ -58,8 +58,8 @@ def adding_target(fn):
 
 
 def _marker_gradient(params, batch, lengths=True, mark=0, channels=slice(None), dy=None):
-    y, cache = models.forward(batch.x, params, "lstm", batch.lengths if lengths else None)
-    dx, _ = models.backward(np.ones_like(y) if dy is None else dy(y), cache)   # row n of dx: dy_n/dx
+    y, cache = readout.forward(batch.x, params, "lstm", batch.lengths if lengths else None)
+    dx, _ = readout.backward(np.ones_like(y) if dy is None else dy(y), cache)   # row n of dx: dy_n/dx
     return np.linalg.norm(dx[batch.marks[:, mark], np.arange(len(y))][:, channels], axis=1)
 
 
@@ -70,7 +70,7 @@ def marker_gradient(fn):
     rng, name, n = np.random.default_rng(502), "marker_gradient", 0
     for variant in tasks.VARIANTS:
         for N, T, H in [(4, 12, 3), (1, 10, 1), (8, 20, 2)]:
-            params = models.init_params("lstm", 2, H, rng=rng, forget_bias=1.0)
+            params = readout.init_params("lstm", 2, H, rng=rng, forget_bias=1.0)
             batch = tasks.adding_problem(N, T, rng=rng, variant=variant)
             got = call(name, fn, params=params, batch=batch)
             rep = Report(name, f"variant={variant!r}, N={N}, T={T}, H={H}")
@@ -87,7 +87,7 @@ def marker_gradient(fn):
                             "is marks[n, 0]")
                 if _matches(got, _marker_gradient(params, batch, channels=slice(0, 1))):
                     return "the value channel alone: the norm is over both input channels, value and marker"
-                loss_grad = lambda y: models.mse_loss(y, batch.target)[1]   # noqa: E731
+                loss_grad = lambda y: readout.mse_loss(y, batch.target)[1]   # noqa: E731
                 if _matches(got, _marker_gradient(params, batch, dy=loss_grad)):
                     return ("the loss's gradient, which scales each sequence by its error: the sensitivity "
                             "of y itself comes from a backward with dy = 1")
@@ -95,14 +95,14 @@ def marker_gradient(fn):
                         "after a backward with dy = 1")
             rep.done(cause)
             n += 1
-    passed(name, "||dy_n/dx_t1|| matches lstmkit.models.backward", n, "both variants, N and H down to 1")
+    passed(name, "||dy_n/dx_t1|| matches lstmkit.readout.backward", n, "both variants, N and H down to 1")
 
 
 def _by_forget_bias(forget_biases, T, hidden_size=16, n=32, seed=0, variant="fixed", one_generator=False):
     out = []
     for b in forget_biases:
         rng = np.random.default_rng(seed)
-        params = models.init_params("lstm", 2, hidden_size, rng=rng, forget_bias=b)
+        params = readout.init_params("lstm", 2, hidden_size, rng=rng, forget_bias=b)
         batch_rng = rng if one_generator else np.random.default_rng(seed + 1)
         batch = tasks.adding_problem(n, T, rng=batch_rng, variant=variant)
         out.append(np.mean(_marker_gradient(params, batch)))

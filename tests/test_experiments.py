@@ -105,3 +105,17 @@ def test_bad_input_is_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
 
+
+def test_the_marker_gradient_traces_are_the_rnn_vs_lstm_runs():
+    """Chapter 05 reads why the RNN fails from marker_gradient.json and how often from rnn_vs_lstm.json:
+    the same runs (same settings and seeds, made on one machine), so the same outcomes."""
+    traces, sweep = sweeps.load("marker_gradient"), sweeps.load("rnn_vs_lstm")
+    same = {"tanh RNN": "RNN, T = 50, lr 1e-2, 1,500 steps", "LSTM": "LSTM, T = 50, lr 1e-2, 1,500 steps",
+            "IRNN": "IRNN, T = 50, lr 1e-2, 1,500 steps"}
+    assert traces["seeds"] == sweep["seeds"]
+    for label, other in same.items():
+        assert traces["configs"][label] == sweep["configs"][other]
+        for r, s in zip(traces["runs"][label], sweep["runs"][other], strict=True):
+            assert (r["solved_at"], r["first_losses"]) == (s["solved_at"], s["first_losses"]), (label, r["seed"])
+            n = len(r["eval_steps"])
+            assert n == len(r["test_mse"]) == len(r["marker_grad"]) and r["eval_steps"][-1] == r["steps"]

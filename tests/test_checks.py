@@ -5,7 +5,7 @@ prints one PASS line; (2) the exercise stub (raise NotImplementedError()) fails 
 NotImplementedYet "not implemented yet", naming the function to write; (3) at least three typical
 mistakes (a missing f'(a), a transposed weight, the gates in CS231n's order, ...) fail with a report
 that names the wrong output and the likely cause, in at most ten lines, with no line of the worked
-solutions in it; (4) complex values, an array where a number belongs, a non-callable and any other
+solutions in it (for chapters 01-03 the whole "likely cause:" line of each wrong answer is asserted); (4) complex values, an array where a number belongs, a non-callable and any other
 exception raised by the reader's code give clear messages.
 """
 import math
@@ -43,18 +43,37 @@ def rnn_backward(dhs, caches):
     return np.array(dx), dh, grads
 
 
-def scalar_bptt(w_hh, w_ih, b, xs, h0, fprime=True, accumulate=True):
+def scalar_bptt(w_hh, w_ih, b, xs, h0, fprime=True, accumulate=True, weight=True, backward=True):
     hs = [h0]
     for x in xs:
         hs.append(math.tanh(w_hh * hs[-1] + w_ih * x + b))
     d = {"w_hh": 0.0, "w_ih": 0.0, "b": 0.0}
     dh = 1.0
-    for t in range(len(xs), 0, -1):
+    for t in (range(len(xs), 0, -1) if backward else range(1, len(xs) + 1)):
         delta = (1 - hs[t] ** 2) * dh if fprime else dh
         for k, v in (("w_hh", hs[t - 1]), ("w_ih", xs[t - 1]), ("b", 1.0)):
             d[k] = d[k] + delta * v if accumulate else delta * v
-        dh = w_hh * delta
+        dh = w_hh * delta if weight else delta
     return d | {"h0": dh}
+
+
+def fixed_rnn_backward(dhs, caches):
+    """checks.ch01.buggy_rnn_backward with its wrong line put right, the rest as given."""
+    T = len(caches)
+    params = caches[0][3]
+    dx = np.empty((T,) + caches[0][0].shape)
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    dh_next = np.zeros_like(dhs[0])
+    for t in reversed(range(T)):
+        x_t, h_prev, a, params, activation = caches[t]
+        da = (dhs[t] + dh_next) * (1.0 - np.tanh(a) ** 2)     # the fix: both parts through tanh'
+        dx[t] = da @ params["weight_ih"]
+        dh_next = da @ params["weight_hh"]
+        grads["weight_ih"] += da.T @ x_t
+        grads["weight_hh"] += da.T @ h_prev
+        grads["bias_ih"] += da.sum(axis=0)
+        grads["bias_hh"] += da.sum(axis=0)
+    return dx, dh_next, grads
 
 
 def sigmoid_prime(a):
@@ -167,6 +186,7 @@ RIGHT = {
     checks.ch01.rnn_step_backward: rnn.step_backward,
     checks.ch01.rnn_backward: rnn_backward,
     checks.ch01.scalar_bptt: scalar_bptt,
+    checks.ch01.fixed_rnn_backward: fixed_rnn_backward,
     checks.ch02.sigmoid_prime: sigmoid_prime,
     checks.ch02.largest_lag: largest_lag,
     checks.ch02.grad_norms: grad_norms,
@@ -259,6 +279,15 @@ def rnn_forward_transposed_w_hh(x_t, h_prev, params):
     return np.tanh(a), (x_t, h_prev, a, params, "tanh")
 
 
+def rnn_forward_no_bias_hh(x_t, h_prev, params):
+    a = x_t @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T
+    return np.tanh(a), (x_t, h_prev, a, params, "tanh")
+
+
+def rnn_forward_bias_ih_twice(x_t, h_prev, params):
+    return rnn_step_forward(x_t, h_prev, dict(params, bias_ih=2 * params["bias_ih"]))
+
+
 def rnn_forward_caches_h(x_t, h_prev, params):
     h, cache = rnn.step_forward(x_t, h_prev, params)
     return h, cache[:2] + (h,) + cache[3:]
@@ -292,6 +321,35 @@ def rnn_backward_overwrites(dhs, caches):
         dx_t, dh, grads = rnn.step_backward(dhs[t] + dh, caches[t])
         dx.insert(0, dx_t)
     return np.array(dx), dh, grads
+
+
+def rnn_backward_in_time_order(dhs, caches):
+    grads = {k: np.zeros_like(v) for k, v in caches[0][3].items()}
+    dh, dx = np.zeros_like(dhs[0]), []
+    for t in range(len(caches)):                 # forward in time: step t+1 has not been done yet
+        dx_t, dh, g = rnn.step_backward(dhs[t] + dh, caches[t])
+        dx.append(dx_t)
+        for k in grads:
+            grads[k] += g[k]
+    return np.array(dx), dh, grads
+
+
+def rnn_backward_last_dx_with_dh_next(dhs, caches):
+    dx, dh0, grads = rnn_backward(dhs, caches)
+    x_t, h_prev, a, params, activation = caches[-1]
+    dx[-1] = (dhs[-1] + dhs[-2 if len(dhs) > 1 else -1]) * (1 - np.tanh(a) ** 2) @ params["weight_ih"]
+    return dx, dh0, grads
+
+
+def fixed_wrong_line(dhs, caches):
+    """The given function with a transpose 'fixed' into dh_next (da @ W_hh.T) instead of the real bug."""
+    swapped = [c._replace(params=dict(c.params, weight_hh=c.params["weight_hh"].T)) for c in caches]
+    return checks.ch01.buggy_rnn_backward(dhs, swapped)
+
+
+def fixed_by_rewriting(dhs, caches):
+    """Right numbers, but the whole loop rewritten around rnn.step_backward: the bug is never located."""
+    return rnn_backward(dhs, caches)
 
 
 def rnn_backward_dh0_is_local(dhs, caches):
@@ -574,24 +632,76 @@ def cross_entropy_grad_not_averaged(logits, targets):
 
 C1, C2, C3, C4, C5, C6 = checks.ch01, checks.ch02, checks.ch03, checks.ch04, checks.ch05, checks.ch06
 WRONG = [   # (check, wrong answer, words its report must hold, words it must not hold)
-    (C1.rnn_step_forward, rnn_forward_transposed_w_hh, ["h (", "cache[2] (a)", "which side"], []),
-    (C1.rnn_step_forward, rnn_forward_caches_h, ["cache[2] (a)", "right: h", "pre-activation"], []),
-    (C1.rnn_step_forward, rnn_forward_sigmoid, ["h (", "right: cache[2] (a)", "nonlinearity"], []),
+    (C1.rnn_step_forward, rnn_forward_transposed_w_hh, ["h (", "cache[2] (a)", "which side",
+      'likely cause: h and a are both off, so the error is in a, before the tanh: which side does each '
+      'weight multiply, and is it transposed? (one case has D = H, where a missing .T keeps the shape)'], []),
+    (C1.rnn_step_forward, rnn_forward_no_bias_hh, ["cache[2] (a)", "exactly -bias_hh", "is missing",
+      'likely cause: a is off by the same vector for every example, exactly -bias_hh: a term of a_t that '
+      'does not depend on the example is missing (a_t has two biases, b_ih and b_hh)'], []),
+    (C1.rnn_step_forward, rnn_forward_bias_ih_twice, ["exactly +bias_ih", "counted twice",
+      'likely cause: a is off by the same vector for every example, exactly +bias_ih: a term of a_t that '
+      'does not depend on the example is counted twice (a_t has two biases, b_ih and b_hh)'], []),
+    (C1.rnn_step_forward, rnn_forward_caches_h, ["cache[2] (a)", "right: h", "pre-activation",
+      'likely cause: h is right; the cache must hold the pre-activation a at position 2, before the tanh'], []),
+    (C1.rnn_step_forward, rnn_forward_sigmoid, ["h (", "right: cache[2] (a)", "nonlinearity",
+      'likely cause: a is right but h is not: the nonlinearity applied to a'], []),
     (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, fprime=False),
-     ["dx (", "dh_prev (", "grads['weight_hh']", "every output is off", "f'(a_t)"], ["transpose"]),
+     ["dx (", "dh_prev (", "grads['weight_hh']", "every output is off", "f'(a_t)",
+      'likely cause: every output is off, and all of them pass through delta_t = dL/da_t: the factor '
+      "f'(a_t) that turns dh into delta_t (rnn.ACTIVATIONS[activation][1] is f')"], ["transpose"]),
     (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, transposed=True),
-     ["dh_prev (", "right: dx", "which side"], ["f'(a_t)"]),
+     ["dh_prev (", "right: dx", "which side",
+      'likely cause: dx is right, so delta_t is right; dh_prev is the product of delta_t with W_hh: which '
+      'side, and transposed or not? (shape (N, H) either way when the matrix is square)'], ["f'(a_t)"]),
     (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, bias=np.mean),
-     ["grads['bias_ih']", "every row"], []),
+     ["grads['bias_ih']", "every row",
+      'likely cause: a bias is added to every row of the batch, so its gradient collects delta_t from every'
+      ' row'], []),
     (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, act="tanh"),
-     ["activation='sigmoid'", "every tanh case passed"], []),
-    (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, sign=-1.0), ["sign is flipped", "the sign"], []),
-    (C1.rnn_backward, rnn_backward_no_dh_next, ["dx[:-1]", "right: dx[T-1]", "from step t+1"], []),
-    (C1.rnn_backward, rnn_backward_overwrites, ["grads['weight_ih']", "sum of every step"], []),
-    (C1.rnn_backward, rnn_backward_dh0_is_local, ["dh0 (", "first step"], []),
-    (C1.scalar_bptt, scalar_bptt_last_step_only, ["w_hh (", "h0 (", "T = 1 was right"], []),
-    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, fprime=False), ["T=1", "tanh'"], []),
-    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, accumulate=False), ["T=3", "summing every step"], []),
+     ["activation='sigmoid'", "every tanh case passed",
+      'likely cause: every tanh case passed, every output is off with the sigmoid: the derivative must be '
+      'the one of the activation named in the cache'], []),
+    (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, sign=-1.0), ["sign is flipped", "the sign",
+      'likely cause: the sign: a missing minus, or a difference taken the other way round'], []),
+    (C1.rnn_backward, rnn_backward_no_dh_next, ["dx[:-1]", "right: dx[T-1]", "from step t+1",
+      'likely cause: the last step is right, the earlier ones are not: the total gradient on h_t is the '
+      'local dhs[t] plus what comes back from step t+1'], []),
+    (C1.rnn_backward, rnn_backward_overwrites, ["grads['weight_ih']", "sum of every step",
+      'likely cause: dx is right at every step; the same weights act at every step, so the weight gradients'
+      " are the sum of every step's share (an overwrite keeps only one step's)"], []),
+    (C1.rnn_backward, rnn_backward_dh0_is_local, ["dh0 (", "first step",
+      'likely cause: dx is right at every step; dh0 is what the backward of the first step passes to h_0'], []),
+    (C1.rnn_backward, rnn_backward_in_time_order, ["dx[T-1]", "forward in time",
+      'likely cause: your dx is what a loop that runs forward in time gives: the total gradient on h_t '
+      'needs what step t+1 sends back, so step t+1 must be done before step t'], []),
+    (C1.rnn_backward, rnn_backward_last_dx_with_dh_next, ["right: dx[:-1]", "dhs[T-1] alone",
+      "likely cause: only the last step's dx is off: there the total gradient on h_T is dhs[T-1] alone, "
+      'since nothing comes back from beyond the last step'], []),
+    (C1.scalar_bptt, scalar_bptt_last_step_only, ["w_hh (", "h0 (", "T = 1 was right",
+      'likely cause: T = 1 was right, so one step is; the error is in what carries dL/dh_t back from step t'
+      " to step t-1, or in summing every step's share into the parameters"], []),
+    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, fprime=False), ["T=1", "tanh'",
+      "likely cause: every derivative is off: delta_t, the gradient on the pre-activation, tanh'(a_t) "
+      'included'], []),
+    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, accumulate=False), ["T=3", "h0 is right", "one term per step",
+      'likely cause: h0 is right, so the recursion back through time is; w_hh, w_ih and b are used at every'
+      ' step, so each collects one term per step: add them all'], []),
+    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, weight=False), ["T=1", "right: w_hh, w_ih, b", "1/w_hh = 2",
+      'likely cause: only h0 is off, by the factor 1/w_hh = 2: going back from delta_t to dL/dh_(t-1) '
+      'crosses a weight, as it does at every step of the recursion'], []),
+    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, backward=False), ["T=3", "forward in time",
+      'likely cause: your numbers are those of a loop that runs forward in time: delta_t needs dL/dh_t, '
+      'which needs delta_{t+1} first, so the loop must start at t = T'], []),
+    (C1.fixed_rnn_backward, checks.ch01.buggy_rnn_backward, ["right: dx[T-1]", "exactly those of the given",
+      'likely cause: your outputs are exactly those of the given function, so the bug is still there. They '
+      'are right at the last step and wrong before it: what does every earlier step receive that the last '
+      'one does not?'], []),
+    (C1.fixed_rnn_backward, fixed_wrong_line, ["right: dx[T-1]", "from step t+1",
+      'likely cause: the last step is right, the earlier ones are not: the total gradient on h_t is the '
+      'local dhs[t] plus what comes back from step t+1'], []),
+    (C1.fixed_rnn_backward, fixed_by_rewriting, ["outputs are right", "change only that one",
+      'likely cause: the bug sits in one line; change only that one and keep the others as they were, so '
+      'that you know which line it was'], []),
     (C2.sigmoid_prime, sigmoid_prime_overflows, ["overflows at |a| = 1e4", "rnn.sigmoid"], []),
     (C2.sigmoid_prime, lambda a: rnn.sigmoid(a), ["sigma'(a) (3, 4)", "1/4"], []),
     (C2.sigmoid_prime, lambda a: 4 * sigmoid_prime(a), ["4 times the right value"], []),

@@ -94,7 +94,7 @@ def test_make_classroom_grades_every_submission_exactly(tmp_path, monkeypatch):
         for sub in plan:
             if sub.auto_points is not None:
                 assert got[(sub.student, assignment)] == sub.auto_points, (sub.student, assignment)
-    assert got[("full-marks", "01_rnn_bptt")] == 4 and got[("full-marks", "03_lstm_cell")] == 3
+    assert got[("full-marks", "01_rnn_bptt")] == 5 and got[("full-marks", "03_lstm_cell")] == 3
     assert got[("untouched", "03_lstm_cell")] == 0 and got[("mistake", "03_lstm_cell")] == 1
 
     # the refused file is named with nbgrader's reason; the timeout shows in the loop's feedback

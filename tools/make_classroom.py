@@ -200,12 +200,12 @@ def _edited_check_03(release, source):
     return nb
 
 
-# chapter 01: 4 checks; chapter 03: 3 checks (1 point each)
+# chapter 01: 5 checks; chapter 03: 3 checks (1 point each)
 PLAN = {
     "01_rnn_bptt": [
-        Submission("full-marks", solved, 4, "the solution"),
+        Submission("full-marks", solved, 5, "the solution"),
         Submission("untouched", lambda release, source: release, 0, "the release as handed out"),
-        Submission("mistake", _mistake_01, 3, "1.1 without the transpose on weight_ih",
+        Submission("mistake", _mistake_01, 4, "1.1 without the transpose on weight_ih",
                    {"cell-05": 0, "cell-09": 1}),
     ],
     "03_lstm_cell": [

@@ -136,10 +136,13 @@ def unpack(name, result, names, case):
     return tuple(result)
 
 
-def number(name, out, got, case, *, integer=False):
-    """The reader's scalar as a float (or int), or a CheckFailed naming what came instead."""
+def number(name, out, got, case, *, integer=False, kind=None):
+    """The reader's scalar as a float (or int), or a CheckFailed naming what came instead.
+
+    kind says what the answer should be, in the message (default: an integer or a real number).
+    """
     __tracebackhide__ = True
-    kind = "an integer" if integer else "a real number"
+    kind = kind or ("an integer" if integer else "a real number")
     if isinstance(got, np.ndarray) and got.ndim > 0:
         raise CheckFailed(f"{name}: {out} should be {kind}, got an array of shape {got.shape} ({case})") from None
     if isinstance(got, (complex, np.complexfloating)) or (isinstance(got, np.ndarray) and np.iscomplexobj(got)):
@@ -356,3 +359,24 @@ def changed_lines(func, given):
         return None
     ops = difflib.SequenceMatcher(a=theirs, b=mine, autojunk=False).get_opcodes()
     return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
+
+
+def same_outputs(got, want, tol=TOL):
+    """True if got equals want output by output (arrays, numbers, dicts of them), each within tol.
+
+    For recognising a known mistake exactly: compare the reader's outputs with what that mistake gives.
+    """
+    if isinstance(want, dict):
+        return isinstance(got, dict) and sorted(got) == sorted(want) and all(
+            same_outputs(got[k], want[k], tol) for k in want)
+    if isinstance(want, (tuple, list)):
+        return (isinstance(got, (tuple, list)) and len(got) == len(want)
+                and all(same_outputs(a, b, tol) for a, b in zip(got, want, strict=True)))
+    a, b = as_real(got), as_real(want)
+    return a is not None and b is not None and a.shape == b.shape and bool(np.all(np.isfinite(a))) and (
+        rel_error(a, b) <= tol)
+
+
+def known_mistake(got, mistakes, tol=TOL):
+    """The message of the first (message, outputs) in mistakes whose outputs equal got, else None."""
+    return next((message for message, want in mistakes if same_outputs(got, want, tol)), None)

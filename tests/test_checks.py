@@ -5,7 +5,8 @@ prints one PASS line; (2) the exercise stub (raise NotImplementedError()) fails 
 NotImplementedYet "not implemented yet", naming the function to write; (3) at least three typical
 mistakes (a missing f'(a), a transposed weight, the gates in CS231n's order, ...) fail with a report
 that names the wrong output and the likely cause, in at most ten lines, with no line of the worked
-solutions in it (for chapters 01-03 the whole "likely cause:" line of each wrong answer is asserted); (4) complex values, an array where a number belongs, a non-callable and any other
+solutions in it (for chapters 01-03 the whole "likely cause:" line of each wrong answer is asserted);
+(4) complex values, an array where a number belongs, a non-callable and any other
 exception raised by the reader's code give clear messages.
 """
 import math
@@ -91,6 +92,18 @@ def largest_lag(sigma_max, gamma, threshold):
     return k
 
 
+def _dh_all(params, x, h0, dhT):
+    """dL/dh_T, dL/dh_(T-1), ..., dL/dh_0 for L = sum(h_T * dhT)."""
+    caches, h = [], h0
+    for x_t in x:
+        h, cache = rnn.step_forward(x_t, h, params)
+        caches.append(cache)
+    out = [dhT]
+    for cache in reversed(caches):
+        out.append(rnn.step_backward(out[-1], cache)[1])
+    return out
+
+
 def grad_norms(params, x, h0, dhT, which=1):
     caches, h = [], h0
     for x_t in x:
@@ -102,6 +115,20 @@ def grad_norms(params, x, h0, dhT, which=1):
         dh = out[1]
         norms.append(np.linalg.norm(out[which]))
     return np.array(norms)
+
+
+def leaky_jacobian(x_t, h_prev, params, alpha, mistake=None):
+    """d h_t / d h_(t-1) of h_t = (1 - alpha) h_(t-1) + alpha tanh(a_t), row i = unit i of h_t."""
+    h_t, cache = rnn.step_forward(x_t, h_prev, params)
+    slope = 1 - np.tanh(cache[2]) ** 2
+    H, W = h_prev.shape[1], params["weight_hh"]
+    if mistake == "1 - h^2":
+        slope = 1 - ((1 - alpha) * h_prev + alpha * h_t) ** 2     # the leaky state's own h_t
+    direct = {"no identity": 0.0, "identity 1": 1.0}.get(mistake, 1 - alpha) * np.eye(H)
+    through = (1 if mistake == "no alpha" else alpha) * (
+        W * slope[:, None, :] if mistake == "columns" else slope[:, :, None] * W)
+    J = direct + through
+    return np.swapaxes(J, 1, 2) if mistake == "transposed" else J
 
 
 def lstm_gates(a):
@@ -199,6 +226,7 @@ RIGHT = {
     checks.ch02.largest_lag: largest_lag,
     checks.ch02.grad_norms: grad_norms,
     checks.ch02.clip_grad_norm: optim.clip_grad_norm,
+    checks.ch02.leaky_jacobian: leaky_jacobian,
     checks.ch03.lstm_gates: lstm_gates,
     checks.ch03.lstm_step_forward: lstm.step_forward,
     checks.ch03.gated_latch_params: gated_latch_params,
@@ -401,6 +429,16 @@ def clip_in_place(grads, max_norm):
 def clip_norm_after(grads, max_norm):
     clipped, _ = optim.clip_grad_norm(grads, max_norm)
     return clipped, math.sqrt(sum(float(np.sum(g ** 2)) for g in clipped.values()))
+
+
+def clip_scales_up(grads, max_norm):
+    _, norm = optim.clip_grad_norm(grads, max_norm)
+    return {k: g * (max_norm / norm) for k, g in grads.items()}, norm
+
+
+def clip_norm_of_norms(grads, max_norm):
+    norm = sum(float(np.linalg.norm(g)) for g in grads.values())
+    return {k: g * min(1.0, max_norm / norm) for k, g in grads.items()}, norm
 
 
 def lstm_gates_cs231n_order(a):
@@ -941,18 +979,72 @@ WRONG = [   # (check, wrong answer, words its report must hold, words it must no
     (C1.fixed_rnn_backward, fixed_by_rewriting, ["outputs are right", "change only that one",
       'likely cause: the bug sits in one line; change only that one and keep the others as they were, so '
       'that you know which line it was'], []),
-    (C2.sigmoid_prime, sigmoid_prime_overflows, ["overflows at |a| = 1e4", "rnn.sigmoid"], []),
-    (C2.sigmoid_prime, lambda a: rnn.sigmoid(a), ["sigma'(a) (3, 4)", "1/4"], []),
-    (C2.sigmoid_prime, lambda a: 4 * sigmoid_prime(a), ["4 times the right value"], []),
-    (C2.largest_lag, largest_lag_first_below, ["got 5", "one step too far"], []),
-    (C2.largest_lag, largest_lag_unfloored, ["non-negative integer"], []),
-    (C2.largest_lag, lambda s, g, t: 0 if g * s >= 1 else largest_lag(s, g, t), ["never falls"], []),
-    (C2.grad_norms, lambda *a: grad_norms(*a)[::-1], ["norms (13,)", "reverse order"], []),
-    (C2.grad_norms, lambda *a: grad_norms(*a, which=0), ["norms[1]", "dh_prev, not its dx"], []),
-    (C2.grad_norms, lambda *a: grad_norms(*a)[:-1], ["shape (12,), expected (13,)"], []),
-    (C2.clip_grad_norm, clip_per_array, ["clipped['weight_ih']", "different factors"], []),
-    (C2.clip_grad_norm, clip_in_place, ["changed its input grads in place"], []),
-    (C2.clip_grad_norm, clip_norm_after, ["norm (", "before clipping"], []),
+    (C2.sigmoid_prime, sigmoid_prime_overflows, ["overflows at |a| = 1e4", "rnn.sigmoid",
+     "sigmoid_prime overflows at |a| = 1e4 (overflow encountered in exp): exp(-a) is inf for a = -1e4. "
+     "Build it on rnn.sigmoid, which never overflows"], []),
+    (C2.sigmoid_prime, lambda a: rnn.sigmoid(a), ["sigma'(a) (3, 4)", "sigma(a) itself",
+      'likely cause: your values are sigma(a) itself: the task asks for its derivative'], []),
+    (C2.sigmoid_prime, lambda a: 4 * sigmoid_prime(a), ["4 times the right value",
+      "likely cause: 4 times too large everywhere: sigma' peaks at 1/4, not 1"], []),
+    (C2.largest_lag, largest_lag_first_below, ["got 5", "one step too far",
+      'likely cause: the bound at k = 5 is 0.00032, already below the threshold: one step too far (the '
+      'first k below it, not the last k at or above it)'], []),
+    (C2.largest_lag, largest_lag_unfloored, ["non-negative integer",
+     "largest_lag should return a non-negative integer or math.inf, got 4.29202967422018 "
+     "(sigma_max=0.8, gamma=0.25, threshold=0.001)"], []),
+    (C2.largest_lag, lambda s, g, t: 0 if g * s >= 1 else largest_lag(s, g, t), ["never falls",
+      'likely cause: gamma * sigma_max >= 1 here: the bound never falls below the threshold'], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a)[::-1], ["norms (13,)", "reverse order",
+      'likely cause: the right numbers in reverse order: norms[0] belongs to h_T, norms[T] to h_0'], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a, which=0), ["norms[1]", "dh_prev, not its dx",
+      'likely cause: norms[0] is right, norms[1] is not: the first step back, from h_T to h_{T-1} (the '
+      "backward step's dh_prev, not its dx)"], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a)[:-1], ["shape (12,), expected (13,)",
+      'likely cause: your norms stop at h_1: the last entry, norms[T], is the norm of dL/dh_0, T steps back'], []),
+    (C2.clip_grad_norm, clip_per_array, ["clipped['weight_ih']", "different factors",
+      'likely cause: the norm is right, but the arrays are scaled by different factors: one factor, from '
+      'the global norm, keeps the direction of the whole gradient'], []),
+    (C2.clip_grad_norm, clip_in_place, ["changed its input grads in place",
+     "clip_grad_norm changed its input grads in place: an in-place product writes into the caller's arrays; "
+     "return new ones"], []),
+    (C2.clip_grad_norm, clip_norm_after, ["norm (", "before clipping",
+      'likely cause: the norm of every entry of every array together, before clipping'], []),
+    (C2.clip_grad_norm, clip_scales_up, ["clipped['weight_ih']", "never enlarges",
+      'likely cause: the gradient was scaled up to max_norm although its norm was below it: clipping only '
+      'ever shrinks a gradient, never enlarges it'], []),
+    (C2.clip_grad_norm, clip_norm_of_norms, ["norm (", "sum of each array's own norm",
+      "likely cause: your norm is the sum of each array's own norm; the global norm is the root of the sum "
+      'of every entry squared, over all arrays together'], []),
+    (C2.sigmoid_prime, lambda a: 1 - rnn.sigmoid(a) ** 2, ["sigma'(a) (3, 4)", "1 - sigma(a)^2",
+      "likely cause: you computed 1 - sigma(a)^2, the pattern of tanh' = 1 - tanh^2; the sigmoid's "
+      'derivative is a different product of sigma'], []),
+    (C2.sigmoid_prime, lambda a: 1 - np.tanh(a) ** 2, ["sigma'(a) (3, 4)", "tanh'(a)",
+      "likely cause: those are the values of tanh'(a), not of sigma'(a)"], []),
+    (C2.largest_lag, lambda s, g, t: largest_lag(s, 1.0, t), ["gamma=0.25", "sigma_max = 0.8 alone",
+      'likely cause: your k is the one for sigma_max = 0.8 alone; the bound is (gamma * sigma_max)^k, and '
+      "gamma = 0.25 caps f' at every step"], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a)[1:], ["shape (12,), expected (13,)", "one step back",
+      'likely cause: your norms start one step back: norms[0] is the norm of dL/dh_T, which is dhT itself'], []),
+    (C2.grad_norms, lambda p, x, h0, dhT: np.array([np.linalg.norm(v, 2) for v in _dh_all(p, x, h0, dhT)]),
+     ["norms (13,)", "spectral norms",
+      'likely cause: those are spectral norms (np.linalg.norm(.., 2) of a matrix is its largest singular '
+      'value); the task asks for the Frobenius norm over every entry of the (N, H) array'], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="no identity"), ["J (2, 4, 4)", "(1 - alpha) I",
+      'likely cause: the (1 - alpha) I term is missing: h_(t-1) also reaches h_t directly, without passing '
+      'through W_hh'], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="no alpha"), ["J (2, 4, 4)", "its factor alpha",
+      'likely cause: the W_hh part lacks its factor alpha'], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="identity 1"), ["J (2, 4, 4)", "not 1",
+      "likely cause: the direct path's factor is 1 - alpha, not 1"], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="transposed"), ["J (2, 4, 4)", "the transpose",
+      'likely cause: your J is the transpose: J[n, i, j] = d h_t[n, i] / d h_(t-1)[n, j], so row i belongs '
+      'to unit i of h_t'], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="columns"), ["J (2, 4, 4)", "scales row i",
+      "likely cause: tanh'(a_t) scales the columns of W_hh in your J; it belongs to unit i of h_t, so it "
+      'scales row i'], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="1 - h^2"), ["J (2, 4, 4)", "1 - h_t^2",
+      "likely cause: you used 1 - h_t^2 for tanh'(a_t); in the leaky RNN h_t is not tanh(a_t), so take "
+      "tanh' of a_t itself"], []),
     (C3.lstm_gates, lstm_gates_cs231n_order, ["g (", "o (", "right: i, f", "your g is tanh of block o"], []),
     (C3.lstm_gates, lstm_gates_all_sigmoid, ["g (", "your g is sigmoid of block g"], []),
     (C3.lstm_gates, lstm_gates_if_swapped, ["your i is sigmoid of block f"], []),
@@ -1044,6 +1136,17 @@ def test_every_wrong_answer_has_its_exact_cause(chapter):
         id(e[1]) for e in EXACT if e[0].__module__.endswith(chapter)}
 
 
+@pytest.mark.parametrize("chapter", ["ch02"])
+def test_every_wrong_answer_of_02_and_03_prints_its_exact_cause(chapter):
+    """Exercises 02 and 03: the last line of each typical mistake's report is written out, word for word."""
+    entries = [e for e in WRONG if e[0].__module__.endswith(chapter)]
+    assert len(entries) >= 3 * len(getattr(checks, chapter).__all__)
+    for check, fn, words, _ in entries:
+        with pytest.raises(checks.CheckFailed) as info:
+            check(fn)
+        assert info.value.lines[-1].strip() in words, str(info.value)
+
+
 def test_solution_lines_are_found():
     assert len(SOLUTION_LINES) > 40 and 'dx = da @ params["weight_ih"]         ' not in SOLUTION_LINES
 
@@ -1121,6 +1224,22 @@ def test_cell_gradients_reference_is_the_total_derivative_by_finite_differences(
         fd = np.array([[(loss(t, n, j, eps) - loss(t, n, j, -eps)) / (2 * eps) for j in range(H)] for n in range(N)])
         assert np.allclose(fd, total[t], rtol=1e-6, atol=1e-8), t   # centred differences: error ~ eps**2
     assert not np.allclose(total[1:T], held[1:T])                     # the two quantities differ inside
+
+
+def test_leaky_jacobian_reference_is_the_derivative_by_finite_differences():
+    from lstmkit.checks.ch02 import _leaky_jacobian
+    from lstmkit.gradcheck import numerical_gradient
+
+    rng = np.random.default_rng(8)
+    N, D, H, alpha = 2, 3, 4, 0.3
+    params = {k: 2 * v for k, v in rnn.init_params(D, H, rng=rng).items()}
+    x_t, h_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H))
+
+    def step(hp):
+        return (1 - alpha) * hp + alpha * rnn.step_forward(x_t, hp, params)[0]
+
+    rows = [numerical_gradient(step, h_prev, np.eye(H)[i] * np.ones((N, 1))) for i in range(H)]   # row i
+    assert np.allclose(_leaky_jacobian(x_t, h_prev, params, alpha), np.stack(rows, axis=1), rtol=0, atol=1e-9)
 
 
 def test_checks_stay_in_the_experiments_layer():

@@ -143,6 +143,16 @@ def gated_latch_params():
             "bias_ih": np.array([-10.0, 10.0, 0.0, 0.0]), "bias_hh": np.zeros(4)}
 
 
+def peephole_cell_derivative(x_t, h_prev, c_prev, params, mistake=None):
+    """d c_t / d c_(t-1) of the peephole cell, h_(t-1) held fixed, written out from its gates."""
+    _, _, cache = variants.step_forward(x_t, h_prev, c_prev, params, "peephole")
+    i, f, g = cache.i, cache.f, cache.g
+    s_i, s_f = (i, f) if mistake == "no slope" else (i * (1 - i), f * (1 - f))
+    through_f = 0 if mistake == "no forget route" else c_prev * s_f * params["peephole_f"]
+    through_i = 0 if mistake == "no input route" else g * s_i * params["peephole_i"]
+    return f if mistake == "f alone" else f + through_f + through_i
+
+
 def lstm_step_backward_with(dh, dc, cache, *, g_slope=None, route=True, order=(0, 1, 2, 3), fprime=True,
                             route_slope=None, dc_prev_first=False):
     """The step backward written out, with switches for the typical mistakes."""
@@ -230,6 +240,7 @@ RIGHT = {
     checks.ch03.lstm_gates: lstm_gates,
     checks.ch03.lstm_step_forward: lstm.step_forward,
     checks.ch03.gated_latch_params: gated_latch_params,
+    checks.ch03.peephole_cell_derivative: peephole_cell_derivative,
     checks.ch04.lstm_step_backward: lstm.step_backward,
     checks.ch04.cell_gradients: cell_gradients,
     checks.ch04.forget_bias_for_retention: forget_bias_for_retention,
@@ -475,6 +486,24 @@ def lstm_step_forward_no_input_gate(x_t, h_prev, c_prev, params):
     i, f, g, o = cache[3:7]
     c = f * c_prev + g
     return o * np.tanh(c), c, cache[:7] + (np.tanh(c), params)
+
+
+def lstm_step_forward_old_cell_out(x_t, h_prev, c_prev, params):
+    h, c, cache = lstm.step_forward(x_t, h_prev, c_prev, params)
+    return cache[6] * np.tanh(c_prev), c, cache[:7] + (np.tanh(c_prev), params)
+
+
+def lstm_step_forward_if_roles_swapped(x_t, h_prev, c_prev, params):
+    h, c, cache = lstm.step_forward(x_t, h_prev, c_prev, params)
+    i, f, g, o = cache[3:7]
+    c = i * c_prev + f * g
+    return o * np.tanh(c), c, cache[:7] + (np.tanh(c), params)
+
+
+def gated_latch_candidate_reads_store(x_t=None):
+    p = gated_latch_params()
+    p["weight_ih"][2] = [0.0, 1.0]   # g = tanh(s): the candidate reads the store signal, not the value
+    return p
 
 
 def gated_latch_forget_bias_zero():
@@ -1045,17 +1074,61 @@ WRONG = [   # (check, wrong answer, words its report must hold, words it must no
     (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="1 - h^2"), ["J (2, 4, 4)", "1 - h_t^2",
       "likely cause: you used 1 - h_t^2 for tanh'(a_t); in the leaky RNN h_t is not tanh(a_t), so take "
       "tanh' of a_t itself"], []),
-    (C3.lstm_gates, lstm_gates_cs231n_order, ["g (", "o (", "right: i, f", "your g is tanh of block o"], []),
-    (C3.lstm_gates, lstm_gates_all_sigmoid, ["g (", "your g is sigmoid of block g"], []),
-    (C3.lstm_gates, lstm_gates_if_swapped, ["your i is sigmoid of block f"], []),
-    (C3.lstm_step_forward, lstm_step_forward_no_tanh, ["h (", "right: c", "squashed cell"], []),
-    (C3.lstm_step_forward, lstm_step_forward_transposed_w_hh, ["every gate is off", "which side"], []),
-    (C3.lstm_step_forward, lstm_step_forward_no_input_gate, ["c (", "cell update"], []),
+    (C3.lstm_gates, lstm_gates_cs231n_order, ["g (", "o (", "right: i, f", "your g is tanh of block o",
+      'likely cause: your g is tanh of block o; your o is sigmoid of block g. The blocks are i, f, g, o in '
+      "torch's order (CS231n's is i, f, o, g); g has tanh"], []),
+    (C3.lstm_gates, lstm_gates_all_sigmoid, ["g (", "your g is sigmoid of block g",
+      "likely cause: your g is sigmoid of block g. The blocks are i, f, g, o in torch's order (CS231n's is "
+      'i, f, o, g); g has tanh'], []),
+    (C3.lstm_gates, lstm_gates_if_swapped, ["your i is sigmoid of block f",
+      'likely cause: your i is sigmoid of block f; your f is sigmoid of block i. The blocks are i, f, g, o '
+      "in torch's order (CS231n's is i, f, o, g); g has tanh"], []),
+    (C3.lstm_step_forward, lstm_step_forward_no_tanh, ["h (", "right: c", "squashed before",
+      'likely cause: h is the output gate times c_t itself; the cell is squashed before the gate shows it'], []),
+    (C3.lstm_step_forward, lstm_step_forward_transposed_w_hh, ["every gate is off", "which side",
+      'likely cause: every gate is off, so the pre-activation a is: which side does each weight multiply, '
+      'transposed or not? (one case has D = H, where a missing .T keeps the shape)'], []),
+    (C3.lstm_step_forward, lstm_step_forward_no_input_gate, ["c (", "whole candidate",
+      'likely cause: your c writes the whole candidate g_t: the input gate decides how much of it is '
+      'written'], []),
     (C3.gated_latch_params, gated_latch_forget_bias_zero,
-     ["at t=1, 1 step after the store at t=0", "f_t = 0.5000", "while holding"], []),
+     ["at t=1, 1 step after the store at t=0", "f_t = 0.5000", "while holding",
+      'likely cause: while holding, the cell may neither leak nor write, whatever v_t and h_(t-1) are: f_t '
+      'is not saturated enough (60 steps of f_t must keep 99%)'], []),
     (C3.gated_latch_params, gated_latch_without_erase,
-     ["at the store step t=60", "f_t = 1.0000", "f_t is not there"], []),
-    (C3.gated_latch_params, gated_latch_weak, ["while holding", "not saturated"], []),
+     ["at the store step t=60", "f_t = 1.0000", "f_t is not there",
+      'likely cause: on a store step the cell must drop what it held and take the candidate: f_t is not '
+      'there yet'], []),
+    (C3.gated_latch_params, gated_latch_weak, ["while holding", "not saturated",
+      'likely cause: while holding, the cell may neither leak nor write, whatever v_t and h_(t-1) are: f_t '
+      'is not saturated enough (60 steps of f_t must keep 99%)'], []),
+    (C3.lstm_gates, lambda a: tuple(np.tanh(b) for b in np.split(a, 4, axis=1)),
+     ["i (", "your i is tanh of block i",
+      'likely cause: your i is tanh of block i; your f is tanh of block f; your o is tanh of block o. The '
+      "blocks are i, f, g, o in torch's order (CS231n's is i, f, o, g); g has tanh"], []),
+    (C3.lstm_step_forward, lstm_step_forward_old_cell_out, ["h (", "right: c", "old cell",
+      'likely cause: h uses the old cell c_(t-1); the output gate shows the new cell c_t'], []),
+    (C3.lstm_step_forward, lstm_step_forward_if_roles_swapped, ["c (", "forget gate keeps",
+      'likely cause: your c keeps i_t of the old cell and writes f_t of the candidate: the forget gate '
+      'keeps, the input gate writes'], []),
+    (C3.gated_latch_params, gated_latch_candidate_reads_store, ["at the store step t=0", "g_t is not there",
+      'likely cause: on a store step the cell must drop what it held and take the candidate: g_t is not '
+      'there yet'], []),
+    (C3.peephole_cell_derivative, lambda *a: peephole_cell_derivative(*a, mistake="f alone"),
+     ["dc_t/dc_(t-1) (2, 4)", "f_t alone",
+      "likely cause: your derivative is f_t alone, the carousel's factor without peepholes; here the gates "
+      'i_t and f_t read c_(t-1) too, and c_t depends on both of them'], []),
+    (C3.peephole_cell_derivative, lambda *a: peephole_cell_derivative(*a, mistake="no input route"),
+     ["dc_t/dc_(t-1) (2, 4)", "through the input gate",
+      'likely cause: the route through the input gate is missing: i_t reads c_(t-1) through peephole_i, and'
+      ' c_t holds i_t g_t'], []),
+    (C3.peephole_cell_derivative, lambda *a: peephole_cell_derivative(*a, mistake="no forget route"),
+     ["dc_t/dc_(t-1) (2, 4)", "through the forget gate",
+      'likely cause: the route through the forget gate is missing: f_t reads c_(t-1) through peephole_f, '
+      'and c_t holds f_t c_(t-1)'], []),
+    (C3.peephole_cell_derivative, lambda *a: peephole_cell_derivative(*a, mistake="no slope"),
+     ["dc_t/dc_(t-1) (2, 4)", "slope is missing",
+      "likely cause: a gate's slope is missing: d sigma(z)/dz = sigma(z) (1 - sigma(z)), not sigma(z)"], []),
     *[entry[:4] for entry in WRONG_04],
     (C5.adding_target, adding_target_any_marker, ["variant='hochreiter1997'", "target (", "-1 end markers"], []),
     (C5.adding_target, adding_target_no_rescale, ["variant='hochreiter1997'", "rescales"], []),
@@ -1136,7 +1209,7 @@ def test_every_wrong_answer_has_its_exact_cause(chapter):
         id(e[1]) for e in EXACT if e[0].__module__.endswith(chapter)}
 
 
-@pytest.mark.parametrize("chapter", ["ch02"])
+@pytest.mark.parametrize("chapter", ["ch02", "ch03"])
 def test_every_wrong_answer_of_02_and_03_prints_its_exact_cause(chapter):
     """Exercises 02 and 03: the last line of each typical mistake's report is written out, word for word."""
     entries = [e for e in WRONG if e[0].__module__.endswith(chapter)]
@@ -1240,6 +1313,25 @@ def test_leaky_jacobian_reference_is_the_derivative_by_finite_differences():
 
     rows = [numerical_gradient(step, h_prev, np.eye(H)[i] * np.ones((N, 1))) for i in range(H)]   # row i
     assert np.allclose(_leaky_jacobian(x_t, h_prev, params, alpha), np.stack(rows, axis=1), rtol=0, atol=1e-9)
+
+
+def test_peephole_reference_is_the_derivative_by_finite_differences():
+    """d c_t / d c_(t-1) of the check's reference against nudging c_(t-1), with x_t and h_(t-1) fixed."""
+    from lstmkit.checks.ch03 import _peephole_derivative
+
+    rng = np.random.default_rng(9)
+    N, D, H = 2, 3, 4
+    params = {k: 3 * v for k, v in variants.init_params(D, H, rng=rng, variant="peephole").items()}
+    x_t, h_prev, c_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H)), 2 * rng.standard_normal((N, H))
+    eps = 1e-6
+
+    def c_t(c):
+        return variants.step_forward(x_t, h_prev, c, params, "peephole")[1]
+
+    # each unit's c_t reads only its own c_(t-1) (the peepholes are diagonal): nudge all units at once
+    fd = (c_t(c_prev + eps) - c_t(c_prev - eps)) / (2 * eps)
+    assert np.allclose(_peephole_derivative(x_t, h_prev, c_prev, params), fd, rtol=1e-7, atol=1e-9)
+    assert not np.allclose(fd, variants.step_forward(x_t, h_prev, c_prev, params, "peephole")[2].f)   # not f_t
 
 
 def test_checks_stay_in_the_experiments_layer():

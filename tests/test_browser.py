@@ -3,8 +3,9 @@
 1. In JupyterLab, as a student: open a copy of chapters/03_lstm_cell.ipynb, Run > Run All Cells,
    move the forget-gate slider with the keyboard, and check the readout follows the maths:
    ∂c_T/∂c_0 = prod_t f_t, so a smaller forget gate gives a smaller number.
-2. In the static book, served from 127.0.0.1 with every other host blocked: the embedded widget
-   state renders the slider from local JavaScript, and the slider moves (no kernel: the readout stays).
+2. In the static book, served from 127.0.0.1 with every other host blocked: the explorer is its static
+   slider (frames drawn in advance, tools/static_sliders.py), with no widget view beside it; moving it
+   with the keyboard swaps the picture, and the readout follows the maths as in JupyterLab.
 
 Each test saves a screenshot under its tmp_path when it fails. Outside CI a missing Chromium or
 chapter 03 skips a test; in CI (CI=true) it fails.
@@ -160,26 +161,27 @@ def check_in_jupyterlab(root, tmp_path):
 
 
 def check_in_book(html, tmp_path):
-    """The chapter 03 page of the static book: the slider renders from embedded state and moves."""
+    """The chapter 03 page of the static book: the static slider moves, the picture and readout follow."""
+    static = "#static-03_lstm_cell"
     with static_server(html) as base, chromium_page(tmp_path / "book-failure.png") as page:
         blocked = offline_only(page)
         page.set_default_timeout(FIRST_RENDER_MS)
         page.goto(f"{base}/chapters/03_lstm_cell.html")
-        page.wait_for_selector(HANDLE, state="visible")
-        readout = page.locator(READOUT).first
-        stored = readout.inner_text()
-        assert readout_number(stored) > 0               # the stored state renders the number
+        page.wait_for_function("s => document.querySelector(s)?.textContent.trim()",
+                               arg=f"{static} .lstmkit-static-readout")
         page.wait_for_selector("mjx-container", state="attached")  # MathJax ran, from _static/
-        label = page.locator(f"{SLIDER} .widget-readout").first
-        before, before_text = slider_value(page), label.inner_text()
-        move_forget_down(page)
-        page.wait_for_function("([s, old]) => document.querySelector(s)?.textContent.trim() !== old",
-                               arg=[f"{SLIDER} .widget-readout", before_text.strip()], timeout=UPDATE_MS)
-        after = slider_value(page)
-        assert readout.inner_text() == stored           # no kernel: nothing recomputes it
-        assert page.get_by_text("no Python kernel runs behind the page").count() >= 1
+        assert page.locator(SLIDER).count() == 0, "the stored widget view is still on the page"
+        readout, frame = page.locator(f"{static} .lstmkit-static-readout"), page.locator(f"{static} img")
+        before, picture = readout_number(readout.inner_text()), frame.get_attribute("src")
+        page.focus(f"{static} input[type=range]")
+        for _ in range(3):
+            page.keyboard.press("ArrowLeft")   # a smaller forget gate
+        page.wait_for_function("([s, old]) => document.querySelector(s).getAttribute('src') !== old",
+                               arg=[f"{static} img", picture], timeout=UPDATE_MS)
+        after = readout_number(readout.inner_text())
+        assert page.get_by_role("link", name="Open it live").count() >= 1
         page.screenshot(path=str(tmp_path / "book.png"))
-    assert after < before
+    assert 0 < after < before, f"moving the forget gate down took ∂c_T/∂c_0 from {before} to {after}"
     assert not blocked, f"the page asked for other hosts (blocked): {blocked}"
 
 

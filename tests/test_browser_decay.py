@@ -1,6 +1,7 @@
 """Chapter 02's decay explorer on the static book page, in Debian's Chromium: it fits the column.
 
-The page is rendered from the widget state stored in the executed notebook. At a 1280 px window
+The book shows the explorer as its static slider (frames drawn in advance, tools/static_sliders.py)
+in place of the stored widget view. At a 1280 px window
 (the book's ~680 px text column) and at a narrow 760 px one: the explorer scrolls neither way
 (scrollWidth <= clientWidth), no control's label is cut (the same test on each label), and its
 figure is shown at least as wide as the smaller of its natural width and the column.
@@ -12,14 +13,14 @@ from browser_support import ROOT, built_book, chromium_page, offline_only, requi
 
 pytestmark = pytest.mark.slow
 CHAPTER02 = ROOT / "chapters" / "02_vanishing_gradients.ipynb"
-EXPLORER = ".lstmkit-decay"
+EXPLORER = "#static-02_vanishing_gradients"   # the static slider that stands for the explorer
 
 MEASURE = """(sel) => {
   const box = document.querySelector(sel);
-  const labels = [...box.querySelectorAll('.widget-label, .widget-readout, label')]
+  const labels = [...box.querySelectorAll('label, output, .lstmkit-static-readout')]
       .filter(e => e.offsetParent !== null)
       .map(e => ({text: e.textContent.trim(), scroll: e.scrollWidth, client: e.clientWidth}));
-  const img = box.querySelector('img');
+  const img = box.querySelector('img.lstmkit-static-frame');
   const column = box.closest('article, main, .bd-article, body').clientWidth;
   return {scroll: box.scrollWidth, client: box.clientWidth, labels, column,
           img: img && {shown: img.getBoundingClientRect().width, natural: img.naturalWidth}};

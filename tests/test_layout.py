@@ -1,7 +1,8 @@
 """The explorers' layout as a reader sees it, in Chromium: in the built book and in JupyterLab, in a
 680 px column (the book's, or a narrow window) and a 1280 px window.
 
-For each explorer (chapter 02's decay explorer, chapter 03's gate explorer): its box scrolls no
+For each explorer (chapter 02's decay explorer, chapter 03's gate explorer; in the book, the static
+slider that stands for it): its box scrolls no
 wider than it is (scrollWidth <= clientWidth, so no horizontal scrollbar), no label or button
 caption is cut (scrollWidth > clientWidth on the text), and the figure is drawn at least as wide
 as the smaller of its natural width and the space it is given.
@@ -22,7 +23,8 @@ MEASURE = """root => {
   const boxes = [root, ...root.querySelectorAll('.widget-box, .jupyter-widgets')];
   const overflow = boxes.filter(b => b.scrollWidth > b.clientWidth + 1)
       .map(b => `${b.className.split(' ').slice(0, 3).join('.')}: ${b.scrollWidth} > ${b.clientWidth}`);
-  const texts = [...root.querySelectorAll('.widget-label, .widget-label-basic, label, button, .widget-readout')];
+  const texts = [...root.querySelectorAll(
+      '.widget-label, .widget-label-basic, label, button, .widget-readout, output')];
   const cut = texts.filter(t => t.offsetParent !== null && t.scrollWidth > t.clientWidth + 1)
       .map(t => `${JSON.stringify(t.textContent.trim())}: ${t.scrollWidth} > ${t.clientWidth}`);
   const img = root.querySelector('img');
@@ -51,8 +53,8 @@ def check(measured, where, name, width):
 
 
 def explorer_root(page, name):
-    """The outermost widget box of the explorer's cell output."""
-    return page.locator(".jupyter-widgets.widget-vbox, .widget-vbox.jupyter-widgets").first
+    """In the book, the static slider that stands for the explorer (tools/static_sliders.py)."""
+    return page.locator(f"#static-{name}")
 
 
 @pytest.fixture(scope="module")

@@ -4,14 +4,14 @@ The layers, from the bottom up; a module imports only from its own layer and the
 in this list, never from a layer below:
 
 - core, numpy only: ``_validate``, ``_fused``, ``rnn``, ``lstm``, ``gru``, ``variants``,
-  ``gradcheck``, ``decay``, ``cell``
+  ``gradcheck``, ``decay``, ``cell``, ``scan``, ``minlstm``
 - bridges, torch imported inside their functions: ``interop``
 - experiments, the core and tqdm (torch inside functions): ``tasks``, ``models``, ``optim``,
   ``train``, ``ablation``, ``charlm``, ``torch_train``, ``sweeps``, ``checks``,
   ``progress``
 - presentation, matplotlib and ipywidgets: ``plots``, ``widgets``
 
-Each recurrent layer (``rnn``, ``lstm``, ``gru``, ``variants``) reads top to bottom: the step, its
+Each recurrent layer (``rnn``, ``lstm``, ``gru``, ``variants``, ``minlstm``) reads top to bottom: the step, its
 backward, then the sequence as a loop over the step, with one contract for all of them:
 ``forward(x, state0, params) -> (hs, stateT, cache)`` and ``backward(dhs, cache, dstate=None) ->
 (dx, dstate0, grads)``, the state being ``h`` or ``(h, c)``. ``_fused`` holds the same equations

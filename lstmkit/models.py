@@ -21,10 +21,10 @@ from functools import partial
 
 import numpy as np
 
-from lstmkit import lstm, rnn
+from lstmkit import lstm, minlstm, rnn
 from lstmkit._validate import check_array, check_choice, checked
 
-CELLS = ("rnn", "lstm")
+CELLS = ("rnn", "lstm", "minlstm")
 READOUT = ("readout.weight", "readout.bias")
 
 
@@ -43,7 +43,7 @@ def init_readout(params, hidden_size, out_size, *, rng, dtype):
 def init_params(cell, input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None, identity=False):
     """The recurrent layer's parameters (drawn as torch does) and a readout from U(-1/sqrt(H), 1/sqrt(H)).
 
-    forget_bias is for the LSTM only (see lstm.init_params), identity for the RNN only (the IRNN's
+    forget_bias is for the LSTM and minLSTM only (see lstm.init_params), identity for the RNN only (the IRNN's
     weight_hh = I, see rnn.init_params). Defined in chapter 05.
     """
     check_choice("cell", cell, CELLS)
@@ -53,8 +53,9 @@ def init_params(cell, input_size, hidden_size, *, rng, dtype=np.float64, forget_
         params = rnn.init_params(input_size, hidden_size, rng=rng, dtype=dtype, identity=identity)
     else:
         if identity:
-            raise ValueError(f"identity: expected False for cell='lstm' (an RNN-only start), got {identity!r}")
-        params = lstm.init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
+            raise ValueError(f"identity: expected False for cell={cell!r} (an RNN-only start), got {identity!r}")
+        module = lstm if cell == "lstm" else minlstm   # minLSTM: chapter 07
+        params = module.init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
     return init_readout(params, hidden_size, 1, rng=rng, dtype=dtype)
 
 
@@ -113,14 +114,15 @@ def readout_forward(layer, x, params, lengths=None):
 
 
 def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
-    """Predict one number per sequence.
+    """Predict one number per sequence with cell "rnn", "lstm" or "minlstm" (chapter 07).
 
     x (T, N, D), right-padded; lengths (N,) integers in [1, T] or None (all T); activation is the
     RNN's (ignored by the LSTM). Returns y (N,) and a cache for backward. Defined in chapter 05.
     """
     check_choice("cell", cell, CELLS)
-    layer = (partial(rnn.forward, activation=activation), rnn.backward) if cell == "rnn" else (lstm.forward,
-                                                                                                 lstm.backward)
+    layer = {"rnn": (partial(rnn.forward, activation=activation), rnn.backward),
+             "lstm": (lstm.forward, lstm.backward),
+             "minlstm": (partial(minlstm.forward, fused=True), minlstm.backward)}[cell]   # fused: one scan
     return readout_forward(layer, x, params, lengths)
 
 

@@ -4,7 +4,7 @@ The layers, from the bottom up; a module imports only from its own layer and the
 in this list, never from a layer below:
 
 - core, numpy only: ``_validate``, ``_fused``, ``rnn``, ``lstm``, ``gru``, ``variants``,
-  ``gradcheck``, ``decay``, ``cell``, ``scan``, ``minlstm``
+  ``gradcheck``, ``decay``, ``cell``, ``scan``, ``minlstm``, ``slstm``
 - bridges, torch imported inside their functions: ``interop``
 - experiments, the core and tqdm (torch inside functions): ``tasks``, ``models``, ``optim``,
   ``train``, ``ablation``, ``charlm``, ``torch_train``, ``sweeps``, ``checks``,

@@ -23,6 +23,7 @@ import numpy as np
 from lstmkit import scan
 from lstmkit._validate import (
     check_array,
+    check_choice,
     check_float_array,
     check_float_dtype,
     check_optional_finite,
@@ -36,6 +37,7 @@ from lstmkit._validate import (
 from lstmkit.rnn import sigmoid
 
 PARAM_NAMES = ("weight_ih", "bias_ih")
+SCAN_METHODS = ("loop", "hillis_steele", "log_space")   # the forms of lstmkit.scan with a backward
 
 
 def init_params(input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None):
@@ -162,22 +164,25 @@ class ScanCache(NamedTuple):
     i_n: np.ndarray
     htilde: np.ndarray
     params: dict
+    method: str           # the scan that ran; backward runs the same one in reverse
 
 
-def forward(x, h0, params, *, fused=False):
+def forward(x, h0, params, *, fused=False, method="hillis_steele"):
     """Run minLSTM over a sequence. x (T, N, D), h0 (N, H) or None for zeros.
 
     fused=False: step_forward at every t, h carried from step to step (cache: the T step caches).
-    fused=True: all gates in one matmul, then h by one scan (``scan.hillis_steele``, log2 T rounds;
-    cache: ScanCache).
+    fused=True: all gates in one matmul, then h by one scan (``scan.scan`` with ``method``, by
+    default Hillis-Steele's log2 T rounds; "loop" runs only the elementwise recurrence step by
+    step, the fastest on a CPU, chapter 07 section 5; cache: ScanCache, and backward scans the same way).
     Returns hs (T, N, H), the final state hT (N, H) and the cache. Defined in chapter 07.
     """
     D, H, dtype = check_params(params)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
     h = check_state("h0", h0, (N, H), dtype)
+    check_choice("method", method, SCAN_METHODS)
     x, h, params = own(x), own(h), own(params)   # the caches keep them: the caller may edit theirs
     if fused:
-        return _forward_scan(x, h, params)
+        return _forward_scan(x, h, params, method)
     hs, caches = np.empty((T, N, H), dtype=dtype), []
     for t in range(T):
         h, cache = step_forward.unchecked(x[t], h, params)
@@ -186,12 +191,12 @@ def forward(x, h0, params, *, fused=False):
     return hs, h.copy(), caches
 
 
-def _forward_scan(x, h0, params):
+def _forward_scan(x, h0, params, method):
     a = x @ params["weight_ih"].T + params["bias_ih"]    # (T, N, 3H): every step's gates at once
     a_f, a_i, a_h = np.split(a, 3, axis=-1)
     f_n, i_n = normalise(a_f, a_i)
-    hs = scan.hillis_steele(f_n, i_n * a_h, h0)            # h_t = f'_t h_{t-1} + i'_t htilde_t, for all t
-    return hs, hs[-1].copy(), ScanCache(x, h0, hs, sigmoid(a_f), sigmoid(a_i), f_n, i_n, a_h, params)
+    hs = scan.scan(f_n, i_n * a_h, h0, method)             # h_t = f'_t h_{t-1} + i'_t htilde_t, for all t
+    return hs, hs[-1].copy(), ScanCache(x, h0, hs, sigmoid(a_f), sigmoid(a_i), f_n, i_n, a_h, params, method)
 
 
 def backward(dhs, cache, dstate=None):
@@ -223,7 +228,7 @@ def backward(dhs, cache, dstate=None):
 
 
 def _backward_scan(dhs, c, dhT):
-    _, db, dh0 = scan.backward(dhs, c.f_n, c.hs, c.h0, dhT, method="hillis_steele")   # db_t: total dLoss/dh_t
+    _, db, dh0 = scan.backward(dhs, c.f_n, c.hs, c.h0, dhT, method=c.method)   # db_t: total dLoss/dh_t
     h_prev = np.concatenate([c.h0[None], c.hs[:-1]])                              # (T, N, H)
     da = gate_gradients(db, h_prev, c.f, c.i, c.f_n, c.i_n, c.htilde)            # (T, N, 3H)
     T, N, D = c.x.shape

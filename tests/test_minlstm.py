@@ -80,11 +80,16 @@ def test_scan_equals_loop_at_T_10_000_where_the_closed_form_fails(rng):
     assert not np.all(np.isfinite(scan.closed_form(a, b)))            # the closed form overflows: inf, nan
 
 
-def test_fused_backward_equals_the_step_loop(rng):
+@pytest.mark.parametrize("method", ["loop", "hillis_steele", "log_space"])
+def test_every_fused_scan_equals_the_step_loop_forward_and_backward(rng, method):
     params, x, h0, dhs, dhT = make_problem(LOOP, rng, 30, 3, 2, 4)
     params = larger(params)
-    loop = minlstm.backward(dhs, minlstm.forward(x, h0, params)[2], dhT)
-    fused = minlstm.backward(dhs, minlstm.forward(x, h0, params, fused=True)[2], dhT)
+    hs, _, cache = minlstm.forward(x, h0, params)
+    hs_fused, _, fused_cache = minlstm.forward(x, h0, params, fused=True, method=method)
+    assert fused_cache.method == method
+    assert rel_error(hs, hs_fused) < 1e-12
+    loop = minlstm.backward(dhs, cache, dhT)
+    fused = minlstm.backward(dhs, fused_cache, dhT)
     for a, b in zip(loop[:2], fused[:2], strict=True):
         assert rel_error(a, b) < 1e-12
     for k in params:
@@ -167,6 +172,8 @@ BAD = {
     "dhs shape": (lambda: minlstm.backward(np.zeros((4, 2, 5)), CACHE), ["dhs", "T=3", "(4, 2, 5)"]),
     "dstate shape": (lambda: minlstm.backward(None, CACHE, S[:1]), ["dstate", "(1, 5)"]),
     "cache type": (lambda: minlstm.backward(None, [tuple(CACHE[0])]), ["cache", "minlstm.forward", "list"]),
+    "scan method": (lambda: minlstm.forward(X, None, P, fused=True, method="closed_form"),
+                    ["method", "closed_form", "hillis_steele"]),
     "init size": (lambda: minlstm.init_params(0, 3, rng=_rng), ["input_size", "positive integer", "0"]),
     "init rng": (lambda: minlstm.init_params(2, 3, rng=0), ["rng", "Generator", "int"]),
     "init dtype": (lambda: minlstm.init_params(2, 3, rng=_rng, dtype=np.int32), ["dtype", "floating", "int32"]),

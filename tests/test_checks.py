@@ -16,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from lstmkit import charlm, checks, gru, lstm, models, optim, rnn, tasks, variants
+from lstmkit import charlm, checks, gru, lstm, models, optim, rnn, scan, tasks, variants
 from lstmkit.rnn import sigmoid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,6 +162,20 @@ def coupled_step_forward(x_t, h_prev, c_prev, params):
     return h, c
 
 
+def scan_forward(a, b, h0, combine):
+    A, B = a.copy(), b.copy()
+    B[0], A[0] = a[0] * h0 + b[0], 0.0
+    d = 1
+    while d < len(A):
+        A[d:], B[d:] = combine((A[:-d], B[:-d]), (A[d:], B[d:]))
+        d *= 2
+    return B
+
+
+def closed_form_breakdown(a, dtype):
+    return (math.log(float(np.finfo(dtype).max)) + math.log(1.0 - a)) / -math.log(a)
+
+
 RIGHT = {
     checks.ch01.rnn_step_forward: rnn_step_forward,
     checks.ch01.rnn_step_backward: rnn.step_backward,
@@ -184,6 +198,10 @@ RIGHT = {
     checks.ch06.gru_step_backward: gru.step_backward,
     checks.ch06.coupled_step_forward: coupled_step_forward,
     checks.ch06.cross_entropy: charlm.cross_entropy,
+    checks.ch07.scan_operator: scan.combine,
+    checks.ch07.scan_forward: scan_forward,
+    checks.ch07.scan_backward: lambda dhs, a, hs, h0: scan.backward(dhs, a, hs, h0),
+    checks.ch07.closed_form_breakdown: closed_form_breakdown,
 }
 ALL = list(RIGHT)
 
@@ -195,7 +213,7 @@ def _id(check):
 def test_every_check_is_covered_and_named_by_its_chapter():
     public = [getattr(m, n) for m in checks.CHAPTERS for n in m.__all__]
     assert sorted(map(_id, public)) == sorted(map(_id, ALL))
-    assert [m.__name__ for m in checks.CHAPTERS] == [f"lstmkit.checks.ch0{k}" for k in range(1, 7)]
+    assert [m.__name__ for m in checks.CHAPTERS] == [f"lstmkit.checks.ch0{k}" for k in range(1, 8)]
 
 
 @pytest.mark.parametrize("check", ALL, ids=_id)
@@ -572,7 +590,44 @@ def cross_entropy_grad_not_averaged(logits, targets):
     return loss, d * targets.size
 
 
+def scan_forward_loop(a, b, h0, combine):
+    out, state = [], (np.zeros_like(h0), h0)
+    for t in range(len(a)):
+        state = combine(state, (a[t], b[t]))
+        out.append(state[1])
+    return np.array(out)
+
+
+def scan_forward_no_h0(a, b, h0, combine):
+    return scan_forward(a, b, np.zeros_like(h0), combine)
+
+
+def scan_forward_one_round_short(a, b, h0, combine):
+    A, B = a.copy(), b.copy()
+    B[0], A[0] = a[0] * h0 + b[0], 0.0
+    d = 1
+    while 2 * d < len(A):
+        A[d:], B[d:] = combine((A[:-d], B[:-d]), (A[d:], B[d:]))
+        d *= 2
+    return B
+
+
+def scan_backward_unshifted(dhs, a, hs, h0):
+    g = scan.loop(a[::-1], dhs[::-1], np.zeros_like(h0))[::-1]   # a_t where a_(t+1) belongs
+    return g * np.concatenate([h0[None], hs[:-1]]), g, a[0] * g[0]
+
+
+def scan_backward_h_t(dhs, a, hs, h0):
+    da, db, dh0 = scan.backward(dhs, a, hs, h0)
+    return db * hs, db, dh0
+
+
+def scan_backward_local(dhs, a, hs, h0):
+    return dhs * np.concatenate([h0[None], hs[:-1]]), dhs, a[0] * dhs[0]
+
+
 C1, C2, C3, C4, C5, C6 = checks.ch01, checks.ch02, checks.ch03, checks.ch04, checks.ch05, checks.ch06
+C7 = checks.ch07
 WRONG = [   # (check, wrong answer, words its report must hold, words it must not hold)
     (C1.rnn_step_forward, rnn_forward_transposed_w_hh, ["h (", "cache[2] (a)", "which side"], []),
     (C1.rnn_step_forward, rnn_forward_caches_h, ["cache[2] (a)", "right: h", "pre-activation"], []),
@@ -652,6 +707,24 @@ WRONG = [   # (check, wrong answer, words its report must hold, words it must no
     (C6.cross_entropy, cross_entropy_sum, ["loss", "where the mean is asked for"], []),
     (C6.cross_entropy, cross_entropy_naive, ["overflows", "subtracted from a row"], []),
     (C6.cross_entropy, cross_entropy_grad_not_averaged, ["dlogits (", "right: loss", "mean is asked for"], []),
+    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s1[0] * s2[1] + s1[1]),
+     ["b (", "right: a", "step 2 applied first"], []),
+    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s1[1] + s2[1]), ["b (", "also multiplies"], []),
+    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s2[0] * s2[1] + s1[1]), ["b (", "its own b"], []),
+    (C7.scan_forward, scan_forward_loop, ["called combine 5 times", "not one call per step"], []),
+    (C7.scan_forward, scan_forward_no_h0, ["hs (", "from h0 = 0"], []),
+    (C7.scan_forward, scan_forward_one_round_short, ["hs (", "too few rounds", "first 4 states"], []),
+    (C7.scan_forward, lambda a, b, h0, combine: np.concatenate([h0[None], scan_forward(a, b, h0, combine)[:-1]]),
+     ["hs (", "shifted by one step"], []),
+    (C7.scan_backward, scan_backward_unshifted, ["db (", "shifted by one step", "a_(t+1)"], []),
+    (C7.scan_backward, scan_backward_h_t, ["da (", "right: db, dh0", "h_(t-1)"], []),
+    (C7.scan_backward, scan_backward_local, ["db (", "comes back from h_(t+1)"], []),
+    (C7.closed_form_breakdown, lambda a, d: math.log(float(np.finfo(d).max)) / -math.log(a),
+     ["t: you predicted", "b_t / A_t alone", "running sum"], []),
+    (C7.closed_form_breakdown, lambda a, d: 745.13 / -math.log(a), ["A_t itself rounds to 0"], []),
+    (C7.closed_form_breakdown, lambda a, d: math.log10(float(np.finfo(d).max)) / -math.log(a), ["base-10"], []),
+    (C7.closed_form_breakdown, lambda a, d: (709.78 + math.log(1 - a)) / -math.log(a), ["dtype=float32", "float64's"],
+     []),
 ]
 
 

@@ -12,7 +12,7 @@ import pytest
 from lstmkit import scan
 from lstmkit.gradcheck import numerical_gradient, rel_error
 
-from parity import FD_TOL
+from parity import FD_TOL, TORCH_TOL, needs_torch, torch
 
 FORMS = ["loop", "hillis_steele", "closed_form", "log_space"]
 
@@ -117,6 +117,40 @@ def test_the_gradient_along_the_sequence_is_the_product_of_the_decays(rng):
     expected = np.array([np.prod(a[t + 1:], axis=0) for t in range(50)])
     np.testing.assert_allclose(db, expected, rtol=1e-13)
     np.testing.assert_allclose(dh0, np.prod(a, axis=0), rtol=1e-13)
+
+
+@needs_torch
+@pytest.mark.parametrize("method", ["loop", "hillis_steele", "log_space"])
+def test_backward_matches_torch_autograd_of_the_recurrence(rng, method):
+    # torch differentiates the recurrence written as a loop, float64; lstmkit runs the reverse scan
+    a, b, h0 = problem(rng, 9, lo=0.2, hi=1.2)      # factors above 1 too: nothing assumes a < 1
+    dhs, dhT = rng.standard_normal(b.shape), rng.standard_normal(h0.shape)
+    ta, tb, th0 = (torch.tensor(v, requires_grad=True) for v in (a, b, h0))
+    h, outs = th0, []
+    for t in range(len(a)):
+        h = ta[t] * h + tb[t]
+        outs.append(h)
+    ths = torch.stack(outs)
+    ((ths * torch.tensor(dhs)).sum() + (h * torch.tensor(dhT)).sum()).backward()
+    # forward
+    hs = scan.scan(a, b, h0, method)
+    assert rel_error(hs, ths.detach().numpy()) < TORCH_TOL
+    # backward
+    da, db, dh0 = scan.backward(dhs, a, hs, h0, dhT, method=method)
+    for got, ref in ((da, ta.grad), (db, tb.grad), (dh0, th0.grad)):
+        assert rel_error(got, ref.numpy()) < TORCH_TOL
+
+
+@pytest.mark.parametrize("method", FORMS)
+def test_float32_stays_float32_and_agrees_with_float64(rng, method):
+    a, b, h0 = problem(rng, 12)
+    got = scan.scan(a.astype(np.float32), b.astype(np.float32), h0.astype(np.float32), method)
+    assert got.dtype == np.float32
+    # float32 rounding, ~6e-8 per operation, over 12 steps and (log space) logarithms of size ~5
+    np.testing.assert_allclose(got, scan.loop(a, b, h0), rtol=1e-4, atol=1e-5)
+    da, db, dh0 = scan.backward(np.ones_like(got), a.astype(np.float32), got, h0.astype(np.float32),
+                                method=method if method != "closed_form" else "loop")
+    assert da.dtype == db.dtype == dh0.dtype == np.float32
 
 
 _a, _b, _h = problem(np.random.default_rng(0), 4)

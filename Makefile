@@ -16,10 +16,12 @@ NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 .PHONY: setup lab work lint test test-fast test-core-without-torch test-other-cpus experiments exercises book pdf dist links \
 	bench notebooks lock clean classroom hub-proxy bench-class
 
+# with uv (pinned in tools/pip-install, installed into .venv by pip), or with pip where uv cannot be
+# had or cannot install (it says why); `make setup INSTALLER=pip` skips uv
 setup: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt pyproject.toml tools/pip-install
-	PYTHON=$(PYTHON) bash tools/pip-install $(VENV)
+	PYTHON=$(PYTHON) $(if $(INSTALLER),INSTALLER=$(INSTALLER)) bash tools/pip-install $(VENV)
 	touch $@
 
 # the students' JupyterLab: jupyter-config/ turns nbgrader's menus and server extensions off;
@@ -69,7 +71,7 @@ test-fast: setup lint
 test-core-without-torch: setup
 	PYTHONPATH=tests/without_torch$(if $(PYTHONPATH),:$(PYTHONPATH)) $(PY) -m pytest -q -m "not slow" \
 	  tests/test_rnn.py tests/test_lstm.py tests/test_gru.py tests/test_variants.py tests/test_fast_path.py \
-	  tests/test_gradcheck.py tests/test_validation.py tests/test_layers.py tests/test_decay.py tests/test_cell.py
+	  tests/test_gradcheck.py tests/test_validation.py tests/test_layers.py tests/test_decay.py tests/test_cell_demos.py
 
 # the exercise notebooks are generated from the solutions (nbgrader's ClearSolutions), never edited
 exercises: setup
@@ -85,8 +87,15 @@ notebooks: setup
 	$(PY) tools/make_exercises.py
 
 # the static book of the stored, executed notebooks: _build/book/_build/html/index.html (npm needed once)
+BOOK ?= _build/book
+BOOK_SOURCES := $(NOTEBOOKS) $(wildcard exercises/*.ipynb chapters/*.md book/* book/*/* lstmkit/*.py lstmkit/widgets/*.py \
+	tools/build_book.py tools/static_sliders.py tools/static_sliders.js)
 book: setup
-	$(PY) tools/build_book.py _build/book
+	$(PY) tools/build_book.py $(BOOK)
+
+# `make pdf` reuses a book that is newer than everything it is built from
+$(BOOK)/_build/html/index.html: $(BOOK_SOURCES) | setup
+	$(PY) tools/build_book.py $(BOOK)
 
 # the training runs too long for a notebook, over many seeds: each script in experiments/ rewrites its
 # results file in lstmkit/data/results/, which the chapters load (about 20 minutes in all)
@@ -94,8 +103,8 @@ experiments: setup
 	for script in experiments/[a-z]*.py; do $(PY) $$script || exit 1; done
 
 # the whole book as one PDF, printed by headless Chromium from the built pages: _build/lstmkit.pdf
-pdf: book
-	$(PY) tools/build_pdf.py _build/book/_build/html _build/lstmkit.pdf
+pdf: $(BOOK)/_build/html/index.html
+	$(PY) tools/build_pdf.py $(BOOK)/_build/html _build/lstmkit.pdf
 
 # the sdist and the wheel of lstmkit, checked as PyPI would (dist/)
 dist: setup
@@ -135,8 +144,12 @@ $(HUB_PROXY): classroom/jupyterhub/package.json classroom/jupyterhub/package-loc
 bench-class: setup hub-proxy
 	$(PY) benchmarks/bench_class.py $(if $(STUDENTS),--students $(STUDENTS))
 
+# requirements.txt from requirements.in with uv pip compile (the installer's own resolver), the same
+# on every machine and every day: packages newer than the date in its header are left out, and the
+# versions it pins stay while requirements.in allows them (tests/test_setup.py checks that a rerun
+# changes nothing). `make lock UPGRADE=1` moves the date to today and upgrades every package.
 lock: setup
-	$(PY) -m pip freeze --exclude-editable | sed '1i # The full, pinned set of packages for the course (Python 3.11). Regenerate with `make lock`;\n# the direct dependencies and their reasons are in requirements.in.' > requirements.txt
+	PYTHON=$(PYTHON) $(if $(UPGRADE),UPGRADE=1) bash tools/pip-install --lock $(VENV) requirements.txt
 
 clean:
 	rm -rf $(VENV) _build

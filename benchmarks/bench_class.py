@@ -10,8 +10,9 @@ Everything happens through the hub's REST API and the kernel protocol, as a brow
    uploads chapters/03_lstm_cell.ipynb through jupyter_server's contents API, opens a session and
    runs every code cell over the kernel's websocket (execute_request / iopub), all students at once;
 3. each saves the executed notebook with a note of their own, and its SHA-256 is recorded;
-4. isolation: student A's token on student B's server and user record, and no token at all on every
-   data endpoint (hub API, contents, kernels, files, the proxy's API), must all be refused;
+4. isolation: student A's token on student B's server and user record and on the share API (B's
+   server for A, A's for B), and no token at all on every data endpoint (hub API, contents, kernels,
+   files, the proxy's API), must all be refused;
    every socket that the hub, the proxy, the servers and the kernels listen on is on 127.0.0.1;
 5. the hub is stopped and started again (the servers keep running: cleanup_servers = False);
    every student's notebook must still be there, unchanged, on disk and through the hub.
@@ -97,9 +98,14 @@ def _listening(pids):
 
 
 class Hub:
-    """One JupyterHub process (and the proxy it starts) in `workdir`, for `students`."""
+    """One JupyterHub process (and the proxy it starts) in `workdir`, for `students`.
 
-    def __init__(self, workdir, students):
+    By default each student is simulated: a home folder under `workdir`, the server running as the
+    hub's own user. With `system_users=True` the students are real accounts of this machine and the
+    class's spawner runs each server as its student, in their home (the hub must run as root).
+    """
+
+    def __init__(self, workdir, students, system_users=False):
         self.workdir, self.students = Path(workdir), students
         self.port, self.hub_port, self.api_port = _free_port(), _free_port(), _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -122,17 +128,20 @@ c.ConfigurableHTTPProxy.pid_file = "{self.workdir}/proxy.pid"
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allowed_users = {set(students)!r}
 c.Authenticator.admin_users = set()
+c.Spawner.start_timeout = 240
+c.Spawner.http_timeout = 240
+c.JupyterHub.services.append({{"name": "class-admin", "api_token": {self.admin_token!r}}})
+c.JupyterHub.load_roles.append({{"name": "class-admin", "services": ["class-admin"],
+    "scopes": ["admin:users", "admin:servers", "tokens", "list:users", "read:users"]}})
+"""
+        if not system_users:
+            overrides += f"""
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = "{self.homes}/{{username}}"
 c.Spawner.pre_spawn_hook = None
 c.Spawner.cmd = [{str(bin_dir / "jupyterhub-singleuser")!r}]
 c.Spawner.default_url = "/lab"
 c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}   # the test runs as root, real students never do
-c.Spawner.start_timeout = 240
-c.Spawner.http_timeout = 240
-c.JupyterHub.services.append({{"name": "class-admin", "api_token": {self.admin_token!r}}})
-c.JupyterHub.load_roles.append({{"name": "class-admin", "services": ["class-admin"],
-    "scopes": ["admin:users", "admin:servers", "tokens", "list:users", "read:users"]}})
 """
         self.config = self.workdir / "jupyterhub_test_config.py"
         self.config.write_text(overrides)
@@ -209,19 +218,14 @@ def _execute(ws, session, code, timeout):
     return status, outputs
 
 
-def student_session(hub, name, notebook_text, timeout=300):
-    """Log in, start the server, run chapter 03, save it with a note. Returns the measurements."""
-    import nbformat
+def start_server(hub, name, timeout=300):
+    """Log in as `name` (the hub issues a token), start their server, wait until it is ready; the token."""
     import requests
-    import websocket
 
-    result = {"name": name, "started": False, "executed": False, "errors": []}
-    t0 = time.monotonic()
     reply = requests.post(f"{hub.url}/hub/api/users/{name}/tokens", headers=hub.admin,
                           json={"note": "login", "expires_in": 3600}, timeout=30)
     reply.raise_for_status()
     token = reply.json()["token"]
-    result["token"] = token
     auth = {"Authorization": f"token {token}"}
     reply = requests.post(f"{hub.url}/hub/api/users/{name}/server", headers=auth, timeout=60)
     if reply.status_code not in (201, 202):
@@ -231,10 +235,22 @@ def student_session(hub, name, notebook_text, timeout=300):
         user = requests.get(f"{hub.url}/hub/api/users/{name}", headers=auth, timeout=30).json()
         server = user.get("servers", {}).get("", {})
         if server.get("ready"):
-            break
+            return token
         if time.monotonic() > end:
             raise TimeoutError(f"{name}: server not ready within {timeout} s")
         time.sleep(0.5)
+
+
+def student_session(hub, name, notebook_text, timeout=300):
+    """Log in, start the server, run chapter 03, save it with a note. Returns the measurements."""
+    import nbformat
+    import requests
+    import websocket
+
+    result = {"name": name, "started": False, "executed": False, "errors": []}
+    t0 = time.monotonic()
+    token = result["token"] = start_server(hub, name, timeout)
+    auth = {"Authorization": f"token {token}"}
     result["started"], result["server_s"] = True, time.monotonic() - t0
     base = f"{hub.url}/user/{name}"
     path = NOTEBOOK.name
@@ -282,23 +298,31 @@ def _stored_sha(hub, name, token):
 
 # ---- isolation ---------------------------------------------------------------------------------------
 
-def isolation_failures(hub, a, b):
-    """Requests that must be refused; returns the ones that were not ([] when isolated)."""
+def isolation_failures(hub, a, b, nb=NOTEBOOK.name):
+    """Requests that must be refused; returns the ones that were not ([] when isolated).
+
+    `a` and `b` are students ({"name", "token"}); `nb` is the path of B's notebook on B's server.
+    """
     import requests
 
     failures = []
 
-    def refused(method, url, headers, why):
-        reply = requests.request(method, url, headers=headers, timeout=30, allow_redirects=False)
+    def refused(method, url, headers, why, json=None):
+        reply = requests.request(method, url, headers=headers, json=json, timeout=30, allow_redirects=False)
         # 403/404 refuse; 302/401 send an unauthenticated browser to the login page, with no data
         if reply.status_code not in (302, 401, 403, 404):
             failures.append(f"{why}: {method} {url} answered {reply.status_code}")
 
     a_auth = {"Authorization": f"token {a['token']}"}
-    nb = NOTEBOOK.name
     refused("GET", f"{hub.url}/user/{b['name']}/api/contents/{nb}", a_auth, "A reads B's notebook")
     refused("PUT", f"{hub.url}/user/{b['name']}/api/contents/{nb}", a_auth, "A overwrites B's notebook")
     refused("GET", f"{hub.url}/user/{b['name']}/files/{nb}", a_auth, "A downloads B's notebook")
+    refused("GET", f"{hub.url}/user/{b['name']}/api/contents", a_auth, "A lists B's files")
+    refused("POST", f"{hub.url}/hub/api/shares/{b['name']}/", a_auth, "A shares B's server with A",
+            json={"user": a["name"]})
+    refused("POST", f"{hub.url}/hub/api/shares/{a['name']}/", a_auth, "A shares A's server with B",
+            json={"user": b["name"]})
+    refused("POST", f"{hub.url}/hub/api/share-codes/{a['name']}/", a_auth, "A makes a code to share A's server")
     refused("POST", f"{hub.url}/user/{b['name']}/api/kernels", a_auth, "A starts a kernel on B's server")
     refused("GET", f"{hub.url}/hub/api/users/{b['name']}", a_auth, "A reads B's record")
     refused("DELETE", f"{hub.url}/hub/api/users/{b['name']}/server", a_auth, "A stops B's server")

@@ -1,6 +1,7 @@
-"""lstmkit's LSTM and RNN layers against torch.nn.LSTM / nn.RNN on the CPU, forward + backward.
+"""lstmkit's layers against torch.nn.LSTM / nn.RNN, and each layer's fused path against its loop (CPU).
 
-Three timings per configuration, all in this one process on the same inputs and weights:
+Two tables. The first (``--part torch``): three timings per configuration, all in this one process on
+the same inputs and weights:
 
 - lstmkit: ``forward`` then ``backward`` (hs and every gradient, including dx);
 - torch: the module with the same weights (``lstmkit.interop``), ``out.backward(dhs)`` with x
@@ -9,13 +10,19 @@ Three timings per configuration, all in this one process on the same inputs and 
   (N, gH) x (gH, H) product per step, then dx, dW_ih and dW_hh over all T*N rows) and nothing
   else: the limit that BLAS sets on this machine for this algorithm.
 
+The second (``--part fused``): for every recurrent layer (rnn, lstm, gru, the LSTM variants), forward
+and backward timed apart, ``fused=False`` (the step loop) against ``fused=True``, on the shapes above
+and the two the course trains at, and their ratio loop / fused: the speed the fused path buys, which
+decides whether it is kept (a median of at least 1.10, benchmarks/README.md). Where a layer has no
+fused path the ratio is that of two runs of the same loop (about 1).
+
 Runs alternate in blocks (every contender runs ``reps`` calls in a row, then the next one, the order
 rotating from block to block) after a warm-up, and the table shows the median of all calls. Blocks,
 not single alternating calls: after a multithreaded matmul OpenBLAS's idle threads keep spinning on a
 core for a moment and would slow whatever runs next. Threads are set with threadpoolctl for numpy's
 BLAS and torch.set_num_threads for torch.
 
-Usage: python benchmarks/bench_layers.py [--quick] [--threads 1,2] [--blocks B] [--reps R]
+Usage: python benchmarks/bench_layers.py [--quick] [--part torch|fused|all] [--threads 1,2] [--blocks B] [--reps R]
 """
 import argparse
 import os
@@ -30,9 +37,13 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
-from lstmkit import interop, lstm, rnn  # noqa: E402
+from lstmkit import gru, interop, lstm, rnn, variants  # noqa: E402
 
 SHAPES = [(100, 32, 32, 128), (200, 64, 1, 128), (100, 32, 65, 256)]   # (T, N, D, H)
+# and the shapes the course trains at, for the fused table: chapter 05's adding problem (TrainConfig's
+# T, batch_size, 2 inputs, hidden_size) and chapter 06's character model (CharLMConfig's seq_len,
+# batch_size, its 95-character vocabulary, hidden_size)
+COURSE_SHAPES = [(50, 32, 2, 32), (32, 32, 95, 128)]
 DTYPES = [np.float64, np.float32]
 TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
 
@@ -46,12 +57,12 @@ def contenders(kind, T, N, D, H, dtype, rng):
 
     if kind == "lstm":
         def ours():
-            _, _, cache = lstm.forward(x, None, params)
+            _, _, cache = lstm.forward(x, None, params, fused=True)
             return lstm.backward(dhs, cache)
         module = interop.lstm_to_torch(params)
     else:
         def ours():
-            _, _, cache = rnn.forward(x, None, params)
+            _, _, cache = rnn.forward(x, None, params, fused=True)
             return rnn.backward(dhs, cache)
         module = interop.rnn_to_torch(params)
 
@@ -79,6 +90,31 @@ def contenders(kind, T, N, D, H, dtype, rng):
         return a2 @ W_ih, a2.T @ x.reshape(T * N, D), hs[:-1].reshape(T * N, H).T @ a2
 
     return {"lstmkit": ours, "torch": theirs, "skeleton": skeleton}
+
+
+# layer -> (module, options of init_params and forward): every layer has one contract,
+# forward(x, state0, params, *, fused=False, <options>) and backward(dhs, cache, dstate=None)
+SWITCHED = {
+    "rnn": (rnn, {}),
+    "lstm": (lstm, {}),
+    "gru": (gru, {}),
+    **{f"variants.{name}": (variants, {"variant": name}) for name in ("vanilla", "peephole")},
+}
+
+
+def switched_contenders(kind, T, N, D, H, dtype, rng):
+    """{(part, path): callable} for one layer: forward and backward, each by the loop and fused."""
+    module, options = SWITCHED[kind]
+    params = module.init_params(D, H, rng=rng, dtype=dtype, **options)
+    x = rng.standard_normal((T, N, D)).astype(dtype)
+    dhs = rng.standard_normal((T, N, H)).astype(dtype)
+    caches = {fused: module.forward(x, None, params, fused=fused, **options)[2]
+              for fused in (False, True)}   # backward leaves its cache alone, so one serves every call
+    fns = {}
+    for fused, path in ((False, "loop"), (True, "fused")):
+        fns[("forward", path)] = lambda fused=fused: module.forward(x, None, params, fused=fused, **options)
+        fns[("backward", path)] = lambda fused=fused: module.backward(dhs, caches[fused])   # follows the cache
+    return fns
 
 
 def measure(fns, threads, blocks, reps, warmup=2):
@@ -131,25 +167,9 @@ def machine():
     ]
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="one thread, the first shape only, fewer runs (about 15 s)")
-    parser.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
-    parser.add_argument("--blocks", type=int, default=None, help="alternating blocks per contender")
-    parser.add_argument("--reps", type=int, default=None, help="calls per block")
-    args = parser.parse_args(argv)
-    threads = [1] if args.quick else [int(t) for t in args.threads.split(",")]
-    shapes = SHAPES[:1] if args.quick else SHAPES
-    blocks = args.blocks or (3 if args.quick else 4)
-    reps = args.reps or 2
-
-    for line in machine():
-        print(line)
-    print(f"{blocks} alternating blocks of {reps} calls per contender (after a warm-up), medians; "
-          "'skeleton' = the same matmuls without the elementwise work.\n"
-          "Times in ms as wall / CPU. Ratios from the CPU time with 1 thread (the time the work took,"
-          " not the time spent waiting for a core), from the wall time with 2 threads.\n")
+def torch_table(shapes, threads, blocks, reps):
+    """lstmkit (fused) against torch and the GEMM-only skeleton, LSTM and RNN."""
+    print("'skeleton' = the same matmuls without the elementwise work.\n")
     print("| layer | T, N, D, H | dtype | threads | lstmkit ms | torch ms | skeleton ms "
           "| lstmkit/torch | skeleton/lstmkit |")
     print("|---|---|---|---|---:|---:|---:|---:|---:|")
@@ -165,6 +185,59 @@ def main(argv=None):
                     print(f"| {kind.upper()} | {', '.join(map(str, shape))} | {np.dtype(dtype).name} | {n} "
                           f"| {ms['lstmkit']} | {ms['torch']} | {ms['skeleton']} "
                           f"| {ours / theirs:.2f} | {skel / ours:.0%} |", flush=True)
+    print()
+
+
+def fused_table(layers, shapes, threads, blocks, reps):
+    """Every layer's loop against its fused path, forward and backward apart: loop / fused."""
+    print("| layer | T, N, D, H | dtype | threads | forward loop ms | forward fused ms | backward loop ms "
+          "| backward fused ms | forward loop/fused | backward loop/fused | both loop/fused |")
+    print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for kind in layers:
+        for shape in shapes:
+            for dtype in DTYPES:
+                fns = switched_contenders(kind, *shape, dtype, np.random.default_rng(0))
+                for n in threads:
+                    t = measure(fns, n, blocks, reps)
+                    clock = 1 if n == 1 else 0
+                    ms = {k: f"{t[k][0] * 1e3:.1f} / {t[k][1] * 1e3:.1f}" for k in t}
+                    ratio = {part: t[(part, "loop")][clock] / t[(part, "fused")][clock]
+                             for part in ("forward", "backward")}
+                    both = sum(t[(part, "loop")][clock] for part in ("forward", "backward")) / sum(
+                        t[(part, "fused")][clock] for part in ("forward", "backward"))
+                    print(f"| {kind} | {', '.join(map(str, shape))} | {np.dtype(dtype).name} | {n} "
+                          f"| {ms[('forward', 'loop')]} | {ms[('forward', 'fused')]} "
+                          f"| {ms[('backward', 'loop')]} | {ms[('backward', 'fused')]} "
+                          f"| {ratio['forward']:.2f} | {ratio['backward']:.2f} | {both:.2f} |", flush=True)
+    print()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="one thread, the first shape only, fewer runs (about 15 s)")
+    parser.add_argument("--part", choices=("torch", "fused", "all"), default="all",
+                        help="against torch, the fused paths against their loops, or both (default)")
+    parser.add_argument("--layers", default=",".join(SWITCHED),
+                        help=f"comma-separated layers of the fused table (default {','.join(SWITCHED)})")
+    parser.add_argument("--threads", default="1,2", help="comma-separated thread counts (default 1,2)")
+    parser.add_argument("--blocks", type=int, default=None, help="alternating blocks per contender")
+    parser.add_argument("--reps", type=int, default=None, help="calls per block")
+    args = parser.parse_args(argv)
+    threads = [1] if args.quick else [int(t) for t in args.threads.split(",")]
+    shapes = SHAPES[:1] if args.quick else SHAPES
+    blocks = args.blocks or (3 if args.quick else 4)
+    reps = args.reps or 2
+
+    for line in machine():
+        print(line)
+    print(f"{blocks} alternating blocks of {reps} calls per contender (after a warm-up), medians. "
+          "Times in ms as wall / CPU. Ratios from the CPU time with 1 thread (the time the work took,"
+          " not the time spent waiting for a core), from the wall time with 2 threads.\n")
+    if args.part in ("torch", "all"):
+        torch_table(shapes, threads, blocks, reps)
+    if args.part in ("fused", "all"):
+        fused_table(args.layers.split(","), shapes + ([] if args.quick else COURSE_SHAPES), threads, blocks, reps)
     print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
 
 

@@ -1,9 +1,12 @@
-"""The same equations, fused for speed: the sequence loops behind rnn, lstm, gru and variants.
+"""The same equations, fused for speed: the sequence loops of rnn and lstm in fewer, larger numpy calls.
 
-The layer modules teach a sequence as a plain loop over their step functions; by default their
-``forward``/``backward`` hand the work to the functions here, which compute the same equations
-for a whole sequence in fewer, larger numpy calls. Arguments arrive already checked by the public
-function. What the fusing does (it bought 15-25 % over the step loop):
+The layer modules teach a sequence as a plain loop over their step functions, and that loop is what
+their ``forward`` runs; ``forward(..., fused=True)`` hands the work to the functions here, which
+compute the same equations for a whole sequence, and ``backward`` follows the cache forward made.
+Arguments arrive already checked by the public function; the caches are the layers' own types
+(``rnn.RNNCache``, ``lstm.LSTMCache``), built from the arrays returned here, so this module imports
+nothing from the layers. The GRU and the LSTM variants have no functions here: fusing their
+backward measured less than 10 % faster than their loops (benchmarks/README.md). What the fusing does:
 
 - the input projections x_t W_ih^T + b_ih of every step are one matmul before the loop (they do not
   depend on h), and every step writes into preallocated arrays;
@@ -14,9 +17,9 @@ function. What the fusing does (it bought 15-25 % over the step loop):
 
 Summation order is the only difference from the step loop (a few ulps).
 """
-from dataclasses import dataclass
-
 import numpy as np
+
+from lstmkit.functional import ACTIVATIONS
 
 # lstm_backward keeps da for a chunk of steps this large (bytes): small enough to stay in the 1-2 MB L2
 # cache until the chunk's weight-gradient matmul reads it, large enough to make that matmul efficient
@@ -35,58 +38,29 @@ def empty_views(dtype, *shapes):
     return [buffer[end - n:end].reshape(s) for s, n, end in zip(shapes, sizes, ends, strict=True)]
 
 
-def _weight_grads(rows, x, hs_prev, W_ih_rows, W_hh_rows=None):
+def _weight_grads(da, x, hs_prev):
     """grads from the pre-activation gradients of every step, one matmul each over T*N rows.
 
-    rows (T, N, G): dLoss/da_t; x (T, N, D); hs_prev (T, N, H), h_{t-1} of every step. For the GRU,
-    whose recurrent matmul has its own gradient, W_hh_rows gives it (else rows serve both).
+    da (T, N, G): dLoss/da_t; x (T, N, D); hs_prev (T, N, H), h_{t-1} of every step.
     """
-    T, N, G = rows.shape
-    dih = rows.reshape(T * N, G)
-    dhh = dih if W_hh_rows is None else W_hh_rows.reshape(T * N, G)
-    grads = {
-        "weight_ih": np.ascontiguousarray((x.reshape(T * N, -1).T @ dih).T),          # (G, D)
-        "weight_hh": np.ascontiguousarray((hs_prev.reshape(T * N, -1).T @ dhh).T),    # (G, H)
-        "bias_ih": dih.sum(axis=0),                                                   # (G,)
-        "bias_hh": dhh.sum(axis=0),
+    T, N, G = da.shape
+    rows = da.reshape(T * N, G)
+    return {
+        "weight_ih": np.ascontiguousarray((x.reshape(T * N, -1).T @ rows).T),          # (G, D)
+        "weight_hh": np.ascontiguousarray((hs_prev.reshape(T * N, -1).T @ rows).T),    # (G, H)
+        "bias_ih": rows.sum(axis=0),                                                   # (G,)
+        "bias_hh": rows.sum(axis=0),   # a second array: editing one leaves the other
     }
-    if W_hh_rows is None:
-        grads["bias_hh"] = grads["bias_hh"].copy()   # two arrays: editing one leaves the other
-    return grads
 
 
 # ---- RNN ----------------------------------------------------------------------------------------
 
-@dataclass
-class RNNCache:
-    """What rnn.forward keeps for rnn.backward: whole-sequence arrays, no per-step tuples.
-
-    x (T, N, D); hs (T+1, N, H): step t reads hs[t] and writes hs[t+1] (hs[0] = h0);
-    a (T, N, H): the pre-activations. cache[t] is step t's rnn.StepCache (views, no copies).
-    """
-    x: np.ndarray
-    hs: np.ndarray
-    a: np.ndarray
-    params: dict
-    activation: str
-
-    @property
-    def shape(self):
-        """(T, N, H, dtype)."""
-        return (*self.a.shape, self.a.dtype)
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, t):
-        from lstmkit.rnn import StepCache
-        t = range(len(self))[t]
-        return StepCache(self.x[t], self.hs[t], self.a[t], self.params, self.activation)
-
-
 def rnn_forward(x, h0, params, activation):
-    """rnn.forward: h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), fused."""
-    from lstmkit.rnn import ACTIVATIONS
+    """rnn.forward: h_t = f(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh), fused.
+
+    Returns hs (T+1, N, H), where step t reads hs[t] and writes hs[t+1] (hs[0] = h0), and the
+    pre-activations a (T, N, H): the arrays of rnn.RNNCache.
+    """
     f, _ = ACTIVATIONS[activation]
     (T, N, D), H, dtype = x.shape, h0.shape[1], h0.dtype
     W_hh_T = np.ascontiguousarray(params["weight_hh"].T)       # (H, H), row-major: faster matmul
@@ -104,13 +78,14 @@ def rnn_forward(x, h0, params, activation):
             np.tanh(a[t], out=hs[t + 1])                         # the common case, without a temporary
         else:
             hs[t + 1] = f(a[t])
-    # outputs are copied so that a caller who edits them cannot change the cache
-    return hs[1:].copy(), hs[T].copy(), RNNCache(x, hs, a, params, activation)
+    return hs, a
 
 
 def rnn_backward(dhs, cache, dh):
-    """rnn.backward, fused: f'(a_t) for all T at once, the loop carries only dh (a copy is made)."""
-    from lstmkit.rnn import ACTIVATIONS
+    """rnn.backward, fused: f'(a_t) for all T at once, the loop carries only dh (a copy is made).
+
+    cache is an rnn.RNNCache (read by its fields x, hs, a, params, activation).
+    """
     x, hs, a, params = cache.x, cache.hs, cache.a, cache.params
     T, N, D = x.shape
     _, df = ACTIVATIONS[cache.activation]
@@ -125,44 +100,19 @@ def rnn_backward(dhs, cache, dh):
         dh += dhs[t]                              # dLoss/dh_t in total
         da[t] *= dh                               # delta_t = f'(a_t) * dh_t
         np.matmul(da[t], W_hh, out=dh)            # dh_prev (N, H): what flows back through W_hh
-    grads = _weight_grads(da, x, hs[:-1], params["weight_ih"])
+    grads = _weight_grads(da, x, hs[:-1])
     return (da.reshape(T * N, -1) @ params["weight_ih"]).reshape(T, N, D), dh, grads
 
 
 # ---- LSTM ---------------------------------------------------------------------------------------
 
-@dataclass
-class LSTMCache:
-    """What lstm.forward keeps for lstm.backward: whole-sequence arrays, no per-step tuples.
-
-    x (T, N, D); hs (T+1, N, H) and cs (T+1, N, H): step t reads hs[t], cs[t] and writes hs[t+1],
-    cs[t+1] (hs[0], cs[0] = h0, c0); gates (T, N, 4H): i, f, g, o after their nonlinearities;
-    tanh_c (T, N, H). cache[t] is step t's lstm.StepCache (views, no copies).
-    """
-    x: np.ndarray
-    hs: np.ndarray
-    cs: np.ndarray
-    gates: np.ndarray
-    tanh_c: np.ndarray
-    params: dict
-
-    @property
-    def shape(self):
-        """(T, N, H, dtype)."""
-        return (*self.tanh_c.shape, self.tanh_c.dtype)
-
-    def __len__(self):
-        return len(self.x)
-
-    def __getitem__(self, t):
-        from lstmkit.lstm import StepCache
-        t = range(len(self))[t]
-        i, f, g, o = np.split(self.gates[t], 4, axis=1)
-        return StepCache(self.x[t], self.hs[t], self.cs[t], i, f, g, o, self.tanh_c[t], self.params)
-
-
 def lstm_forward(x, h0, c0, params):
-    """lstm.forward, fused: one (N, 4H) block and one tanh for the four gates."""
+    """lstm.forward, fused: one (N, 4H) block and one tanh for the four gates.
+
+    Returns hs, cs (T+1, N, H) each, where step t reads hs[t], cs[t] and writes hs[t+1], cs[t+1]
+    (hs[0], cs[0] = h0, c0); gates (T, N, 4H): i, f, g, o after their nonlinearities; tanh_c
+    (T, N, H): the arrays of lstm.LSTMCache.
+    """
     (T, N, D), H, dtype = x.shape, h0.shape[1], h0.dtype
     half = np.full(4 * H, 0.5, dtype=dtype)    # 1/2 on the rows of i, f, o ...
     half[2 * H:3 * H] = 1.0                    # ... and 1 on those of g
@@ -191,13 +141,14 @@ def lstm_forward(x, h0, c0, params):
         cs[t + 1] += ig
         np.tanh(cs[t + 1], out=tanh_c[t])
         np.multiply(o[t], tanh_c[t], out=hs[t + 1])   # h = o * tanh(c)
-    cache = LSTMCache(x, hs, cs, gates, tanh_c, params)
-    # outputs are copied so that a caller who edits them cannot change the cache
-    return hs[1:].copy(), (hs[T].copy(), cs[T].copy()), cache
+    return hs, cs, gates, tanh_c
 
 
 def lstm_backward(dhs, cache, dh, dc):
-    """lstm.backward, fused: da of K steps at a time, then one weight-gradient matmul per chunk."""
+    """lstm.backward, fused: da of K steps at a time, then one weight-gradient matmul per chunk.
+
+    cache is an lstm.LSTMCache (read by its fields x, hs, cs, gates, tanh_c, params).
+    """
     x, hs, cs, gates, tanh_c, params = cache.x, cache.hs, cache.cs, cache.gates, cache.tanh_c, cache.params
     (T, N, D), H, dtype = x.shape, hs.shape[2], hs.dtype
     dh, dc = dh.copy(), dc.copy()                 # the loop updates them in place
@@ -248,40 +199,3 @@ def lstm_backward(dhs, cache, dh, dc):
         "bias_hh": db.copy(),
     }
     return dx, (dh, dc), grads
-
-
-# ---- GRU and the LSTM variants: the step caches of their loop, weight gradients batched ----------
-
-def _stack(steps, field):
-    return np.stack([getattr(s, field) for s in steps])
-
-
-def gru_backward(dhs, steps, dh):
-    """gru.backward over the list of step caches: per step only the gate gradients and dh_prev."""
-    from lstmkit.gru import gate_gradients
-    x, params = _stack(steps, "x_t"), steps[0].params
-    (T, N, D), H = x.shape, dh.shape[1]
-    dgi, dgh = np.empty((T, N, 3 * H), dtype=dh.dtype), np.empty((T, N, 3 * H), dtype=dh.dtype)
-    W_hh = params["weight_hh"]
-    for t in reversed(range(T)):
-        dgi[t], dgh[t], dh_direct = gate_gradients(dhs[t] + dh, steps[t])
-        dh = dh_direct + dgh[t] @ W_hh      # dh_prev (N, H)
-    grads = _weight_grads(dgi, x, _stack(steps, "h_prev"), params["weight_ih"], dgh)
-    return (dgi.reshape(T * N, 3 * H) @ params["weight_ih"]).reshape(T, N, D), dh, grads
-
-
-def variants_backward(dhs, steps, dh, dc):
-    """variants.backward over the list of step caches: per step only da_t, dh_prev and dc_prev."""
-    from lstmkit.variants import PEEPHOLES, gate_gradients
-    x, params = _stack(steps, "x_t"), steps[0].params
-    (T, N, D), H = x.shape, dh.shape[1]
-    da = np.empty((T, N, 4 * H), dtype=dh.dtype)
-    peep = {k: np.zeros(H, dtype=dh.dtype) for k in PEEPHOLES if k in params}
-    W_hh = params["weight_hh"]
-    for t in reversed(range(T)):
-        da[t], dc, step_peep = gate_gradients(dhs[t] + dh, dc, steps[t])
-        dh = da[t] @ W_hh                    # dh_prev (N, H)
-        for k in peep:
-            peep[k] += step_peep[k]
-    grads = {**_weight_grads(da, x, _stack(steps, "h_prev"), params["weight_ih"]), **peep}
-    return (da.reshape(T * N, 4 * H) @ params["weight_ih"]).reshape(T, N, D), (dh, dc), grads

@@ -6,12 +6,13 @@ of travelling on as a silent broadcast or a NaN.
 
 The rules every module follows:
 
-- Arrays are numpy arrays of float32 or float64 (float16 loses the digits a gradient check needs,
-  longdouble is not what torch or BLAS compute in: both are refused), finite, of the right rank and
-  shape. The layer inputs are not copied on the way in; what a cache needs is copied, so editing an
-  argument in place after a call cannot change a later backward.
+- Arrays are plain numpy arrays (a masked array is refused: its masked entries would be computed
+  with) of float32 or float64 (float16 loses the digits a gradient check needs, longdouble is not
+  what torch or BLAS compute in: both are refused), finite, of the right rank and shape. The layer
+  inputs are not copied on the way in; what a cache needs is copied, so editing an argument in
+  place after a call cannot change a later backward.
 - Sizes: every size T, N, D, H is at least 1. An empty sequence, batch, input or hidden layer is
-  refused with a ValueError in every layer (rnn, lstm, gru, variants, models) rather than given a
+  refused with a ValueError in every layer (rnn, lstm, gru, variants, readout) rather than given a
   meaning of its own in some of them.
 - Scalars: a number is an int or a float (numpy's included), never a bool, a string or a complex
   number, and finite; integers are not floats that happen to be whole; seeds are integers >= 0.
@@ -19,7 +20,6 @@ The rules every module follows:
   ``ArgumentTypeError``, which is both a TypeError (Python's convention) and a ValueError (this
   package's promise); a value of the right type but out of range raises a ValueError.
 """
-import functools
 import numbers
 
 import numpy as np
@@ -78,6 +78,9 @@ def check_float_array(name, a):
     """a must be a finite numpy array of floats (integers would silently truncate updates)."""
     if not isinstance(a, np.ndarray):
         raise ArgumentTypeError(f"{name}: expected a numpy array, got {type(a).__name__}")
+    if isinstance(a, np.ma.MaskedArray):   # its masked entries would be computed with, silently or not at all
+        raise ArgumentTypeError(f"{name}: expected a plain numpy array, got a masked array (pass "
+                                f"{name}.filled(value) to say what its masked entries hold)")
     if a.dtype not in FLOAT_DTYPES:
         raise ValueError(f"{name}: expected a floating dtype (float32 or float64), got {a.dtype}")
     if not np.all(np.isfinite(a)):
@@ -143,9 +146,8 @@ def check_int(name, value, lo=None, hi=None, what=None):
 
 
 def check_positive_int(name, value):
-    if not is_integer(value) or value < 1:
-        raise ValueError(f"{name}: expected a positive integer, got {value!r}")
-    return int(value)
+    """value must be an integer >= 1; a string, float or bool is an ArgumentTypeError, 0 a ValueError."""
+    return check_int(name, value, lo=1, what="a positive integer")
 
 
 def check_seed(name, value):
@@ -199,32 +201,8 @@ def check_callable(name, fn, what="a function"):
     return fn
 
 
-def init_uniform(input_size, hidden_size, gates, rng, dtype, memory_bias=None, memory_bias_name=None):
-    """Check init_params' arguments, then draw torch's default: every entry from U(-1/sqrt(H), 1/sqrt(H)).
-
-    Returns weight_ih (gates*H, D), weight_hh (gates*H, H), bias_ih (gates*H,), bias_hh (gates*H,),
-    drawn in that order (so a seed gives the same numbers whichever module asks). memory_bias, when
-    given, fills rows H:2H of bias_ih (the LSTM's forget gate, the GRU's update gate) and zeroes those
-    of bias_hh; memory_bias_name names it in the message.
-    """
-    check_optional_finite(memory_bias_name, memory_bias)
-    params = _draw_uniform(input_size, hidden_size, gates, rng, dtype)
-    if memory_bias is not None:
-        H = hidden_size
-        params["bias_ih"][H:2 * H] = memory_bias
-        params["bias_hh"][H:2 * H] = 0.0
-    return params
 
 
-def _draw_uniform(input_size, hidden_size, gates, rng, dtype):
-    check_positive_int("input_size", input_size)
-    check_positive_int("hidden_size", hidden_size)
-    check_rng(rng)
-    check_float_dtype(dtype)
-    D, G = input_size, gates * hidden_size
-    k = 1.0 / np.sqrt(hidden_size)
-    shapes = {"weight_ih": (G, D), "weight_hh": (G, hidden_size), "bias_ih": (G,), "bias_hh": (G,)}
-    return {name: rng.uniform(-k, k, size=s).astype(dtype) for name, s in shapes.items()}
 
 
 def check_nonnegative_number(name, value):
@@ -277,41 +255,8 @@ def check_state_pair(name, pair, parts, shape, dtype):
     return pair
 
 
-def own(value):
-    """A private copy of an array, or of a dict of arrays (params), for a cache to keep.
-
-    A cache that kept the caller's arrays would change if the caller edited them in place between
-    forward and backward, and the gradients with it, silently.
-    """
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, dict):
-        return {k: own(v) for k, v in value.items()}
-    return value
 
 
-def checked(check, *, copies=True):
-    """Decorator: run check(*args, **kwargs) before the function, so the function shows only its maths.
-
-    The function gets private copies of its array (and params dict) arguments, and the arrays it
-    returns are copied too (a step's new c is also in its cache), so a cache never shares memory
-    with anything the caller holds. The function without the check (and without the copies) stays
-    reachable as ``.unchecked``, for loops whose arguments were checked, and copied, once before
-    the loop. copies=False is for functions that keep nothing and return new arrays: the check
-    only, and the function's result as it is.
-    """
-    def decorate(fn):
-        @functools.wraps(fn)
-        def run(*args, **kwargs):
-            check(*args, **kwargs)
-            if not copies:
-                return fn(*args, **kwargs)
-            args = [own(a) for a in args]
-            kwargs = {k: own(v) for k, v in kwargs.items()}
-            return tuple(own(out) for out in fn(*args, **kwargs))
-        run.unchecked = fn
-        return run
-    return decorate
 
 
 def check_step_cache(cache, step_type, source):
@@ -330,22 +275,8 @@ def check_step_backward(cache, step_type, source, like, **upstream):
         check_array(name, grad, state.shape, state.dtype, ("N", "H"))
 
 
-def unpack(params):
-    """(weight_ih, weight_hh, bias_ih, bias_hh) of a torch-layout parameter dict."""
-    return tuple(params[k] for k in PARAM_NAMES)
 
 
-def sequence_shape(cache, fused_type, step_type, source):
-    """(T, N, H, dtype) of a sequence cache: fused_type, or a non-empty list of step_type caches.
-
-    source names the function that makes such caches, for the message.
-    """
-    if isinstance(cache, fused_type):
-        return cache.shape
-    if isinstance(cache, list) and cache and all(isinstance(s, step_type) for s in cache):
-        N, H = cache[0].h_prev.shape
-        return len(cache), N, H, cache[0].h_prev.dtype
-    raise ValueError(f"cache: expected the cache returned by {source}, got {type(cache).__name__}")
 
 
 def check_state(name, state, shape, dtype):

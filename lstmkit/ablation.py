@@ -1,6 +1,6 @@
 """Training glue for chapter 06's ablation: LSTM variants and the GRU on the adding problem.
 
-The model is chapter 05's (``lstmkit.models``): a recurrent layer from a zero state, read out by one
+The model is chapter 05's (``lstmkit.readout``): a recurrent layer from a zero state, read out by one
 linear unit at each sequence's last step, MSE loss. Here the recurrent layer is any of ``MODELS``:
 a variant of ``lstmkit.variants`` by name, or ``"gru"`` (``lstmkit.gru``). ``learner(model)`` gives
 a class with the interface of ``lstmkit.train.NumpyLearner``, so ``lstmkit.train.train`` runs the
@@ -15,7 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from lstmkit import gru, models, variants
+from lstmkit import gru, readout, variants
 from lstmkit._validate import check_choice
 from lstmkit.train import NumpyLearner, train
 
@@ -30,23 +30,23 @@ def init_params(model, input_size, hidden_size, *, rng, dtype=np.float64, forget
     else:
         params = variants.init_params(input_size, hidden_size, rng=rng, dtype=dtype, variant=model,
                                       forget_bias=forget_bias)
-    return models.init_readout(params, hidden_size, 1, rng=rng, dtype=dtype)
+    return readout.init_readout(params, hidden_size, 1, rng=rng, dtype=dtype)
 
 
 def layer(model):
     """(forward, backward) of the recurrent layer of one model of MODELS. Defined in chapter 06."""
     check_choice("model", model, MODELS)
     if model == "gru":
-        return gru.forward, gru.backward
-    return partial(variants.forward, variant=model), variants.backward
+        return partial(gru.forward, fused=True), gru.backward
+    return partial(variants.forward, variant=model, fused=True), variants.backward
 
 
 def forward(x, params, model, lengths=None):
     """x (T, N, D), right-padded; lengths (N,) or None -> y (N,), cache. Defined in chapter 06."""
-    return models.readout_forward(layer(model), x, params, lengths)
+    return readout.readout_forward(layer(model), x, params, lengths)
 
 
-backward = models.backward   # the head's backward does not depend on the layer
+backward = readout.backward   # the head's backward does not depend on the layer
 
 
 class AblationLearner(NumpyLearner):

@@ -23,23 +23,26 @@ from pathlib import Path
 
 import numpy as np
 
-from lstmkit import lstm, models
+from lstmkit import lstm, readout
+from lstmkit._plumbing import checked
 from lstmkit._validate import (
     PARAM_NAMES,
     ArgumentTypeError,
     check_array,
     check_bool,
     check_number,
+    check_params,
     check_positive_int,
     check_positive_number,
     check_rng,
     check_seed,
+    check_state_pair,
 )
 from lstmkit.optim import Adam, clip_grad_norm
 from lstmkit.progress import progress_bar
 
 CORPUS = Path(__file__).resolve().parent / "data" / "stdlib_docstrings.txt"
-READOUT = models.READOUT
+READOUT = readout.READOUT
 
 
 def load_corpus():
@@ -47,11 +50,15 @@ def load_corpus():
     return CORPUS.read_text(encoding="ascii")
 
 
-def build_vocab(text):
-    """The sorted list of distinct characters of text. Defined in chapter 06."""
+def _check_build_vocab(text):
     if not isinstance(text, str) or not text:
         raise ValueError(f"text: expected a non-empty string, got {type(text).__name__} of length "
                          f"{len(text) if hasattr(text, '__len__') else '?'}")
+
+
+@checked(_check_build_vocab, copies=False)
+def build_vocab(text):
+    """The sorted list of distinct characters of text. Defined in chapter 06."""
     return sorted(set(text))
 
 
@@ -63,33 +70,45 @@ def _check_chars(chars):
     return chars
 
 
-def encode(text, chars):
-    """text -> int array of indices into chars. Defined in chapter 06."""
+def _check_encode(text, chars):
     if not isinstance(text, str):
         raise ArgumentTypeError(f"text: expected a string, got {type(text).__name__}")
     _check_chars(chars)
-    index = {ch: k for k, ch in enumerate(chars)}
-    unknown = sorted(set(text) - set(index))
+    unknown = sorted(set(text) - set(chars))
     if unknown:
         raise ValueError(f"text: expected only characters of the vocabulary, got {unknown[:5]!r} that are not")
+
+
+@checked(_check_encode, copies=False)
+def encode(text, chars):
+    """text -> int array of indices into chars. Defined in chapter 06."""
+    index = {ch: k for k, ch in enumerate(chars)}
     return np.array([index[ch] for ch in text], dtype=np.int64)
 
 
-def decode(ids, chars):
-    """int indices -> text. Used by ``sample``, chapter 06."""
+def _check_decode(ids, chars):
     _check_chars(chars)
     ids = np.asarray(ids)
     if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
         raise ValueError(f"ids: expected a 1-d sequence of integers, got {ids.dtype} of shape {ids.shape}")
     if ids.size and (ids.min() < 0 or ids.max() >= len(chars)):
         raise ValueError(f"ids: expected indices in [0, V={len(chars)}), got min {ids.min()}, max {ids.max()}")
-    return "".join(chars[int(k)] for k in ids)
 
 
+@checked(_check_decode, copies=False)
+def decode(ids, chars):
+    """int indices -> text. Used by ``sample``, chapter 06."""
+    return "".join(chars[int(k)] for k in np.asarray(ids))
+
+
+def _check_one_hot(ids, V, dtype):
+    check_positive_int("V", V)
+    _check_ids("ids", ids, V)
+
+
+@checked(_check_one_hot, copies=False)
 def one_hot(ids, V, dtype=np.float64):
     """ids (T, N) integers in [0, V) -> (T, N, V) with a single 1 per row. Used by ``forward``, chapter 06."""
-    check_positive_int("V", V)
-    ids = _check_ids("ids", ids, V)
     out = np.zeros(ids.shape + (V,), dtype=dtype)
     np.put_along_axis(out, ids[..., None], 1.0, axis=-1)
     return out
@@ -110,36 +129,52 @@ def init_params(vocab_size, hidden_size, *, rng, dtype=np.float64, forget_bias=1
     """lstm.init_params(V, H) plus readout.weight (V, H) and readout.bias (V,) drawn like
     torch.nn.Linear(H, V). Defined in chapter 06."""
     params = lstm.init_params(vocab_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
-    return models.init_readout(params, hidden_size, vocab_size, rng=rng, dtype=dtype)
+    return readout.init_readout(params, hidden_size, vocab_size, rng=rng, dtype=dtype)
 
 
-def _split(params):
+def _check_params(params):
+    """The model's params: an LSTM dict (V inputs) plus a readout (V, H), (V,) of the LSTM's dtype.
+
+    Returns (V, H, dtype). Every message names a key of params, never an array made inside.
+    """
     if not isinstance(params, dict) or any(k not in params for k in READOUT):
         raise ValueError(f"params: expected a dict with keys {list(PARAM_NAMES) + list(READOUT)}, got "
                          f"{sorted(params) if isinstance(params, dict) else type(params).__name__}")
-    recurrent = {k: v for k, v in params.items() if k not in READOUT}
-    V = recurrent["weight_ih"].shape[1] if "weight_ih" in recurrent else None
-    return recurrent, V
+    V, H, dtype = check_params(readout.split_readout(params), gates=4)
+    check_array("params['readout.weight']", params["readout.weight"], (V, H), dtype, ("V", "H"))
+    check_array("params['readout.bias']", params["readout.bias"], (V,), dtype, ("V",))
+    return V, H, dtype
 
 
+def _check_forward(ids, params, state0):
+    V, H, dtype = _check_params(params)
+    _check_ids("ids", ids, V)
+    check_state_pair("state0", state0, ("h0", "c0"), (ids.shape[1], H), dtype)
+
+
+@checked(_check_forward, copies=False)
 def forward(ids, params, state0=None):
     """ids (T, N) character indices -> logits (T, N, V), final state (hT, cT), cache.
 
     state0 = (h0, c0) each (N, H), or None for zeros (carry the state on to continue a text).
     Defined in chapter 06.
     """
-    recurrent, V = _split(params)
-    H = recurrent["weight_hh"].shape[1] if "weight_hh" in recurrent else None
-    dtype = params["readout.weight"].dtype
-    check_array("params['readout.weight']", params["readout.weight"], (V, H), dtype, ("V", "H"))
-    check_array("params['readout.bias']", params["readout.bias"], (V,), dtype, ("V",))
-    x = one_hot(ids, V, dtype)                                        # (T, N, V)
-    hs, state, rcache = lstm.forward(x, state0, recurrent)            # hs (T, N, H)
-    logits = hs @ params["readout.weight"].T + params["readout.bias"]  # (T, N, V)
-    readout = {k: params[k].copy() for k in READOUT}   # the cache's own: the caller may edit params after
-    return logits, state, (hs, rcache, readout)
+    W_hy, b_y = params["readout.weight"], params["readout.bias"]     # (V, H), (V,)
+    x = one_hot(ids, W_hy.shape[0], W_hy.dtype)                       # (T, N, V)
+    hs, state, rcache = lstm.forward(x, state0, readout.split_readout(params), fused=True)   # hs (T, N, H)
+    logits = hs @ W_hy.T + b_y                                        # (T, N, V)
+    head = {k: params[k].copy() for k in READOUT}   # the cache's own: the caller may edit params after
+    return logits, state, (hs, rcache, head)
 
 
+def _check_cross_entropy(logits, targets):
+    check_array("logits", logits, (None, None, None), logits.dtype if isinstance(logits, np.ndarray) else None,
+                ("T", "N", "V"))
+    T, N, V = logits.shape
+    _check_ids("targets", targets, V, (T, N))
+
+
+@checked(_check_cross_entropy, copies=False)
 def cross_entropy(logits, targets):
     """Mean cross-entropy in nats per character and its gradient.
 
@@ -147,10 +182,7 @@ def cross_entropy(logits, targets):
     dlogits = (softmax(logits) - onehot(targets)) / (T N).
     Used by ``loss_and_grads``, chapter 06 (exercise 6.4 writes it).
     """
-    check_array("logits", logits, (None, None, None), logits.dtype if isinstance(logits, np.ndarray) else None,
-                ("T", "N", "V"))
     T, N, V = logits.shape
-    _check_ids("targets", targets, V, (T, N))
     shifted = logits - logits.max(axis=-1, keepdims=True)          # no overflow in exp
     log_p = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
     picked = np.take_along_axis(log_p, targets[..., None], axis=-1)[..., 0]   # (T, N)
@@ -159,14 +191,19 @@ def cross_entropy(logits, targets):
     return float(-picked.mean()), dlogits / (T * N)
 
 
-def backward(dlogits, cache, dstate=None):
-    """dlogits (T, N, V) -> grads shaped like params. Defined in chapter 06."""
+def _check_backward(dlogits, cache, dstate):
     if not (isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[2], dict)):
         raise ValueError(f"cache: expected the cache returned by charlm.forward, got {type(cache).__name__}")
+    hs, _, head = cache
+    check_array("dlogits", dlogits, hs.shape[:2] + head["readout.bias"].shape, hs.dtype, ("T", "N", "V"))
+
+
+@checked(_check_backward, copies=False)
+def backward(dlogits, cache, dstate=None):
+    """dlogits (T, N, V) -> grads shaped like params. Defined in chapter 06."""
     hs, rcache, params = cache
     T, N, H = hs.shape
     V = params["readout.weight"].shape[0]
-    check_array("dlogits", dlogits, (T, N, V), hs.dtype, ("T", "N", "V"))
     d2 = dlogits.reshape(T * N, V)
     grads = {"readout.weight": d2.T @ hs.reshape(T * N, H),   # (V, H)
              "readout.bias": d2.sum(axis=0)}                   # (V,)
@@ -183,12 +220,7 @@ def loss_and_grads(ids, targets, params, state0=None):
     return loss, backward(dlogits, cache), state
 
 
-def split_blocks(data, every, block=2000):
-    """(train, validation): every `every`-th block of `block` characters goes to validation.
-
-    Interleaved blocks, not the tail: the corpus changes topic from module to module, and a held-out
-    tail would measure that shift instead of how well the model generalises. Defined in chapter 06.
-    """
+def _check_split_blocks(data, every, block):
     check_positive_int("every", every)
     if every < 2:
         raise ValueError(f"every: expected an integer >= 2 (1 would hold out everything), got {every!r}")
@@ -199,43 +231,62 @@ def split_blocks(data, every, block=2000):
     if len(data) < every * block:
         raise ValueError(f"data: expected at least every * block = {every * block} characters (one validation "
                          f"block), got {len(data)}")
+
+
+@checked(_check_split_blocks, copies=False)
+def split_blocks(data, every, block=2000):
+    """(train, validation): every `every`-th block of `block` characters goes to validation.
+
+    Interleaved blocks, not the tail: the corpus changes topic from module to module, and a held-out
+    tail would measure that shift instead of how well the model generalises. Defined in chapter 06.
+    """
     blocks = np.arange(len(data)) // block
     val = blocks % every == every - 1
     return data[~val], data[val]
 
 
-def batch(data, T, N, *, rng):
-    """N random windows of data (1-d int array): inputs (T, N) and next-character targets (T, N).
-
-    Defined in chapter 06.
-    """
+def _check_batch(data, T, N, *, rng):
     check_positive_int("T", T)
     check_positive_int("N", N)
     check_rng(rng)
     if not isinstance(data, np.ndarray) or data.ndim != 1 or len(data) < T + 1:
         raise ValueError(f"data: expected a 1-d array of at least T + 1 = {T + 1} characters, got "
                          f"shape {getattr(data, 'shape', None)}")
+
+
+@checked(_check_batch, copies=False)
+def batch(data, T, N, *, rng):
+    """N random windows of data (1-d int array): inputs (T, N) and next-character targets (T, N).
+
+    Defined in chapter 06.
+    """
     starts = rng.integers(0, len(data) - T, size=N)
     idx = starts[None, :] + np.arange(T)[:, None]           # (T, N), time-major
     return data[idx], data[idx + 1]
 
 
-def sample(params, chars, prime, n, *, temperature=1.0, rng):
-    """Continue the text prime by n characters drawn from softmax(z / temperature).
-
-    prime is a non-empty string of vocabulary characters; rng a np.random.Generator. Returns the
-    n new characters. Defined in chapter 06.
-    """
+def _check_sample(params, chars, prime, n, *, temperature, rng):
     check_positive_int("n", n)
     check_number("temperature", temperature, 0.0, lo_open=True, what="a positive number")
     _check_chars(chars)
     check_rng(rng)
     if not isinstance(prime, str) or not prime:
         raise ValueError(f"prime: expected a non-empty string, got {prime!r}")
-    _, V = _split(params)
+    V, _, _ = _check_params(params)
     if len(chars) != V:
         raise ValueError(f"chars: expected the vocabulary of V={V} characters the params were trained on, "
                          f"got {len(chars)}")
+    _check_encode(prime, chars)
+
+
+@checked(_check_sample, copies=False)
+def sample(params, chars, prime, n, *, temperature=1.0, rng):
+    """Continue the text prime by n characters drawn from softmax(z / temperature).
+
+    prime is a non-empty string of vocabulary characters; rng a np.random.Generator. Returns the
+    n new characters. Defined in chapter 06.
+    """
+    V = len(chars)
     logits, state, _ = forward(encode(prime, chars)[:, None], params)
     z, out = logits[-1, 0], []
     for _ in range(n):
@@ -287,16 +338,20 @@ class CharLMHistory:
     params: dict | None = None
 
 
+def _check_train(config, text, progress):
+    if not isinstance(config, CharLMConfig):
+        raise ArgumentTypeError(f"config: expected a CharLMConfig, got {type(config).__name__}")
+    config.validate()
+    check_bool("progress", progress)
+
+
+@checked(_check_train, copies=False)
 def train(config, text=None, progress=True):
     """Train the character model on text (default: the shipped corpus); returns a CharLMHistory.
 
     One generator np.random.default_rng(config.seed) draws the parameters and every training
     window; the validation windows come from the held-out blocks with seed + 1. Defined in chapter 06.
     """
-    if not isinstance(config, CharLMConfig):
-        raise ArgumentTypeError(f"config: expected a CharLMConfig, got {type(config).__name__}")
-    config.validate()
-    progress = check_bool("progress", progress)
     text = load_corpus() if text is None else text
     chars = build_vocab(text)
     train_data, val_data = split_blocks(encode(text, chars), config.val_every)

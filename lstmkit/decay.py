@@ -21,6 +21,7 @@ Taught in chapters/01_rnn_bptt.ipynb and chapters/02_vanishing_gradients.ipynb.
 import numpy as np
 
 from lstmkit import rnn
+from lstmkit._plumbing import checked
 from lstmkit._validate import (
     check_array,
     check_choice,
@@ -31,29 +32,39 @@ from lstmkit._validate import (
     check_positive_number,
     check_rng,
     check_seed,
-    checked,
 )
 
 # gamma = max_a |f'(a)|: tanh'(0) = 1, sigmoid'(0) = 1/4, relu' and identity' are 0 or 1
 ACTIVATION_GAMMA = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "identity": 1.0}
 
 
+def _check_scaled_weight(W, sigma_max):
+    check_float_array("W", W)
+    if W.ndim != 2 or W.shape[0] != W.shape[1]:
+        raise ValueError(f"W: expected a square matrix (H, H), got shape {W.shape}")
+    check_nonnegative_number("sigma_max", sigma_max)
+    if not np.any(W):
+        raise ValueError("W: expected a non-zero matrix (its scale is undefined), got all zeros")
+
+
+@checked(_check_scaled_weight, copies=False)
 def scaled_weight(W, sigma_max):
     """W (H, H) rescaled so that its largest singular value is sigma_max.
 
     The direction of W is kept: W * sigma_max / ||W||_2. Returns a new (H, H) array of W's dtype.
     Defined in chapter 02.
     """
-    check_float_array("W", W)
-    if W.ndim != 2 or W.shape[0] != W.shape[1]:
-        raise ValueError(f"W: expected a square matrix (H, H), got shape {W.shape}")
-    sigma_max = check_nonnegative_number("sigma_max", sigma_max)
-    norm = np.linalg.norm(W, 2)
-    if norm == 0:
-        raise ValueError("W: expected a non-zero matrix (its scale is undefined), got all zeros")
+    norm = np.linalg.norm(W, 2)                                          # sigma_max(W) before
     return (W * (sigma_max / norm)).astype(W.dtype)
 
 
+def _check_orthogonal_weight(H, rng, sigma_max):
+    check_positive_int("H", H)
+    check_rng(rng)
+    check_nonnegative_number("sigma_max", sigma_max)
+
+
+@checked(_check_orthogonal_weight, copies=False)
 def orthogonal_weight(H, rng, sigma_max=1.0):
     """A random orthogonal (H, H) matrix times sigma_max: every singular value equals sigma_max.
 
@@ -63,28 +74,32 @@ def orthogonal_weight(H, rng, sigma_max=1.0):
     any direction, so in dh_T/dh_{T-k} = prod diag(f'(a_s)) W_hh only the f' factors can change
     the norm. rng: a np.random.Generator. Returns float64. Defined in chapter 02.
     """
-    check_positive_int("H", H)
-    check_rng(rng)
-    sigma_max = check_nonnegative_number("sigma_max", sigma_max)
     Q, R = np.linalg.qr(rng.standard_normal((H, H)))
     signs = np.where(np.diag(R) < 0, -1.0, 1.0)                           # (H,): make diag(R) positive
     return sigma_max * Q * signs
 
 
-def _preactivations(x, h0, params, activation):
-    """a_t for t = 1..T of an RNN run, (T, N, H), after checking the arguments."""
+def _check_run(x, h0, params, activation="tanh"):
+    """The arguments of an RNN run: x (T, N, D), h0 (N, H) or None, params, activation."""
     check_choice("activation", activation, rnn.ACTIVATIONS)
     D, H, dtype = check_params(params, gates=1)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    if h0 is not None:
+        check_array("h0", h0, (N, H), dtype, ("N", "H"))
+    return T, N, H, dtype
+
+
+def _preactivations(x, h0, params, activation):
+    """a_t for t = 1..T of an RNN run, (T, N, H), its arguments checked by the caller."""
     if h0 is None:
-        h0 = np.zeros((N, H), dtype=dtype)
-    check_array("h0", h0, (N, H), dtype, ("N", "H"))
-    hs, _, _ = rnn.forward(x, h0, params, activation)
+        h0 = np.zeros((x.shape[1], params["weight_hh"].shape[1]), dtype=x.dtype)
+    hs, _, _ = rnn.forward(x, h0, params, activation=activation, fused=True)
     h_prev = np.concatenate([h0[None], hs[:-1]], axis=0)                 # (T, N, H): h_{t-1}
     return (x @ params["weight_ih"].T + params["bias_ih"]
             + h_prev @ params["weight_hh"].T + params["bias_hh"])        # (T, N, H): a_t
 
 
+@checked(_check_run, copies=False)
 def jacobians(x, h0, params, activation="tanh"):
     """The one-step Jacobians dh_t/dh_{t-1} = diag(f'(a_t)) W_hh of an RNN run, for t = 1..T.
 
@@ -123,15 +138,22 @@ def product_norms(J):
     return norms
 
 
+@checked(_check_run, copies=False)
 def gradient_norms_by_lag(x, h0, params, activation="tanh"):
     """||dh_T/dh_{T-k}||_2 for every lag k = 0..T of an RNN run: (T+1, N).
 
     x (T, N, D), h0 (N, H) or None. Shorthand for product_norms(jacobians(...)).
     Defined in chapter 02.
     """
-    return product_norms(jacobians(x, h0, params, activation))
+    return product_norms(jacobians.unchecked(x, h0, params, activation))
 
 
+def _check_backpropagated_signal(J, dh_T):
+    T, N, H, _ = _check_jacobians(J)
+    check_array("dh_T", dh_T, (N, H), J.dtype, ("N", "H"))
+
+
+@checked(_check_backpropagated_signal, copies=False)
 def backpropagated_signal(J, dh_T):
     """The gradient dLoss/dh_t that a loss at the last step leaves at every step t = 0..T.
 
@@ -139,8 +161,7 @@ def backpropagated_signal(J, dh_T):
     dLoss/dh_t, computed backwards by dh_{t-1} = J_t^T dh_t (the dh_prev that ``rnn.step_backward``
     hands to step t-1 when only the last output has a loss). Defined in chapter 02.
     """
-    T, N, H, _ = _check_jacobians(J)
-    check_array("dh_T", dh_T, (N, H), J.dtype, ("N", "H"))
+    T, N, H, _ = J.shape
     dh = np.empty((T + 1, N, H), dtype=J.dtype)
     dh[T] = dh_T
     for t in range(T, 0, -1):
@@ -148,6 +169,15 @@ def backpropagated_signal(J, dh_T):
     return dh
 
 
+def _check_decay_bound(gamma, sigma_max, lags):
+    check_positive_number("gamma", gamma)
+    check_nonnegative_number("sigma_max", sigma_max)
+    lags = np.asarray(lags)
+    if not np.issubdtype(lags.dtype, np.integer) or np.any(lags < 0):
+        raise ValueError(f"lags: expected non-negative integers, got {lags!r}")
+
+
+@checked(_check_decay_bound, copies=False)
 def decay_bound(gamma, sigma_max, lags):
     """The bound (gamma * sigma_max)^k on ||dh_T/dh_{T-k}||_2, for each lag k in lags.
 
@@ -155,24 +185,23 @@ def decay_bound(gamma, sigma_max, lags):
     gamma = max |f'| (ACTIVATION_GAMMA), sigma_max = largest singular value of W_hh.
     lags: non-negative integers, any shape -> float array of the same shape. Used by ``decay_curve``, chapter 02.
     """
-    gamma = check_positive_number("gamma", gamma)
-    sigma_max = check_nonnegative_number("sigma_max", sigma_max)
-    lags = np.asarray(lags)
-    if not np.issubdtype(lags.dtype, np.integer) or np.any(lags < 0):
-        raise ValueError(f"lags: expected non-negative integers, got {lags!r}")
     with np.errstate(over="ignore"):   # an exploding bound may honestly be inf
-        return (gamma * sigma_max) ** lags.astype(np.float64)
+        return float(gamma * sigma_max) ** np.asarray(lags, dtype=np.float64)
 
 
+def _check_vanishing_lag(norms, threshold):
+    check_float_array("norms", norms)
+    if norms.ndim != 1:
+        raise ValueError(f"norms: expected one dimension (K,), got shape {norms.shape}")
+    check_positive_number("threshold", threshold)
+
+
+@checked(_check_vanishing_lag, copies=False)
 def vanishing_lag(norms, threshold=1e-3):
     """The first lag k at which norms[k] < threshold, or None if it never falls below.
 
     norms (K,), e.g. a median over sequences of ``gradient_norms_by_lag``. Defined in chapter 02.
     """
-    check_float_array("norms", norms)
-    if norms.ndim != 1:
-        raise ValueError(f"norms: expected one dimension (K,), got shape {norms.shape}")
-    threshold = check_positive_number("threshold", threshold)
     below = np.flatnonzero(norms < threshold)
     return int(below[0]) if below.size else None
 
@@ -180,6 +209,18 @@ def vanishing_lag(norms, threshold=1e-3):
 RECURRENT_INITS = ("default", "orthogonal")
 
 
+def _check_decay_curve(sigma_max, input_scale, steps, activation, hidden_size, batch, seed, init):
+    check_nonnegative_number("sigma_max", sigma_max)
+    check_nonnegative_number("input_scale", input_scale)
+    check_positive_int("steps", steps)
+    check_choice("activation", activation, ACTIVATION_GAMMA)
+    check_positive_int("hidden_size", hidden_size)
+    check_positive_int("batch", batch)
+    check_seed("seed", seed)
+    check_choice("init", init, RECURRENT_INITS)
+
+
+@checked(_check_decay_curve, copies=False)
 def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32, batch=16, seed=0,
                 init="default"):
     """One experiment of chapter 02: gradient norm against lag for a random RNN with a given W_hh.
@@ -192,14 +233,6 @@ def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32
     Returns a dict: lags (steps+1,), norms (steps+1, batch), median (steps+1,), bound (steps+1,),
     vanishing_lag (int or None: the median below 1e-3). Defined in chapter 02.
     """
-    sigma_max = check_nonnegative_number("sigma_max", sigma_max)
-    input_scale = check_nonnegative_number("input_scale", input_scale)
-    check_positive_int("steps", steps)
-    check_choice("activation", activation, ACTIVATION_GAMMA)
-    check_positive_int("hidden_size", hidden_size)
-    check_positive_int("batch", batch)
-    check_seed("seed", seed)
-    check_choice("init", init, RECURRENT_INITS)
     rng = np.random.default_rng(seed)
     params = rnn.init_params(hidden_size, hidden_size, rng=rng)
     if init == "orthogonal":
@@ -216,6 +249,7 @@ def decay_curve(sigma_max, input_scale, steps, activation="tanh", hidden_size=32
             "vanishing_lag": vanishing_lag(median) if np.all(np.isfinite(median)) else None}
 
 
+@checked(_check_run, copies=False)
 def derivative_bound(x, h0, params, activation="tanh"):
     """The decay the activation alone allows: prod over the last k steps of max_i |f'(a_{s,i})|.
 
@@ -234,6 +268,13 @@ def derivative_bound(x, h0, params, activation="tanh"):
     return out
 
 
+def _check_truncated_gradients(x, h0, params, dhs, k, activation):
+    T, N, H, dtype = _check_run(x, h0, params, activation)
+    check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
+    check_positive_int("k", k)
+
+
+@checked(_check_truncated_gradients, copies=False)
 def truncated_gradients(x, h0, params, dhs, k, activation="tanh"):
     """Parameter gradients of truncated BPTT: the sequence is cut into chunks of k steps.
 
@@ -244,14 +285,11 @@ def truncated_gradients(x, h0, params, dhs, k, activation="tanh"):
     from the outputs. Returns grads shaped like params, summed over chunks; k >= T is full BPTT.
     Defined in chapter 01.
     """
-    D, H, dtype = check_params(params, gates=1)
-    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
-    check_positive_int("k", k)
-    h = np.zeros((N, H), dtype=dtype) if h0 is None else h0
+    T, N, H = dhs.shape
+    h = np.zeros((N, H), dtype=dhs.dtype) if h0 is None else h0
     grads = {name: np.zeros_like(v) for name, v in params.items()}
     for start in range(0, T, k):
-        hs, h, cache = rnn.forward(x[start:start + k], h, params, activation)
+        hs, h, cache = rnn.forward(x[start:start + k], h, params, activation=activation)
         _, _, chunk_grads = rnn.backward(dhs[start:start + k], cache)
         for name in grads:
             grads[name] += chunk_grads[name]
@@ -259,6 +297,13 @@ def truncated_gradients(x, h0, params, dhs, k, activation="tanh"):
     return grads
 
 
+def _check_last_step_regression(x, h0, params, w_out, y, activation):
+    T, N, H, dtype = _check_run(x, h0, params, activation)
+    K, _ = check_array("w_out", w_out, (None, H), dtype, ("K", "H"))
+    check_array("y", y, (N, K), dtype, ("N", "K"))
+
+
+@checked(_check_last_step_regression, copies=False)
 def last_step_regression(x, h0, params, w_out, y, activation="tanh"):
     """Squared error of a linear readout of the last state, and every gradient of it.
 
@@ -268,11 +313,8 @@ def last_step_regression(x, h0, params, w_out, y, activation="tanh"):
     shaped like params (full BPTT from the last step) and dw_out (K, H). The training run of
     chapter 02 (exploding gradients and clipping) descends this loss. Defined in chapter 02.
     """
-    D, H, dtype = check_params(params, gates=1)
-    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    K, _ = check_array("w_out", w_out, (None, H), dtype, ("K", "H"))
-    check_array("y", y, (N, K), dtype, ("N", "K"))
-    hs, _, cache = rnn.forward(x, h0, params, activation)
+    N = x.shape[1]
+    hs, _, cache = rnn.forward(x, h0, params, activation=activation, fused=True)
     err = hs[-1] @ w_out.T - y                                           # (N, K)
     loss = float(np.sum(err ** 2) / (2 * N))
     dhs = np.zeros_like(hs)

@@ -8,6 +8,7 @@ Taught in chapter 01.
 """
 import numpy as np
 
+from lstmkit._plumbing import checked
 from lstmkit._validate import (
     ArgumentTypeError,
     check_bool,
@@ -18,16 +19,43 @@ from lstmkit._validate import (
 from lstmkit._validate import as_real_array as _as_real_array
 
 
+def _check_rel_error(a, b, names=("a", "b")):
+    """a and b: real numbers of one shape, finite (a NaN would make the error NaN, which no bound catches).
+
+    names: what the two are called in the caller's words, e.g. ("numerical gradient", "analytic['w']").
+    """
+    a, b = _as_real_array(names[0], a), _as_real_array(names[1], b)
+    if a.shape != b.shape:
+        raise ValueError(f"{names[1]}: expected the shape of {names[0]} {a.shape}, got {b.shape}")
+    for name, v in zip(names, (a, b), strict=True):
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"{name}: expected finite values, got {int(np.sum(~np.isfinite(v)))} NaN or inf")
+
+
+@checked(_check_rel_error, copies=False)
 def rel_error(a, b):
     """CS231n's relative error: max |a - b| / max(1e-8, |a| + |b|), elementwise. Defined in chapter 01."""
-    a, b = _as_real_array("a", a), _as_real_array("b", b)
-    if a.shape != b.shape:
-        raise ValueError(f"b: expected the shape of a {a.shape}, got {b.shape}")
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     if a.size == 0:
         return 0.0
     return float(np.max(np.abs(a - b) / np.maximum(1e-8, np.abs(a) + np.abs(b))))
 
 
+def _check_numerical_gradient(f, x, df, h):
+    check_callable("f", f)
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"x: expected a floating numpy array, got {getattr(x, 'dtype', type(x).__name__)}")
+    check_float_array("x", x)      # float32 or float64: float16 cannot resolve a step of 1e-5
+    if not x.flags.writeable:
+        raise ValueError("x: expected a writeable array (its entries are nudged in place), got a read-only one")
+    check_positive_number("h", h)
+    out = _output(f, x)
+    df = _as_real_array("df", df)
+    if df.ndim and df.shape != out.shape:
+        raise ValueError(f"df: expected the shape of f(x) {out.shape} (or a number), got {df.shape}")
+
+
+@checked(_check_numerical_gradient, copies=False)
 def numerical_gradient(f, x, df, h=1e-5):
     """Centred finite differences of sum(f(x) * df) with respect to x.
 
@@ -36,17 +64,7 @@ def numerical_gradient(f, x, df, h=1e-5):
     df is the upstream gradient, shaped like f(x) (use 1.0 for a scalar f). Returns an array
     shaped like x. Defined in chapter 02.
     """
-    check_callable("f", f)
-    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise ValueError(f"x: expected a floating numpy array, got {getattr(x, 'dtype', type(x).__name__)}")
-    check_float_array("x", x)      # float32 or float64: float16 cannot resolve a step of 1e-5
-    if not x.flags.writeable:
-        raise ValueError("x: expected a writeable array (its entries are nudged in place), got a read-only one")
-    h = check_positive_number("h", h)
-    out = _output(f, x)
-    df = _as_real_array("df", df)
-    if df.ndim and df.shape != out.shape:
-        raise ValueError(f"df: expected the shape of f(x) {out.shape} (or a number), got {df.shape}")
+    df = np.asarray(df, dtype=np.float64)
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     for _ in it:
@@ -62,8 +80,12 @@ def numerical_gradient(f, x, df, h=1e-5):
 
 
 def _output(f, x):
-    """f(x) as a float64 copy; None, complex or non-finite results are refused, naming f."""
-    value = f(x)
+    """f(x) as a float64 copy; an error inside f, None, complex or non-finite results are refused, naming f."""
+    try:
+        value = f(x)
+    except Exception as err:   # noqa: BLE001  any error of the caller's f: say it came from f
+        raise ValueError(f"f: expected f(x) to return a value, but calling it raised "
+                         f"{type(err).__name__}: {err}") from err
     try:
         out = _as_real_array("f", value)
     except ArgumentTypeError:
@@ -74,6 +96,22 @@ def _output(f, x):
     return np.array(out, copy=True)
 
 
+def _check_check_gradients(f, inputs, analytic, h, verbose):
+    check_callable("f", f)
+    for name, d in (("inputs", inputs), ("analytic", analytic)):
+        if not isinstance(d, dict):
+            raise ArgumentTypeError(f"{name}: expected a dict name -> numpy array, got {type(d).__name__}")
+    check_bool("verbose", verbose)
+    missing = [k for k in analytic if k not in inputs]
+    if missing:
+        raise ValueError(f"analytic: expected only names found in inputs {sorted(inputs)}, got extra {missing}")
+    for name, grad in analytic.items():   # before any finite difference is computed
+        x = inputs[name]
+        check_float_array(f"inputs['{name}']", x)
+        _check_rel_error(x, grad, (f"inputs['{name}']", f"analytic['{name}']"))
+
+
+@checked(_check_check_gradients, copies=False)
 def check_gradients(f, inputs, analytic, h=1e-5, verbose=True):
     """Check every gradient of a forward/backward pair.
 
@@ -82,14 +120,6 @@ def check_gradients(f, inputs, analytic, h=1e-5, verbose=True):
     name -> relative error and, if verbose, prints one line per name at fixed precision.
     Defined in chapter 01.
     """
-    check_callable("f", f)
-    for name, d in (("inputs", inputs), ("analytic", analytic)):
-        if not isinstance(d, dict):
-            raise ArgumentTypeError(f"{name}: expected a dict name -> numpy array, got {type(d).__name__}")
-    verbose = check_bool("verbose", verbose)
-    missing = [k for k in analytic if k not in inputs]
-    if missing:
-        raise ValueError(f"analytic: expected only names found in inputs {sorted(inputs)}, got extra {missing}")
     errors = {}
     for name, grad in analytic.items():
         num = numerical_gradient(lambda _: f(), inputs[name], 1.0, h=h)

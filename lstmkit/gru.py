@@ -14,26 +14,23 @@ keeps h: z plays the LSTM forget gate's role and dh_t/dh_{t-1} contains diag(z_t
 References: Cho et al. (2014), "Learning phrase representations using RNN encoder-decoder";
 Chung et al. (2014), "Empirical evaluation of gated recurrent neural networks on sequence
 modeling"; the torch.nn.GRU documentation. Taught in chapters/06_beyond_lstm.ipynb. The module reads top to
-bottom: the step, its backward, then the sequence as a loop over the step; by default backward
-runs ``lstmkit._fused``: the same equations, with the weight gradients as one matmul over all steps.
+bottom: the step, its backward, then the sequence as a loop over the step. There is no fused path:
+a backward that batched the weight gradients over all steps measured less than 10 % faster than
+this loop (benchmarks/README.md), so it was not worth a second copy of the equations.
 """
 from typing import NamedTuple
 
 import numpy as np
 
-from lstmkit import _fused
+from lstmkit._plumbing import checked, init_uniform, own, sequence_shape, unpack
 from lstmkit._validate import (
     check_array,
+    check_bool,
     check_params,
     check_state,
     check_step_backward,
-    checked,
-    init_uniform,
-    own,
-    sequence_shape,
-    unpack,
 )
-from lstmkit.rnn import sigmoid
+from lstmkit.functional import sigmoid
 
 
 def init_params(input_size, hidden_size, *, rng, dtype=np.float64, update_bias=None):
@@ -79,7 +76,7 @@ def step_forward(x_t, h_prev, params):
     return h, StepCache(x_t, h_prev, r, z, n, hn, params)
 
 
-def gate_gradients(dh, cache):
+def projection_gradients(dh, cache):
     """dLoss/d(gi) and dLoss/d(gh), each (N, 3H), and the direct part z * dh of dh_prev.
 
     dh (N, H) is dLoss/dh_t in total; gi = x_t W_ih^T + b_ih, gh = h_prev W_hh^T + b_hh.
@@ -114,7 +111,7 @@ def step_backward(dh, cache):
     """
     x_t, h_prev, params = cache.x_t, cache.h_prev, cache.params
     W_ih, W_hh, _, _ = unpack(params)
-    dgi, dgh, dh_prev = gate_gradients(dh, cache)
+    dgi, dgh, dh_prev = projection_gradients(dh, cache)
     dx = dgi @ W_ih                         # (N, D)
     dh_prev = dh_prev + dgh @ W_hh          # (N, H): the direct path plus the one through all three gates
     grads = {
@@ -126,15 +123,18 @@ def step_backward(dh, cache):
     return dx, dh_prev, grads
 
 
-def forward(x, h0, params):
+def forward(x, state0, params, *, fused=False):
     """Run the GRU over a sequence: step_forward at every t, h carried from step to step.
 
-    x (T, N, D), h0 (N, H) or None for zeros. Returns hs (T, N, H), the final state hT (N, H) and
-    cache, the list of the T step caches. Defined in chapter 06.
+    x (T, N, D), state0 = h0 (N, H) or None for zeros. Returns hs (T, N, H), the final state hT
+    (N, H) and cache, the list of the T step caches. The GRU has no fused path (see the module
+    docstring), so fused=True runs the same loop: the switch is there so that every layer takes the
+    same arguments. Defined in chapter 06.
     """
+    check_bool("fused", fused)
     D, H, dtype = check_params(params, gates=3)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    h = check_state("h0", h0, (N, H), dtype)
+    h = check_state("state0 (h0)", state0, (N, H), dtype)
     x, h, params = own(x), own(h), own(params)   # the caches keep them: the caller may edit theirs
     hs, caches = np.empty((T, N, H), dtype=dtype), []
     step = step_forward.unchecked   # its arguments were checked above, once
@@ -145,21 +145,18 @@ def forward(x, h0, params):
     return hs, h.copy(), caches
 
 
-def backward(dhs, cache, dstate=None, *, fused=True):
+def backward(dhs, cache, dstate=None):
     """Backpropagation through time: step_backward from the last step to the first.
 
     dhs (T, N, H) is dLoss/dh_t from the outputs at every t (zeros where the loss ignores h_t), or
     None for zeros; dstate is an optional dhT (N, H), the gradient on the final state.
-    Returns dx (T, N, D), dh0 (N, H) and grads shaped like params, summed over time. fused=False
-    runs the loop below; by default lstmkit._fused computes the same sums faster.
+    Returns dx (T, N, D), dh0 (N, H) and grads shaped like params, summed over time.
     Defined in chapter 06.
     """
     T, N, H, dtype = sequence_shape(cache, (), StepCache, "gru.forward")
     dhs = np.zeros((T, N, H), dtype=dtype) if dhs is None else dhs
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
     dh = check_state("dstate", dstate, (N, H), dtype)
-    if fused:
-        return _fused.gru_backward(dhs, cache, dh)
     dx = np.empty((T, N, cache[0].x_t.shape[1]), dtype=dtype)
     grads = {k: np.zeros_like(v) for k, v in cache[0].params.items()}
     for t in reversed(range(T)):

@@ -13,26 +13,25 @@ so its numbers do not map onto these rows one to one.
 References: Hochreiter & Schmidhuber (1997), "Long short-term memory"; Gers, Schmidhuber & Cummins
 (2000), "Learning to forget"; the torch.nn.LSTM documentation.
 Taught in chapters/03_lstm_cell.ipynb and chapters/04_lstm_bptt.ipynb. The module reads top to
-bottom: the step, its backward, then the sequence as a loop over the step. By default the sequence
-functions run ``lstmkit._fused``: the same equations, fused for speed.
+bottom: the step, its backward, then the sequence as a loop over the step, which is what ``forward``
+runs; ``forward(..., fused=True)`` runs ``lstmkit._fused`` instead, the same equations fused for
+speed, and ``backward`` follows the cache it is given.
 """
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from lstmkit import _fused
+from lstmkit._plumbing import checked, init_uniform, own, sequence_shape, unpack
 from lstmkit._validate import (
     check_array,
+    check_bool,
     check_params,
     check_state_pair,
     check_step_backward,
-    checked,
-    init_uniform,
-    own,
-    sequence_shape,
-    unpack,
 )
-from lstmkit.rnn import sigmoid
+from lstmkit.functional import sigmoid
 
 
 def init_params(input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None):
@@ -124,19 +123,53 @@ def step_backward(dh, dc, cache):
     return dx, dh_prev, dc_prev, grads
 
 
-def forward(x, state0, params, *, fused=True):
+@dataclass
+class LSTMCache:
+    """What forward(..., fused=True) keeps for backward: whole-sequence arrays, no per-step tuples.
+
+    x (T, N, D); hs (T+1, N, H) and cs (T+1, N, H): step t reads hs[t], cs[t] and writes hs[t+1],
+    cs[t+1] (hs[0], cs[0] = h0, c0); gates (T, N, 4H): i, f, g, o after their nonlinearities;
+    tanh_c (T, N, H). cache[t] is step t's StepCache (views, no copies), so the cache reads as the
+    loop's list of step caches.
+    """
+    x: np.ndarray
+    hs: np.ndarray
+    cs: np.ndarray
+    gates: np.ndarray
+    tanh_c: np.ndarray
+    params: dict
+
+    @property
+    def shape(self):
+        """(T, N, H, dtype)."""
+        return (*self.tanh_c.shape, self.tanh_c.dtype)
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, t):
+        t = range(len(self))[t]
+        i, f, g, o = np.split(self.gates[t], 4, axis=1)
+        return StepCache(self.x[t], self.hs[t], self.cs[t], i, f, g, o, self.tanh_c[t], self.params)
+
+
+def forward(x, state0, params, *, fused=False):
     """Run the LSTM over a sequence: step_forward at every t, (h, c) carried from step to step.
 
     x (T, N, D); state0 = (h0, c0), each (N, H), or None for zeros.
-    Returns hs (T, N, H), the final state (hT, cT) and cache. fused=False runs the loop below; by
-    default lstmkit._fused computes the same equations faster. Defined in chapter 03.
+    Returns hs (T, N, H), the final state (hT, cT) and cache, the list of the T step caches.
+    fused=True computes the same equations with lstmkit._fused, faster (training asks for it), and
+    returns an LSTMCache instead; backward takes either. Defined in chapter 03.
     """
+    fused = check_bool("fused", fused)
     D, H, dtype = check_params(params, gates=4)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
     h, c = check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
     x, h, c, params = own(x), own(h), own(c), own(params)   # the cache keeps them: the caller may edit theirs
     if fused:
-        return _fused.lstm_forward(x, h, c, params)
+        hs, cs, gates, tanh_c = _fused.lstm_forward(x, h, c, params)   # hs, cs (T+1, N, H) from h0, c0
+        # outputs are copied so that a caller who edits them cannot change the cache
+        return hs[1:].copy(), (hs[T].copy(), cs[T].copy()), LSTMCache(x, hs, cs, gates, tanh_c, params)
     hs, caches = np.empty((T, N, H), dtype=dtype), []
     step = step_forward.unchecked   # its arguments were checked above, once
     for t in range(T):
@@ -151,13 +184,15 @@ def backward(dhs, cache, dstate=None):
 
     dhs (T, N, H) is dLoss/dh_t from the outputs at every t, or None for zeros; dstate is an
     optional (dhT, dcT), the gradient on the final state. Returns dx (T, N, D), (dh0, dc0) and
-    grads shaped like params, summed over time. Defined in chapter 04.
+    grads shaped like params, summed over time. The cache of forward(..., fused=True) is
+    backpropagated by lstmkit._fused, the list of step caches by the loop below.
+    Defined in chapter 04.
     """
-    T, N, H, dtype = sequence_shape(cache, _fused.LSTMCache, StepCache, "lstm.forward")
+    T, N, H, dtype = sequence_shape(cache, LSTMCache, StepCache, "lstm.forward")
     dhs = np.zeros((T, N, H), dtype=dtype) if dhs is None else dhs
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
     dh, dc = check_state_pair("dstate", dstate, ("dhT", "dcT"), (N, H), dtype)
-    if isinstance(cache, _fused.LSTMCache):
+    if isinstance(cache, LSTMCache):
         return _fused.lstm_backward(dhs, cache, dh, dc)
     dx = np.empty((T, N, cache[0].x_t.shape[1]), dtype=dtype)
     grads = {k: np.zeros_like(v) for k, v in cache[0].params.items()}

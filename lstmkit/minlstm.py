@@ -21,8 +21,10 @@ from typing import NamedTuple
 import numpy as np
 
 from lstmkit import scan
+from lstmkit._plumbing import Replace, checked
 from lstmkit._validate import (
     check_array,
+    check_bool,
     check_choice,
     check_float_array,
     check_float_dtype,
@@ -31,15 +33,22 @@ from lstmkit._validate import (
     check_rng,
     check_state,
     check_step_backward,
-    checked,
-    own,
 )
-from lstmkit.rnn import sigmoid
+from lstmkit.functional import sigmoid
 
 PARAM_NAMES = ("weight_ih", "bias_ih")
 SCAN_METHODS = ("loop", "hillis_steele", "log_space")   # the forms of lstmkit.scan with a backward
 
 
+def _check_init_params(input_size, hidden_size, *, rng, dtype, forget_bias):
+    check_positive_int("input_size", input_size)
+    check_positive_int("hidden_size", hidden_size)
+    check_rng(rng)
+    check_optional_finite("forget_bias", forget_bias)
+    return Replace(dtype=check_float_dtype(dtype))
+
+
+@checked(_check_init_params, copies=False)
 def init_params(input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None):
     """weight_ih (3H, D) and bias_ih (3H,), rows f, i, candidate, every entry from U(-1/sqrt(H), 1/sqrt(H)).
 
@@ -47,11 +56,6 @@ def init_params(input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=N
     then f' = sigmoid(b) / (sigmoid(b) + sigmoid(-b)) = sigmoid(b) where the input adds nothing, the
     same start as an LSTM's forget gate with forget bias b. Defined in chapter 07.
     """
-    check_positive_int("input_size", input_size)
-    check_positive_int("hidden_size", hidden_size)
-    check_rng(rng)
-    dtype = check_float_dtype(dtype)
-    check_optional_finite("forget_bias", forget_bias)
     k = 1.0 / np.sqrt(hidden_size)
     H3 = 3 * hidden_size
     params = {"weight_ih": rng.uniform(-k, k, size=(H3, input_size)).astype(dtype),
@@ -62,7 +66,7 @@ def init_params(input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=N
     return params
 
 
-def check_params(params, name="params"):
+def _check_params(params, name="params"):
     """params: {weight_ih (3H, D), bias_ih (3H,)}, one float dtype; returns (D, H, dtype)."""
     if not isinstance(params, dict) or sorted(params) != sorted(PARAM_NAMES):
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
@@ -103,7 +107,7 @@ class StepCache(NamedTuple):
 
 
 def _check_step_forward(x_t, h_prev, params):
-    D, H, dtype = check_params(params)
+    D, H, dtype = _check_params(params)
     N, _ = check_array("x_t", x_t, (None, D), dtype, ("N", "D"))
     check_array("h_prev", h_prev, (N, H), dtype, ("N", "H"))
 
@@ -167,6 +171,14 @@ class ScanCache(NamedTuple):
     method: str           # the scan that ran; backward runs the same one in reverse
 
 
+def _check_forward(x, h0, params, *, fused, method):
+    D, H, dtype = _check_params(params)
+    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
+    check_choice("method", method, SCAN_METHODS)
+    return Replace(h0=check_state("h0", h0, (N, H), dtype), fused=check_bool("fused", fused))
+
+
+@checked(_check_forward)    # the caches keep private copies: the caller may edit x, h0, params later
 def forward(x, h0, params, *, fused=False, method="hillis_steele"):
     """Run minLSTM over a sequence. x (T, N, D), h0 (N, H) or None for zeros.
 
@@ -176,14 +188,10 @@ def forward(x, h0, params, *, fused=False, method="hillis_steele"):
     step, the fastest on a CPU, chapter 07 section 5; cache: ScanCache, and backward scans the same way).
     Returns hs (T, N, H), the final state hT (N, H) and the cache. Defined in chapter 07.
     """
-    D, H, dtype = check_params(params)
-    T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    h = check_state("h0", h0, (N, H), dtype)
-    check_choice("method", method, SCAN_METHODS)
-    x, h, params = own(x), own(h), own(params)   # the caches keep them: the caller may edit theirs
     if fused:
-        return _forward_scan(x, h, params, method)
-    hs, caches = np.empty((T, N, H), dtype=dtype), []
+        return _forward_scan(x, h0, params, method)
+    T, N, H = len(x), len(h0), h0.shape[1]
+    h, hs, caches = h0, np.empty((T, N, H), dtype=x.dtype), []
     for t in range(T):
         h, cache = step_forward.unchecked(x[t], h, params)
         hs[t] = h
@@ -199,13 +207,8 @@ def _forward_scan(x, h0, params, method):
     return hs, hs[-1].copy(), ScanCache(x, h0, hs, sigmoid(a_f), sigmoid(a_i), f_n, i_n, a_h, params, method)
 
 
-def backward(dhs, cache, dstate=None):
-    """Backpropagation through time, by the loop or by a reverse scan, as the forward ran.
-
-    dhs (T, N, H) is dLoss/dh_t from the outputs (or None for zeros); dstate an optional dhT (N, H).
-    Returns dx (T, N, D), dh0 (N, H) and grads shaped like params, summed over time.
-    Defined in chapter 07.
-    """
+def _check_backward(dhs, cache, dstate):
+    """The cache is forward's; dhs (T, N, H) and dstate (N, H) fit it (None: zeros, handed on as zeros)."""
     if isinstance(cache, ScanCache):
         T, N, H = cache.hs.shape
         dtype = cache.hs.dtype
@@ -215,10 +218,21 @@ def backward(dhs, cache, dstate=None):
         raise ValueError(f"cache: expected the cache returned by minlstm.forward, got {type(cache).__name__}")
     dhs = np.zeros((T, N, H), dtype=dtype) if dhs is None else dhs
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
-    dh = check_state("dstate", dstate, (N, H), dtype)
+    return Replace(dhs=dhs, dstate=check_state("dstate", dstate, (N, H), dtype))
+
+
+@checked(_check_backward, copies=False)
+def backward(dhs, cache, dstate=None):
+    """Backpropagation through time, by the loop or by a reverse scan, as the forward ran.
+
+    dhs (T, N, H) is dLoss/dh_t from the outputs (or None for zeros); dstate an optional dhT (N, H).
+    Returns dx (T, N, D), dh0 (N, H) and grads shaped like params, summed over time.
+    Defined in chapter 07.
+    """
     if isinstance(cache, ScanCache):
-        return _backward_scan(dhs, cache, dh)
-    dx = np.empty((T, N, cache[0].x_t.shape[1]), dtype=dtype)
+        return _backward_scan(dhs, cache, dstate)
+    T, dh = len(cache), dstate                  # dh: dLoss/dh_t coming back from step t + 1
+    dx = np.empty((T, *cache[0].x_t.shape), dtype=dhs.dtype)
     grads = {k: np.zeros_like(v) for k, v in cache[0].params.items()}
     for t in reversed(range(T)):
         dx[t], dh, step_grads = step_backward.unchecked(dhs[t] + dh, cache[t])   # from the output and from t+1

@@ -6,31 +6,36 @@ used in chapter 05. The optimisers update a dict of numpy arrays in place, key b
 """
 import numpy as np
 
-from lstmkit._validate import ArgumentTypeError, check_choice, check_float_array, check_number, check_positive_number
+from lstmkit._plumbing import checked
+from lstmkit._validate import (
+    ArgumentTypeError,
+    check_choice,
+    check_float_array,
+    check_number,
+    check_positive_number,
+    is_real,
+)
 
 
+def _check_grads_dict(grads):
+    if not isinstance(grads, dict):
+        raise ArgumentTypeError(f"grads: expected a dict of numpy arrays, got {type(grads).__name__}")
+
+
+@checked(_check_grads_dict, copies=False)
 def global_norm(grads):
     """sqrt of the sum of every squared entry of every array in grads (in float64).
 
     Used by ``clip_grad_norm``, chapter 02, and ``lstmkit.train``, chapter 05.
     """
-    if not isinstance(grads, dict):
-        raise ArgumentTypeError(f"grads: expected a dict of numpy arrays, got {type(grads).__name__}")
     with np.errstate(over="ignore", invalid="ignore"):
         return float(np.sqrt(sum(np.sum(np.asarray(g, dtype=np.float64) ** 2) for g in grads.values())))
 
 
-def clip_grad_norm(grads, max_norm):
-    """Scale all gradients together so their global L2 norm is at most max_norm.
-
-    g <- min(1, max_norm / ||g||) * g, with ||g|| the norm of every entry of every array in the
-    dict. The direction is kept; only the step length shrinks. Returns (clipped grads as a new
-    dict, the norm before clipping), like torch.nn.utils.clip_grad_norm_ but without changing the
-    input in place. Defined in chapter 02.
-    """
+def _check_clip_grad_norm(grads, max_norm):
     if not isinstance(grads, dict) or not grads:
         raise ValueError(f"grads: expected a non-empty dict of numpy arrays, got {type(grads).__name__}")
-    max_norm = check_number("max_norm", max_norm, 0.0, lo_open=True, what="a positive finite number")
+    check_number("max_norm", max_norm, 0.0, lo_open=True, what="a positive finite number")
     for k, g in grads.items():
         if not isinstance(g, np.ndarray) or not np.issubdtype(g.dtype, np.floating):
             got = getattr(g, "dtype", type(g).__name__)
@@ -40,11 +45,23 @@ def clip_grad_norm(grads, max_norm):
     norm = global_norm(grads)
     if not np.isfinite(norm):
         raise ValueError(f"grads: expected finite gradients, got a global norm of {norm}")
+
+
+@checked(_check_clip_grad_norm, copies=False)
+def clip_grad_norm(grads, max_norm):
+    """Scale all gradients together so their global L2 norm is at most max_norm.
+
+    g <- min(1, max_norm / ||g||) * g, with ||g|| the norm of every entry of every array in the
+    dict. The direction is kept; only the step length shrinks. Returns (clipped grads as a new
+    dict, the norm before clipping), like torch.nn.utils.clip_grad_norm_ but without changing the
+    input in place. Defined in chapter 02.
+    """
+    norm = global_norm(grads)
     scale = min(1.0, max_norm / (norm + 1e-12))
     return {k: (g * scale).astype(g.dtype) for k, g in grads.items()}, norm
 
 
-def _check_step(params, grads):
+def _check_step(optimizer, params, grads):
     """params: a dict of writeable float arrays; grads: finite arrays of the same keys and shapes.
 
     A NaN or inf gradient would turn its parameter into NaN for good, an integer parameter would
@@ -69,6 +86,19 @@ def _check_lr(lr):
     return check_number("lr", lr, 0.0, lo_open=True, what="a positive finite number")
 
 
+def _check_sgd(optimizer, lr, momentum):
+    _check_lr(lr)
+    check_number("momentum", momentum, 0.0, 1.0, hi_open=True)
+
+
+def _check_adam(optimizer, lr, betas, eps):
+    _check_lr(lr)
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2 and all(
+            is_real(b) and 0.0 <= b < 1.0 for b in betas)):
+        raise ValueError(f"betas: expected two numbers in [0, 1), got {betas!r}")
+    check_positive_number("eps", eps)
+
+
 class SGD:
     """Stochastic gradient descent with optional momentum, updating params in place.
 
@@ -76,13 +106,12 @@ class SGD:
     The same arithmetic as torch.optim.SGD (dampening 0, no weight decay). Defined in chapter 05.
     """
 
+    @checked(_check_sgd, copies=False)
     def __init__(self, lr, momentum=0.0):
-        lr = _check_lr(lr)
-        momentum = check_number("momentum", momentum, 0.0, 1.0, hi_open=True)
-        self.lr, self.momentum, self.buffers = lr, momentum, {}
+        self.lr, self.momentum, self.buffers = float(lr), float(momentum), {}
 
+    @checked(_check_step, copies=False)
     def step(self, params, grads):
-        _check_step(params, grads)
         for k, g in grads.items():
             if self.momentum:
                 buf = self.buffers.get(k)
@@ -98,20 +127,13 @@ class Adam:
     so the numpy and torch runs of chapter 05 take the same steps. Defined in chapter 05.
     """
 
+    @checked(_check_adam, copies=False)
     def __init__(self, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
-        lr = _check_lr(lr)
-        try:
-            if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
-                raise ValueError
-            betas = tuple(check_number("betas", b, 0.0, 1.0, hi_open=True) for b in betas)
-        except ValueError:
-            raise ValueError(f"betas: expected two numbers in [0, 1), got {betas!r}") from None
-        eps = check_positive_number("eps", eps)
-        self.lr, self.betas, self.eps = lr, tuple(betas), eps
+        self.lr, self.betas, self.eps = float(lr), tuple(float(b) for b in betas), float(eps)
         self.t, self.m, self.v = 0, {}, {}
 
+    @checked(_check_step, copies=False)
     def step(self, params, grads):
-        _check_step(params, grads)
         b1, b2 = self.betas
         self.t += 1
         step_size = self.lr / (1.0 - b1 ** self.t)
@@ -123,7 +145,11 @@ class Adam:
             params[k] -= (step_size * m / denom).astype(params[k].dtype)
 
 
+def _check_make_optimizer(name, lr, momentum):
+    check_choice("optimizer", name, ("adam", "sgd"))
+
+
+@checked(_check_make_optimizer, copies=False)
 def make_optimizer(name, lr, momentum=0.0):
     """Adam(lr) for name "adam", SGD(lr, momentum) for "sgd". Used by ``lstmkit.train``, chapter 05."""
-    check_choice("optimizer", name, ("adam", "sgd"))
     return Adam(lr) if name == "adam" else SGD(lr, momentum)

@@ -10,6 +10,7 @@ import numpy as np
 from cycler import cycler
 from matplotlib.colors import LogNorm
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.ticker import NullFormatter
 
 from lstmkit.decay import ACTIVATION_GAMMA
 
@@ -150,6 +151,28 @@ _GATE_STYLE = {   # colour, line style, marker: no two gate lines can hide each 
 }
 
 
+_LEGEND_PAD = 17     # points between a panel and its title: room for a one-row legend in between
+
+
+def _legend_above(ax, **kwargs):
+    """The panel's legend in a band of its own between the title and the plot, so it covers no data."""
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), borderaxespad=0.15, borderpad=0.1, frameon=False,
+              **kwargs)
+
+
+def tex_number(x, digits=3):
+    """x for a figure's mathtext: 0.9 -> '0.900', 5.154e-03 -> '5.154 \\times 10^{-3}' (no e-notation)."""
+    if x == 0 or not np.isfinite(x):
+        return f"{x:g}"
+    exponent = int(np.floor(np.log10(abs(x))))
+    if -1 <= exponent <= 2:
+        return f"{x:.{digits}f}" if exponent < 1 else f"{x:.{max(digits - exponent, 0)}f}"
+    mantissa = x / 10.0 ** exponent
+    if round(abs(mantissa), digits) >= 10:      # 9.9996e-4 rounds to 10.000: carry into the exponent
+        mantissa, exponent = mantissa / 10, exponent + 1
+    return rf"{mantissa:.{digits}f} \times 10^{{{exponent}}}"
+
+
 def plot_gate_run(data, title=None, figsize=(6.6, 4.8), fig=None):
     """Four panels (2 x 2, to fit a 680 px column) from a simulate_gates / simulate_biases dict:
     the states c_t and h_t; the gates f, i, o (each in (0, 1)); the candidate g_t (not a gate, in
@@ -163,26 +186,29 @@ def plot_gate_run(data, title=None, figsize=(6.6, 4.8), fig=None):
     (ax_s, ax_g), (ax_z, ax_d) = axes
     ax_s.plot(t, data["c"], label="cell state $c_t$", lw=2.2, color="C3")
     ax_s.plot(t, data["h"], label="hidden state $h_t$", lw=1.5, ls="--", color="C4")
-    ax_s.set(title="states", xlabel="step $t$", ylabel="value")
-    ax_s.legend(loc="best", fontsize=8)
+    ax_s.set(xlabel="step $t$", ylabel="value")
+    ax_s.set_title("states", pad=_LEGEND_PAD)
+    _legend_above(ax_s, ncol=2, fontsize=8)
     n_mark = max(1, T // 8)
     for name, (colour, style, marker, lw, label) in _GATE_STYLE.items():
         ax_g.plot(t[1:], data[name][1:], color=colour, ls=style, marker=marker,
                   markevery=((n_mark // 2) if name == "o" else 0, n_mark), markersize=4, lw=lw, label=label)
-    # headroom above 1 keeps a gate at exactly 1 visible and gives the legend a band of its own
-    ax_g.set(title="gates (sigmoid, in (0, 1))", xlabel="step $t$", ylabel="gate value", ylim=(-0.06, 1.5),
-             yticks=[0, 0.25, 0.5, 0.75, 1.0])
-    ax_g.legend(loc="upper center", fontsize=7.5, ncol=3, handlelength=1.8, columnspacing=0.6, handletextpad=0.4)
+    # a little headroom keeps a gate at exactly 1 (or 0) visible
+    ax_g.set(xlabel="step $t$", ylabel="gate value", ylim=(-0.06, 1.08), yticks=[0, 0.25, 0.5, 0.75, 1.0])
+    ax_g.set_title("gates (sigmoid, in (0, 1))", pad=_LEGEND_PAD)
+    _legend_above(ax_g, ncol=3, fontsize=7.5, handlelength=1.8, columnspacing=0.6, handletextpad=0.4)
     ax_z.plot(t[1:], data["g"][1:], color="C5", lw=1.8, label="candidate $g_t$")
     ax_z.axhline(0, color="0.5", lw=0.6)
     ax_z.set(title="candidate $g_t$ (tanh, in (-1, 1))", xlabel="step $t$", ylabel="$g_t$", ylim=(-1.1, 1.1))
     path = data["dcT_dct"]
     floor = 1e-30                               # a log axis cannot show the zeros that f = 0 makes
     ax_d.semilogy(t, np.maximum(path, floor), lw=2, color="C3")
-    # the product written out: a big operator's subscript would touch the panel frame
+    # the product written out: a big operator's subscript would touch the panel frame. At least two
+    # decades on the axis (to 1e-2 when every f is near 1), so it shows powers of ten, not 2 and 3
     ax_d.set(title=r"cell path $\partial c_T/\partial c_t = f_{t+1} \cdots f_T$",
              xlabel="step $t$", ylabel=r"$\partial c_T/\partial c_t$ (log)",
-             ylim=(max(floor, 0.3 * max(path.min(), floor)), 3.0))
+             ylim=(max(floor, min(1e-2, 0.3 * path.min())), 3.0))
+    ax_d.yaxis.set_minor_formatter(NullFormatter())
     for ax in axes.flat:
         ax.set_xlim(0, T)
         ax.grid(alpha=0.3)
@@ -242,7 +268,7 @@ def lstm_cell_diagram(ax, gains=None):
 
     x_t and h_{t-1} enter one pre-activation a_t (N, 4H), split in torch's order i, f, g, o; the cell
     line carries c_{t-1} through "x f_t" and "+ i_t g_t" to c_t; tanh and "x o_t" make h_t. With
-    ``gains`` (a dict from lstmkit.cell.route_gains) the arrows' widths show the gradient factor on
+    ``gains`` (a dict from lstmkit.cell_demos.route_gains) the arrows' widths show the gradient factor on
     each route: the cell line f_t (dc_t/dc_{t-1}), the write i_t (dc_t/dg_t), the way out
     o_t tanh'(c_t) (dh_t/dc_t), and the caption the product over the run, dc_T/dc_0.
     Returns a dict of the route arrows (FancyArrowPatch) by name: "cell", "write", "out".
@@ -300,7 +326,8 @@ def lstm_cell_diagram(ax, gains=None):
     if gains:
         ax.text(x_out + 0.2, 4.45, rf"$\partial h_t/\partial c_t = {gains['out']:.2f}$", ha="left", fontsize=8.5,
                 color=H_PATH)
-        ax.text(5.6, 6.35, rf"over the run: $\partial c_T/\partial c_0 = f_1 f_2 \cdots f_T = {gains['carousel']:.3e}$",
+        product = tex_number(gains["carousel"])
+        ax.text(5.6, 6.35, rf"over the run: $\partial c_T/\partial c_0 = f_1 f_2 \cdots f_T = {product}$",
                 ha="center", va="center", fontsize=10, color=CELL_PATH)
     ax.set_xlim(0, 10.4)
     ax.set_ylim(-0.9, 6.7)

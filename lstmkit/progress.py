@@ -10,6 +10,11 @@ text line becomes the final one ("100%| 1500/1500"). Outside a notebook it is pl
 The display call is tqdm's own (``tqdm.notebook`` imports it from IPython): the experiments layer
 takes its notebook support from tqdm and never imports IPython or ipywidgets itself.
 
+A run that stops before its total for a good reason (it solved the task) says so with
+``stop_early(bar, "solved", ok=True)`` and its notebook bar ends green, not red; one that stops
+because it failed (``ok=False``: it diverged) keeps tqdm's red bar. Either way the reason is written
+on the bar.
+
 Used by lstmkit.train, lstmkit.torch_train, lstmkit.charlm and lstmkit.sweeps; taught in
 chapters/05_long_time_lags.ipynb.
 """
@@ -39,6 +44,13 @@ def progress_bar(iterable=None, *, total=None, desc=None, disable=False):
     return _StoredBar(notebook_tqdm)(iterable, total=total, desc=desc)
 
 
+def stop_early(bar, reason, *, ok):
+    """Write on bar why the run stopped before its total (``stopped: <reason>``); ok=True (a good
+    reason, such as a solved task) makes a notebook bar end green instead of red when it closes."""
+    bar.set_postfix_str(f"stopped: {reason}")   # short: the book's page is narrow
+    bar.stopped_well = bool(ok)
+
+
 @cache
 def _StoredBar(base):
     """The notebook bar, displayed with a display id and updated with its final text on close.
@@ -60,6 +72,9 @@ def _StoredBar(base):
                 return
             self._closed_once = True
             super().close()
+            if getattr(self, "stopped_well", False):
+                # tqdm paints a bar closed short of its total red, as a failure; this run ended well
+                self.container.children[1].bar_style = "success"
             if self._handle is not None:
                 self._handle.update(self.container)   # the same widget, its text now the final line
 

@@ -8,47 +8,26 @@ torch ``state_dict`` round-trips through ``lstmkit.interop``. Sequences are time
 References: Elman (1990), "Finding structure in time"; Werbos (1990), "Backpropagation through
 time"; CS231n assignment 3 (``rnn_layers.py``), whose forward/backward pairs this module follows.
 Taught in chapters/01_rnn_bptt.ipynb and chapters/02_vanishing_gradients.ipynb. The module reads
-top to bottom: the step, its backward, then the sequence as a loop over the step. By default the
-sequence functions run ``lstmkit._fused``: the same equations, fused for speed.
+top to bottom: the step, its backward, then the sequence as a loop over the step, which is what
+``forward`` runs; ``forward(..., fused=True)`` runs ``lstmkit._fused`` instead, the same equations
+fused for speed, and ``backward`` follows the cache it is given.
 """
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
 from lstmkit import _fused
+from lstmkit._plumbing import checked, init_uniform, own, sequence_shape, unpack
 from lstmkit._validate import (
     check_array,
+    check_bool,
     check_choice,
     check_params,
     check_state,
     check_step_backward,
-    checked,
-    init_uniform,
-    own,
-    sequence_shape,
-    unpack,
 )
-
-
-def sigmoid(a):
-    """Logistic sigmoid through tanh, sigmoid(a) = (1 + tanh(a / 2)) / 2; no overflow warning at |a| = 1e4.
-
-    The identity is exact and halving a is exact in floating point, so the result is accurate to a
-    few ulps of 1 everywhere (absolute error < 1e-16). Far in the negative tail, where sigmoid(a)
-    ~ exp(a) is tiny, the sum 1 + tanh cancels and the *relative* error grows: 1.7e-4 at a = -30,
-    and at a = -40 the result is 0 (100 %). A gate that small is closed either way; a log-probability
-    would need a different formula.
-    """
-    return 0.5 * (1.0 + np.tanh(0.5 * a))
-
-
-# name -> (f, f') with both written as functions of the pre-activation a
-ACTIVATIONS = {
-    "tanh": (np.tanh, lambda a: 1.0 - np.tanh(a) ** 2),
-    "sigmoid": (sigmoid, lambda a: sigmoid(a) * (1.0 - sigmoid(a))),
-    "relu": (lambda a: np.maximum(a, 0.0), lambda a: (a > 0).astype(a.dtype)),
-    "identity": (lambda a: a, lambda a: np.ones_like(a)),
-}
+from lstmkit.functional import ACTIVATIONS, sigmoid  # noqa: F401  (rnn.sigmoid: the chapters import it from here)
 
 
 def init_params(input_size, hidden_size, *, rng, dtype=np.float64, identity=False):
@@ -122,20 +101,51 @@ def step_backward(dh, cache):
     return dx, dh_prev, grads
 
 
-def forward(x, h0, params, activation="tanh", *, fused=True):
+@dataclass
+class RNNCache:
+    """What forward(..., fused=True) keeps for backward: whole-sequence arrays, no per-step tuples.
+
+    x (T, N, D); hs (T+1, N, H): step t reads hs[t] and writes hs[t+1] (hs[0] = h0);
+    a (T, N, H): the pre-activations. cache[t] is step t's StepCache (views, no copies), so the
+    cache reads as the loop's list of step caches.
+    """
+    x: np.ndarray
+    hs: np.ndarray
+    a: np.ndarray
+    params: dict
+    activation: str
+
+    @property
+    def shape(self):
+        """(T, N, H, dtype)."""
+        return (*self.a.shape, self.a.dtype)
+
+    def __len__(self):
+        return len(self.x)
+
+    def __getitem__(self, t):
+        t = range(len(self))[t]
+        return StepCache(self.x[t], self.hs[t], self.a[t], self.params, self.activation)
+
+
+def forward(x, state0, params, *, activation="tanh", fused=False):
     """Run the RNN over a sequence: step_forward at every t, h carried from step to step.
 
-    x (T, N, D), h0 (N, H) or None for zeros. Returns hs (T, N, H), the final state hT (N, H) and
-    cache. fused=False runs the loop below; by default lstmkit._fused computes the same equations
-    faster. Defined in chapter 01.
+    x (T, N, D), state0 = h0 (N, H) or None for zeros; activation is a name in ACTIVATIONS.
+    Returns hs (T, N, H), the final state hT (N, H) and cache, the list of the T step caches.
+    fused=True computes the same equations with lstmkit._fused, faster (training asks for it),
+    and returns an RNNCache instead; backward takes either. Defined in chapter 01.
     """
     check_choice("activation", activation, ACTIVATIONS)
+    fused = check_bool("fused", fused)
     D, H, dtype = check_params(params, gates=1)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
-    h = check_state("h0", h0, (N, H), dtype)
+    h = check_state("state0 (h0)", state0, (N, H), dtype)
     x, h, params = own(x), own(h), own(params)   # the cache keeps them: the caller may edit theirs
     if fused:
-        return _fused.rnn_forward(x, h, params, activation)
+        hs, a = _fused.rnn_forward(x, h, params, activation)   # hs (T+1, N, H) from h0, a (T, N, H)
+        # outputs are copied so that a caller who edits them cannot change the cache
+        return hs[1:].copy(), hs[T].copy(), RNNCache(x, hs, a, params, activation)
     hs, caches = np.empty((T, N, H), dtype=dtype), []
     step = step_forward.unchecked   # its arguments were checked above, once
     for t in range(T):
@@ -150,14 +160,15 @@ def backward(dhs, cache, dstate=None):
 
     dhs (T, N, H) is dLoss/dh_t from the outputs at every t (zeros where the loss ignores h_t), or
     None for zeros; dstate is an optional dhT (N, H), the gradient on the final state.
-    Returns dx (T, N, D), dh0 (N, H) and grads shaped like params, summed over time.
-    Defined in chapter 01.
+    Returns dx (T, N, D), dh0 (N, H) and grads shaped like params, summed over time. The cache of
+    forward(..., fused=True) is backpropagated by lstmkit._fused, the list of step caches by the
+    loop below. Defined in chapter 01.
     """
-    T, N, H, dtype = sequence_shape(cache, _fused.RNNCache, StepCache, "rnn.forward")
+    T, N, H, dtype = sequence_shape(cache, RNNCache, StepCache, "rnn.forward")
     dhs = np.zeros((T, N, H), dtype=dtype) if dhs is None else dhs
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
     dh = check_state("dstate", dstate, (N, H), dtype)
-    if isinstance(cache, _fused.RNNCache):
+    if isinstance(cache, RNNCache):
         return _fused.rnn_backward(dhs, cache, dh)
     dx = np.empty((T, N, cache[0].x_t.shape[1]), dtype=dtype)
     grads = {k: np.zeros_like(v) for k, v in cache[0].params.items()}

@@ -28,21 +28,27 @@ import math
 
 import numpy as np
 
+from lstmkit._plumbing import Replace, checked
 from lstmkit._validate import check_array, check_choice, check_float_array, check_positive_int
 
 METHODS = ("loop", "hillis_steele", "closed_form", "log_space")
 
 
-def _check(a, b, h0, positive=False):
-    """a, b (T, ...) of one shape and dtype, h0 (...) or None for zeros; returns h0 as an array."""
+def _check(a, b, h0, *_):
+    """a, b (T, ...) of one shape and dtype, h0 (...) or None for zeros, which it hands on as zeros."""
     check_float_array("a", a)
     if a.ndim == 0:
         raise ValueError("a: expected an array (T, ...) with time on the first axis, got a 0-d array")
     check_array("a", a, (None,) * a.ndim, a.dtype, ("T",) + (None,) * (a.ndim - 1))
     check_array("b", b, a.shape, a.dtype)
-    if positive and np.any(a <= 0):
+    return Replace(h0=_state("h0", h0, a))
+
+
+def _check_positive(a, b, h0):
+    replace = _check(a, b, h0)
+    if np.any(a <= 0):
         raise ValueError(f"a: expected every entry > 0 (its logarithm is taken), got min {a.min():.3g}")
-    return _state("h0", h0, a)
+    return replace
 
 
 def _state(name, h, a):
@@ -65,12 +71,13 @@ def combine(first, second):
     return a1 * a2, a2 * b1 + b2
 
 
+@checked(_check, copies=False)
 def loop(a, b, h0=None):
     """h_t = a_t h_{t-1} + b_t for t = 1 .. T, one step at a time. a, b (T, ...), h0 (...) or None.
 
     Returns hs (T, ...). T sequential steps. Defined in chapter 07.
     """
-    h = _check(a, b, h0)
+    h = h0
     hs = np.empty_like(b)
     for t in range(len(a)):
         h = a[t] * h + b[t]
@@ -78,12 +85,13 @@ def loop(a, b, h0=None):
     return hs
 
 
+@checked(lambda T: check_positive_int("T", T), copies=False)
 def rounds(T):
     """The sequential rounds of a Hillis-Steele scan over T steps: ceil(log2 T). Defined in chapter 07."""
-    check_positive_int("T", T)
     return math.ceil(math.log2(T)) if T > 1 else 0
 
 
+@checked(_check, copies=False)
 def hillis_steele(a, b, h0=None, trace=None):
     """The same hs by a Hillis-Steele prefix scan: ceil(log2 T) rounds of ``combine`` over all t at once.
 
@@ -92,7 +100,6 @@ def hillis_steele(a, b, h0=None, trace=None):
     h0 (...) or None. trace, if a list, receives a copy of the partial hs after every round.
     Returns hs (T, ...). Defined in chapter 07.
     """
-    h0 = _check(a, b, h0)
     A, B = a.copy(), b.copy()
     B[0] = a[0] * h0 + b[0]      # fold h0 into the first step: then B_t = h_t once all rounds are done
     A[0] = 0.0                   # ... and the first step no longer depends on anything before it
@@ -105,6 +112,7 @@ def hillis_steele(a, b, h0=None, trace=None):
     return B
 
 
+@checked(_check, copies=False)
 def closed_form(a, b, h0=None):
     """The same hs from two cumulative sums: h_t = A_t (h0 + sum_{k<=t} b_k / A_k), A_t = a_1 ... a_t.
 
@@ -112,7 +120,6 @@ def closed_form(a, b, h0=None):
     decays passes the smallest float (after about 1,000 steps of a = 0.5 in float64): the result
     is then inf or nan. Kept to show that failure. Defined in chapter 07.
     """
-    h0 = _check(a, b, h0)
     with np.errstate(all="ignore"):     # the failure is the point: it shows as inf and nan, not as warnings
         A = np.cumprod(a, axis=0)
         return A * (h0 + np.cumsum(b / A, axis=0))
@@ -127,6 +134,7 @@ def _log_space_positive(log_a_star, b, h0):
     return np.exp(log_a_star + lse)                                       # A_t times it, back from logs
 
 
+@checked(_check_positive, copies=False)
 def log_space(a, b, h0=None):
     """The closed form in logarithms (Heinsen 2023): stable for any T. a > 0 required.
 
@@ -135,7 +143,6 @@ def log_space(a, b, h0=None):
     are split, b = b+ - b-, and the two non-negative scans subtracted. Returns hs (T, ...).
     Defined in chapter 07.
     """
-    h0 = _check(a, b, h0, positive=True)
     log_a_star = np.cumsum(np.log(a), axis=0)                             # log A_t, (T, ...)
     plus = _log_space_positive(log_a_star, np.maximum(b, 0), np.maximum(h0, 0))
     minus = _log_space_positive(log_a_star, np.maximum(-b, 0), np.maximum(-h0, 0))
@@ -145,12 +152,20 @@ def log_space(a, b, h0=None):
 _FORMS = {"loop": loop, "hillis_steele": hillis_steele, "closed_form": closed_form, "log_space": log_space}
 
 
+@checked(lambda a, b, h0, method: check_choice("method", method, METHODS), copies=False)
 def scan(a, b, h0=None, method="log_space"):
-    """hs of h_t = a_t h_{t-1} + b_t by one of METHODS. Defined in chapter 07."""
-    check_choice("method", method, METHODS)
+    """hs of h_t = a_t h_{t-1} + b_t by one of METHODS (each form checks a, b and h0). Defined in chapter 07."""
     return _FORMS[method](a, b, h0)
 
 
+def _check_backward(dhs, a, hs, h0, dhT, method):
+    replace = _check(a, hs, h0)
+    check_array("dhs", dhs, a.shape, a.dtype)
+    check_choice("method", method, ("loop", "hillis_steele", "log_space"))
+    return Replace(replace, dhT=_state("dhT", dhT, a))
+
+
+@checked(_check_backward, copies=False)
 def backward(dhs, a, hs, h0=None, dhT=None, method="loop"):
     """The gradients of a linear recurrence, by a reverse scan of the same form.
 
@@ -160,10 +175,6 @@ def backward(dhs, a, hs, h0=None, dhT=None, method="loop"):
     db_t = g_t, da_t = g_t h_{t-1}, dh0 = a_1 g_1. method is any of METHODS but "closed_form".
     Returns da, db (T, ...), dh0 (...). Defined in chapter 07.
     """
-    h0 = _check(a, hs, h0)
-    check_array("dhs", dhs, a.shape, a.dtype)
-    dhT = _state("dhT", dhT, a)
-    check_choice("method", method, ("loop", "hillis_steele", "log_space"))
     a_next = np.concatenate([np.ones_like(a[:1]), a[:0:-1]])      # reversed: 1, a_T, a_{T-1}, ..., a_2
     g = scan(a_next, dhs[::-1], dhT, method)[::-1]                 # g_t, t = 1 .. T
     h_prev = np.concatenate([h0[None], hs[:-1]])                   # h_{t-1}, (T, ...)

@@ -16,7 +16,7 @@ sequence counts as processed correctly when the absolute error at its end is bel
   agree (X1 = 0). The other reading (marker -1, X1 dropped from the target) gives the same target.
   Sequences of different lengths are RIGHT-padded with zeros into one (T_max, N, 2) array, and
   ``lengths`` (N,) tells the model where each one ends: the model reads sequence n's output at
-  step lengths[n] - 1 (``lstmkit.models.forward``), so the padding never reaches that output.
+  step lengths[n] - 1 (``lstmkit.readout.forward``), so the padding never reaches that output.
   (3) Short sequences. The paper uses T >= 100. Below T = 20 the first ten pairs reach into the
   second half, so only X2's lag keeps the bound T // 2; X1's can be as short as T - 10. At T = 10
   the paper's rule could mark the last pair as X1 and overwrite its end flag (a lag of 0 steps):
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lstmkit._plumbing import checked
 from lstmkit._validate import (
     check_choice,
     check_float_array,
@@ -62,12 +63,7 @@ class AddingBatch:
     marks: np.ndarray
 
 
-def adding_problem(n, T, *, rng, variant="fixed", dtype=np.float64):
-    """Draw n sequences of the adding problem at (minimal) length T; returns an AddingBatch.
-
-    See the module docstring for both variants. T >= 10 (the 1997 task marks one of the first
-    ten pairs). rng is a np.random.Generator. Defined in chapter 05.
-    """
+def _check_adding_problem(n, T, *, rng, variant, dtype):
     check_positive_int("n", n)
     check_positive_int("T", T)
     if T < 10:
@@ -75,6 +71,15 @@ def adding_problem(n, T, *, rng, variant="fixed", dtype=np.float64):
     check_choice("variant", variant, VARIANTS)
     check_rng(rng)
     check_float_dtype(dtype)
+
+
+@checked(_check_adding_problem, copies=False)
+def adding_problem(n, T, *, rng, variant="fixed", dtype=np.float64):
+    """Draw n sequences of the adding problem at (minimal) length T; returns an AddingBatch.
+
+    See the module docstring for both variants. T >= 10 (the 1997 task marks one of the first
+    ten pairs). rng is a np.random.Generator. Defined in chapter 05.
+    """
     make = _fixed if variant == "fixed" else _hochreiter1997
     x, target, lengths, marks = make(n, T, rng)
     return AddingBatch(x.astype(dtype), target.astype(dtype), lengths, marks)
@@ -115,14 +120,20 @@ def _hochreiter1997(n, T, rng):
     return x, target, lengths, np.stack([first, second], axis=1)
 
 
+def _check_fraction_correct(prediction, target, tol):
+    check_positive_number("tol", tol)
+    for name, a in (("prediction", prediction), ("target", target)):
+        check_float_array(name, a)
+    if prediction.shape != target.shape or prediction.ndim != 1:
+        raise ValueError(f"prediction: expected shape (N,) like target {target.shape}, got {prediction.shape}")
+    if prediction.size == 0:
+        raise ValueError(f"prediction: expected at least one sequence (N >= 1), got shape {prediction.shape}")
+
+
+@checked(_check_fraction_correct, copies=False)
 def fraction_correct(prediction, target, tol=TOLERANCE_1997):
     """Hochreiter & Schmidhuber's criterion: the fraction of sequences with |prediction - target| < tol.
 
     prediction, target (N,). Defined in chapter 05.
     """
-    tol = check_positive_number("tol", tol)
-    for name, a in (("prediction", prediction), ("target", target)):
-        check_float_array(name, a)
-    if prediction.shape != target.shape or prediction.ndim != 1:
-        raise ValueError(f"prediction: expected shape (N,) like target {target.shape}, got {prediction.shape}")
     return float(np.mean(np.abs(prediction - target) < tol))

@@ -1,6 +1,6 @@
 """The chapter-05 model in torch: torch.nn.RNN / nn.LSTM -> nn.Linear(H, 1) at each sequence's end.
 
-``TorchLearner`` draws its initial parameters with ``lstmkit.models.init_params`` (so from the same
+``TorchLearner`` draws its initial parameters with ``lstmkit.readout.init_params`` (so from the same
 generator as ``NumpyLearner``), moves them into torch with ``lstmkit.interop``, and trains with
 torch autograd and torch.optim. Gradient clipping uses lstmkit's formula, scale = min(1, max_norm /
 (norm + 1e-12)) (torch's clip_grad_norm_ adds 1e-6, which would make the two runs differ by 1e-6);

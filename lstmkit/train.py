@@ -2,18 +2,20 @@
 
 ``train(config)`` draws a fresh batch every step from one seeded generator, takes a clipped
 optimiser step, evaluates on a fixed test set every ``eval_every`` steps, and stops early once the
-success criterion holds. The model behind it is a *learner*: ``NumpyLearner`` here (lstmkit.models
+success criterion holds. The model behind it is a *learner*: ``NumpyLearner`` here (lstmkit.readout
 with lstmkit.optim), ``lstmkit.torch_train.TorchLearner`` for torch.nn.LSTM. Both start from the
 same parameters drawn from the same generator, so with the same config they see the same batches.
 
 Taught in chapters/05_long_time_lags.ipynb.
 """
+import functools
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from lstmkit import decay, models, rnn, tasks
+from lstmkit import decay, readout, rnn, tasks
+from lstmkit._plumbing import Replace, checked
 from lstmkit._validate import (
     ArgumentTypeError,
     check_bool,
@@ -27,7 +29,7 @@ from lstmkit._validate import (
     check_seed,
 )
 from lstmkit.optim import clip_grad_norm, global_norm, make_optimizer
-from lstmkit.progress import progress_bar
+from lstmkit.progress import progress_bar, stop_early
 
 
 @dataclass
@@ -56,7 +58,7 @@ class TrainConfig:
 
     def validate(self):
         """Check every field, each under its own name (not the name of the function it feeds)."""
-        check_choice("cell", self.cell, models.CELLS)
+        check_choice("cell", self.cell, readout.CELLS)
         check_choice("variant", self.variant, tasks.VARIANTS)
         check_choice("activation", self.activation, rnn.ACTIVATIONS)
         check_choice("optimizer", self.optimizer, ("adam", "sgd"))
@@ -110,7 +112,7 @@ class History:
 
 
 class NumpyLearner:
-    """lstmkit.models trained with lstmkit.optim. Used by ``train``, chapter 05."""
+    """lstmkit.readout trained with lstmkit.optim. Used by ``train``, chapter 05."""
 
     def __init__(self, config, rng):
         self.config = config
@@ -119,18 +121,18 @@ class NumpyLearner:
 
     def _init_params(self, rng):
         config = self.config
-        return models.init_params(config.cell, 2, config.hidden_size, rng=rng, dtype=np.dtype(config.dtype),
+        return readout.init_params(config.cell, 2, config.hidden_size, rng=rng, dtype=np.dtype(config.dtype),
                                   forget_bias=config.forget_bias, identity=config.identity_init)
 
     def _forward(self, batch):
-        return models.forward(batch.x, self.params, self.config.cell, batch.lengths, self.config.activation)
+        return readout.forward(batch.x, self.params, self.config.cell, batch.lengths, self.config.activation)
 
     def train_step(self, batch):
         """One optimiser step on batch; returns (loss, gradient norm before clipping)."""
         with np.errstate(over="ignore", invalid="ignore"):   # a diverging run reports inf, train() stops
             y, cache = self._forward(batch)
-            loss, dy = models.mse_loss(y, batch.target)
-            _, grads = models.backward(dy, cache)
+            loss, dy = readout.mse_loss(y, batch.target)
+            _, grads = readout.backward(dy, cache)
         norm = global_norm(grads)
         if not np.isfinite(norm):
             return loss, norm   # diverged: no step, train() stops
@@ -145,7 +147,7 @@ class NumpyLearner:
     def marker_grad(self, batch):
         """Mean over the batch of ||dy_n / dx_{t1,n}||, t1 = the first marker's step."""
         y, cache = self._forward(batch)
-        dx, _ = models.backward(np.ones_like(y), cache)
+        dx, _ = readout.backward(np.ones_like(y), cache)
         n = np.arange(len(y))
         return float(np.mean(np.linalg.norm(dx[batch.marks[:, 0], n], axis=1)))
 
@@ -159,17 +161,21 @@ def evaluate(learner, batch):
     return float(np.mean((y - batch.target) ** 2)), tasks.fraction_correct(y, batch.target)
 
 
+def _check_train(config, learner_class, progress):
+    if not isinstance(config, TrainConfig):
+        raise ArgumentTypeError(f"config: expected a TrainConfig, got {type(config).__name__}")
+    config.validate()
+    check_callable("learner_class", learner_class, "a learner class")
+    check_bool("progress", progress)
+
+
+@checked(_check_train, copies=False)
 def train(config, learner_class=NumpyLearner, progress=True):
     """Run one training run; returns its History. Defined in chapter 05.
 
     One generator np.random.default_rng(config.seed) draws the initial parameters and then every
     training batch; the test set comes from config.test_seed. progress shows a tqdm bar.
     """
-    if not isinstance(config, TrainConfig):
-        raise ArgumentTypeError(f"config: expected a TrainConfig, got {type(config).__name__}")
-    config.validate()
-    check_callable("learner_class", learner_class, "a learner class")
-    progress = check_bool("progress", progress)
     dtype = np.dtype(config.dtype)
     rng = np.random.default_rng(config.seed)
     learner = learner_class(config, rng)
@@ -206,7 +212,7 @@ def train(config, learner_class=NumpyLearner, progress=True):
         if step % config.eval_every == 0 or step == config.steps:
             solved = record(step)
     if step < config.steps:   # stopped early: say why, so a bar short of 100% reads as finished
-        bar.set_postfix_str(f"stopped: {'solved' if solved else 'diverged'}")   # short: the book's page is narrow
+        stop_early(bar, "solved" if solved else "diverged", ok=solved)
     bar.close()
     history.solved_at = step if solved else None
     history.seconds = time.perf_counter() - start
@@ -214,25 +220,45 @@ def train(config, learner_class=NumpyLearner, progress=True):
     return history
 
 
+def _check_train_last_step(params, w_out, x, y, *, lr, steps, clip, stop_above, activation):
+    check_positive_int("steps", steps)
+    check_positive_number("lr", lr)
+    check_choice("activation", activation, rnn.ACTIVATIONS)
+    check_params(params, gates=1)
+    if stop_above is not None:
+        check_positive_number("stop_above", stop_above)
+    decay.last_step_regression.check(x, None, params, w_out, y, activation)   # x, w_out and y
+    if clip is not None:
+        check_callable("clip", clip, "None or a function grads -> (grads, norm)")
+        return Replace(clip=_clip_named(clip))
+
+
+def _clip_named(clip):
+    """clip, with a wrong result refused naming clip (it must return the pair (grads, norm))."""
+    @functools.wraps(clip)
+    def run(grads):
+        out = clip(grads)
+        if not (isinstance(out, tuple) and len(out) == 2 and isinstance(out[0], dict) and set(out[0]) == set(grads)):
+            got = type(out).__name__ + (f" of length {len(out)}" if isinstance(out, tuple) else "")
+            raise ValueError(f"clip: expected a function grads -> (grads, norm) returning a pair (a dict with the "
+                             f"keys {sorted(grads)}, the norm), such as lambda g: optim.clip_grad_norm(g, 1.0); "
+                             f"got {got}")
+        return out
+    return run
+
+
+@checked(_check_train_last_step, copies=False)
 def train_last_step(params, w_out, x, y, *, lr, steps, clip=None, stop_above=None, activation="tanh"):
     """Full-batch gradient descent on ``decay.last_step_regression``, optionally with gradient clipping.
 
     params (RNN dict) and w_out (K, H) are copied, not changed. Every step computes the loss and
     all gradients (params and "w_out" in one dict), records their global L2 norm, passes the dict
     through clip (e.g. ``lambda g: optim.clip_grad_norm(g, 1.0)``, which returns (grads, norm)) and
-    takes the step theta <- theta - lr * grad. x (T, N, D), y (N, K). If stop_above is given, the
-    run stops after the first step whose loss exceeds it (a diverging run would otherwise overflow).
+    takes the step theta <- theta - lr * grad. x (T, N, D), y (N, K). If stop_above is given, the run
+    stops after the first step whose loss exceeds it (a diverging run would otherwise overflow).
     Returns a dict: losses (S,), norms (S,) before clipping, params, w_out (the final ones) and
     diverged (bool); S = steps unless the run stopped early. Defined in chapter 02.
     """
-    check_positive_int("steps", steps)
-    lr = check_positive_number("lr", lr)
-    check_choice("activation", activation, rnn.ACTIVATIONS)
-    check_params(params, gates=1)
-    if stop_above is not None:
-        stop_above = check_positive_number("stop_above", stop_above)
-    if clip is not None and not callable(clip):
-        raise ValueError(f"clip: expected None or a function grads -> (grads, norm), got {type(clip).__name__}")
     params = {k: v.copy() for k, v in params.items()}
     w_out = w_out.copy()
     losses, norms = np.empty(steps), np.empty(steps)

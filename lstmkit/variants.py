@@ -25,27 +25,26 @@ are kept but unused: their gradient is exactly zero. ``Variant()`` is lstmkit.ls
 References: Gers, Schmidhuber & Cummins (2000), "Learning to forget"; Gers & Schmidhuber (2000);
 Greff, Srivastava, Koutnik, Steunebrink & Schmidhuber (2017), "LSTM: A search space odyssey".
 Taught in chapters/06_beyond_lstm.ipynb. As in lstm.py: the step, its backward, then the sequence as
-a loop over the step; by default backward runs ``lstmkit._fused``: the same sums, batched.
+a loop over the step. There is no fused path: a backward that batched the weight gradients over all
+steps measured less than 10 % faster than this loop (benchmarks/README.md).
 """
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
-from lstmkit import _fused, lstm
+from lstmkit import lstm
+from lstmkit._plumbing import checked, own, sequence_shape, unpack
 from lstmkit._validate import (
     PARAM_NAMES,
     check_array,
+    check_bool,
     check_choice,
     check_params,
     check_state_pair,
     check_step_backward,
-    checked,
-    own,
-    sequence_shape,
-    unpack,
 )
-from lstmkit.rnn import sigmoid
+from lstmkit.functional import sigmoid
 
 PEEPHOLES = ("peephole_i", "peephole_f", "peephole_o")
 
@@ -214,13 +213,15 @@ def gate_gradients(dh, dc, cache):
     return np.concatenate([da_i, da_f, da_g, da_o], axis=1), dc_prev, peep
 
 
-def forward(x, state0, params, variant="vanilla"):
+def forward(x, state0, params, *, variant="vanilla", fused=False):
     """Run the variant over a sequence: step_forward at every t, (h, c) carried from step to step.
 
-    x (T, N, D); state0 = (h0, c0), each (N, H), or None for zeros.
-    Returns hs (T, N, H), the final state (hT, cT) and cache, the list of the T step caches.
-    Defined in chapter 06.
+    x (T, N, D); state0 = (h0, c0), each (N, H), or None for zeros; variant a name in LSTM_VARIANTS
+    or a Variant. Returns hs (T, N, H), the final state (hT, cT) and cache, the list of the T step
+    caches. The variants have no fused path (see the module docstring), so fused=True runs the same
+    loop: the switch is there so that every layer takes the same arguments. Defined in chapter 06.
     """
+    check_bool("fused", fused)
     v, D, H, dtype = check_variant_params(params, variant)
     T, N, _ = check_array("x", x, (None, None, D), dtype, ("T", "N", "D"))
     h, c = check_state_pair("state0", state0, ("h0", "c0"), (N, H), dtype)
@@ -234,20 +235,17 @@ def forward(x, state0, params, variant="vanilla"):
     return hs, (h.copy(), c.copy()), caches   # c is also in the last step's cache
 
 
-def backward(dhs, cache, dstate=None, *, fused=True):
+def backward(dhs, cache, dstate=None):
     """Backpropagation through time: step_backward from the last step to the first.
 
     dhs (T, N, H) = dLoss/dh_t from the outputs, or None for zeros; dstate an optional (dhT, dcT).
-    Returns dx (T, N, D), (dh0, dc0) and grads shaped like params, summed over time. fused=False
-    runs the loop below; by default lstmkit._fused computes the same sums faster.
+    Returns dx (T, N, D), (dh0, dc0) and grads shaped like params, summed over time.
     Defined in chapter 06.
     """
     T, N, H, dtype = sequence_shape(cache, (), StepCache, "variants.forward")
     dhs = np.zeros((T, N, H), dtype=dtype) if dhs is None else dhs
     check_array("dhs", dhs, (T, N, H), dtype, ("T", "N", "H"))
     dh, dc = check_state_pair("dstate", dstate, ("dhT", "dcT"), (N, H), dtype)
-    if fused:
-        return _fused.variants_backward(dhs, cache, dh, dc)
     dx = np.empty((T, N, cache[0].x_t.shape[1]), dtype=dtype)
     grads = {k: np.zeros_like(v) for k, v in cache[0].params.items()}
     for t in reversed(range(T)):

@@ -1,12 +1,14 @@
 """One harness for the layers' gradient tests: the problems, the two references, the tolerances.
 
 Every recurrent layer of lstmkit (rnn, lstm, gru and the LSTM variants) follows one contract,
-forward(x, state0, params) -> (hs, stateT, cache) and backward(dhs, cache, dstate) ->
-(dx, dstate0, grads), so one loss serves them all:
+forward(x, state0, params, *, fused=False) -> (hs, stateT, cache) and backward(dhs, cache, dstate)
+-> (dx, dstate0, grads), so one loss serves them all:
 
     L = sum_t <h_t, dhs_t> + <stateT, dstate>        (every output and the final state carry gradient)
 
 and the same two references check every layer: centred finite differences and torch autograd.
+LAYERS run the loop (forward's default); FUSED_LAYERS are the layers that have a fused path, run
+with fused=True, so both paths meet both references.
 
 Tolerances, stated once:
 - FD_TOL = 1e-7 (relative, CS231n's rel_error): centred differences with h = 1e-5 in float64 are
@@ -19,7 +21,7 @@ Tolerances, stated once:
 - TORCH_TOL = 1e-9: torch and numpy compute the same float64 arithmetic in a different order, which
   costs ~1e-15 relative; 1e-9 is loose on purpose, a wrong term is off by more than 1e-3.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -41,7 +43,7 @@ needs_torch = pytest.mark.skipif(torch is None, reason="torch is not installed")
 class Layer:
     """One recurrent layer under the common contract, and how torch computes it (if it can)."""
     name: str
-    forward: object          # forward(x, state0, params) -> (hs, stateT, cache)
+    forward: object          # forward(x, state0, params, *, fused=False) -> (hs, stateT, cache)
     backward: object         # backward(dhs, cache, dstate) -> (dx, dstate0, grads)
     init: object             # init(D, H, rng) -> params
     pair: bool               # the state is (h, c) rather than h
@@ -73,6 +75,10 @@ LAYERS = [
           _torch_module("gru")),
 ] + [_variant(name) for name in ("peephole", "coupled", "no_forget", "no_output_activation")]
 LAYER_IDS = [layer.name for layer in LAYERS]
+# the layers whose forward(..., fused=True) runs lstmkit._fused (the others run their loop either way)
+FUSED_LAYERS = [replace(layer, name=f"{layer.name}.fused", forward=partial(layer.forward, fused=True))
+                for layer in LAYERS if layer.name in ("rnn.tanh", "rnn.relu", "lstm")]
+FUSED_IDS = [layer.name for layer in FUSED_LAYERS]
 
 
 def parts(state):
@@ -80,9 +86,13 @@ def parts(state):
     return list(state) if isinstance(state, tuple) else [state]
 
 
-def make_problem(layer, rng, T, N, D, H):
-    """params, x (T, N, D), state0, dhs (T, N, H) and dstate, every array drawn from rng in float64."""
-    params = layer.init(D, H, rng)
+def make_problem(layer, rng, T, N, D, H, scale=1.0):
+    """params, x (T, N, D), state0, dhs (T, N, H) and dstate, every array drawn from rng in float64.
+
+    scale multiplies the drawn parameters: larger weights push the gates away from 0.5, where more
+    mistakes show.
+    """
+    params = {k: scale * v for k, v in layer.init(D, H, rng).items()}
     x = rng.standard_normal((T, N, D))
     draw = lambda: rng.standard_normal((N, H))  # noqa: E731
     state0, dstate = ((draw(), draw()), (draw(), draw())) if layer.pair else (draw(), draw())
@@ -114,28 +124,38 @@ def check_against_finite_differences(layer, params, x, state0, dhs, dstate):
         assert_close(k, grads[k], numerical_gradient(f, params[k], 1.0), atol=FD_ATOL)
 
 
-def torch_reference(layer, params, x, state0, dhs, dstate):
-    """torch's hs, stateT and gradients of the same loss, as numpy arrays (module in float64)."""
+def lstmkit_gradients(layer, params, x, state0, dhs, dstate):
+    """The layer's forward and backward on the loss above, named as interop.torch_gradients names them:
+    "hs", "hT" (and "cT"), "x", "h0" (and "c0") and one entry per parameter."""
+    hs, stateT, cache = layer.forward(x, state0, params)
+    dx, dstate0, grads = layer.backward(dhs, cache, dstate)
+    names = ("h", "c") if layer.pair else ("h",)
+    found = {"hs": hs, "x": dx, **grads}
+    for n, s_T, d_0 in zip(names, parts(stateT), parts(dstate0), strict=True):
+        found[f"{n}T"], found[f"{n}0"] = s_T, d_0
+    return found
+
+
+def torch_reference(layer, params, x, state0, dhs, dstate, module=None):
+    """torch's outputs and gradients of the same loss, as numpy arrays, named as lstmkit_gradients names
+    them: from module (a torch module with params' weights, e.g. the one they were read from), else
+    from layer.to_torch(params), in float64."""
     from lstmkit import interop
 
-    ref = interop.torch_gradients(layer.to_torch(params), x, state0, dhs, dstate)
-    names = ("h", "c") if layer.pair else ("h",)
-    return (ref["hs"], [ref[f"{n}T"] for n in names], ref["x"], [ref[f"{n}0"] for n in names],
-            {k: ref[k] for k in params})
+    module = layer.to_torch(params) if module is None else module
+    return interop.torch_gradients(module, x, state0, dhs, dstate)
 
 
-def check_against_torch(layer, params, x, state0, dhs, dstate):
+def check_against_torch(layer, params, x, state0, dhs, dstate, module=None):
     """forward (outputs, final state) and backward (x, initial state, parameters) against torch."""
-    ref_hs, ref_stateT, ref_dx, ref_dstate0, ref_grads = torch_reference(layer, params, x, state0, dhs, dstate)
-    # forward
-    hs, stateT, cache = layer.forward(x, state0, params)
-    assert_close("hs", hs, ref_hs, TORCH_TOL)
-    for k, (a, b) in enumerate(zip(parts(stateT), ref_stateT, strict=True)):
-        assert_close(f"stateT[{k}]", a, b, TORCH_TOL)
-    # backward
-    dx, dstate0, grads = layer.backward(dhs, cache, dstate)
-    assert_close("dx", dx, ref_dx, TORCH_TOL)
-    for k, (a, b) in enumerate(zip(parts(dstate0), ref_dstate0, strict=True)):
-        assert_close(f"dstate0[{k}]", a, b, TORCH_TOL)
-    for k in params:
-        assert_close(k, grads[k], ref_grads[k], TORCH_TOL)
+    ref = torch_reference(layer, params, x, state0, dhs, dstate, module)
+    ours = lstmkit_gradients(layer, params, x, state0, dhs, dstate)
+    assert sorted(ours) == sorted(ref)
+    # forward: hs, hT (, cT)
+    for k in ("hs", "hT", "cT"):
+        if k in ours:
+            assert_close(k, ours[k], ref[k], TORCH_TOL)
+    # backward: x, h0 (, c0) and every parameter
+    for k in ("x", "h0", "c0", *params):
+        if k in ours:
+            assert_close(k, ours[k], ref[k], TORCH_TOL)

@@ -5,8 +5,8 @@
 2. axe-core (npm, pinned by version and sha512 like the book's own assets; fetched once into
    _build/npm), injected by playwright into Debian's Chromium, audits every page of the book served
    from 127.0.0.1 with every other host blocked: no serious or critical violation.
-3. On chapter 03's page the forget-gate slider is reached with the Tab key alone and moves with
-   the arrow keys.
+3. On chapter 03's page the explorer's slider (the book's static slider, tools/static_sliders.py) is
+   reached with the Tab key alone, moves with the arrow keys, and tells a screen reader its value.
 About 30-60 s on two cores (about 20 pages, each loaded once, MathJax typeset before the audit).
 """
 import re
@@ -33,7 +33,7 @@ AXE = ("axe-core@4.14.1",
        "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==")
 SERIOUS = {"serious", "critical"}
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-HANDLE = ".lstmkit-forget .noUi-handle"
+HANDLE = "#static-03_lstm_cell-range"   # the static slider of chapter 03's gate explorer
 
 
 @pytest.fixture(scope="module")
@@ -138,14 +138,13 @@ def test_the_slider_is_reached_and_moved_with_the_keyboard(site, tmp_path):
             if page.evaluate(handle_focused):
                 break
         else:
-            pytest.fail("400 presses of Tab never reach the forget-gate slider")
-        # noUiSlider announces the value in aria-valuetext (its aria-valuenow stays at the start value)
-        now = "() => document.activeElement.getAttribute('aria-valuetext')"
-        before = page.evaluate(now)
+            pytest.fail("400 presses of Tab never reach the gate explorer's slider")
+        state = "() => [document.activeElement.value, document.activeElement.getAttribute('aria-valuetext')]"
+        before = page.evaluate(state)
         for _ in range(3):
-            page.keyboard.press("ArrowLeft")   # noUiSlider: one step per press
-        page.wait_for_function(f"old => ({now})() !== old", arg=before, timeout=10_000)
-        after = page.evaluate(now)
-    assert before is not None, "the slider's handle has no aria-valuetext for a screen reader"
-    assert float(after) < float(before), f"ArrowLeft did not move the slider ({before} -> {after})"
+            page.keyboard.press("ArrowLeft")   # a range input: one step per press
+        page.wait_for_function(f"old => ({state})()[1] !== old", arg=before[1], timeout=10_000)
+        after = page.evaluate(state)
+    assert before[1] and "forget" in before[1], f"a screen reader hears {before[1]!r}: no name and value"
+    assert int(after[0]) == int(before[0]) - 3, f"three presses of ArrowLeft moved the slider {before} -> {after}"
     print(f"the forget slider is reached after {presses} presses of Tab")

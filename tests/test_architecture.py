@@ -1,8 +1,9 @@
 """The package's shape: the layer map in lstmkit's docstring is true, and the chapter footers are.
 
 The map lists every module of lstmkit under one layer; imports may only go down the map (core at
-the bottom), torch is never imported at module level, and the core and the bridges never import
-matplotlib, ipywidgets or tqdm. "Defined in chapter NN" at the end of a docstring must point at a
+the bottom), no modules import each other around a circle (imports inside functions count), torch
+is never imported at module level, and the core and the bridges never import matplotlib, ipywidgets
+or tqdm. "Defined in chapter NN" at the end of a docstring must point at a
 chapter whose cells (text, code or printed output) name the function.
 """
 import ast
@@ -11,6 +12,9 @@ import inspect
 import json
 import pkgutil
 import re
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -89,6 +93,65 @@ def test_imports_only_go_down(name, path):
             assert root not in PRESENTATION_ONLY, f"{name} (experiments) imports {root}"
 
 
+def import_graph():
+    """{module: the set of lstmkit modules it imports}, at any level (inside functions too)."""
+    graph = {}
+    for name, path in source_files():
+        targets = {t.split(".")[1] for t, _ in imports(path) if t.startswith("lstmkit.")}
+        graph.setdefault(name, set()).update(targets - {name})   # a subpackage's files import each other
+    return graph
+
+
+def circles(graph):
+    """Every import circle of graph, each as the list of modules along it (first one repeated at the end)."""
+    found, done = [], set()
+
+    def visit(name, path):
+        if name in path:
+            found.append(path[path.index(name):] + [name])
+            return
+        if name in done:
+            return
+        for target in sorted(graph.get(name, ())):
+            visit(target, path + [name])
+        done.add(name)
+
+    for name in sorted(graph):
+        visit(name, [])
+    return found
+
+
+def test_no_import_circles():
+    graph = import_graph()
+    assert {"rnn", "lstm", "gru", "variants", "_fused", "functional"} <= set(graph)
+    assert circles(graph) == []
+
+
+def test_the_circle_finder_finds_a_circle():
+    # the test above could pass by finding nothing: on a graph with a circle it must name it
+    assert circles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert circles({"a": {"b"}, "b": set()}) == []
+
+
+def test_the_layers_share_their_pieces_from_below():
+    # _fused reads nothing from the layers, and the layers do not import rnn for sigmoid
+    graph = import_graph()
+    assert graph["_fused"] <= {"functional"}
+    assert graph["functional"] == set()
+    for name in ("lstm", "gru", "variants"):
+        assert "rnn" not in graph[name], name
+
+
+def test_import_lstmkit_loads_what_the_docstring_says():
+    code = "import sys, lstmkit; print(sorted(m for m in sys.modules if m.split('.')[0] in ('lstmkit', 'torch')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    loaded = {m.split(".")[1] for m in ast.literal_eval(out.stdout) if m.startswith("lstmkit.")}
+    assert not any(m.split(".")[0] == "torch" for m in ast.literal_eval(out.stdout))
+    assert sorted(lstmkit.__all__) == sorted(["rnn", "lstm", "gru", "gradcheck"]) and set(lstmkit.__all__) <= loaded
+    layers = layer_map()
+    assert all(layers[m] == "core" for m in loaded), loaded
+
+
 def chapter_text():
     """{'NN': every cell's source and text output of chapters/NN_*.ipynb}."""
     found = {}
@@ -132,3 +195,86 @@ def test_each_footer_points_at_a_chapter_that_names_the_function(qualname, chapt
     assert chapter in text, f"{qualname}: there is no chapter {chapter}"
     assert re.search(rf"\b{re.escape(qualname.split('.')[-1])}\b", text[chapter]), \
         f"{qualname} says 'Defined in chapter {chapter}', but that chapter never names it"
+
+
+@pytest.mark.parametrize("old, new", [("cell", "cell_demos"), ("models", "readout")])
+def test_the_old_module_names_still_work_for_one_release(old, new, monkeypatch):
+    # lstmkit 0.2's notebooks import lstmkit.cell and lstmkit.models: they keep running, with a warning
+    monkeypatch.delitem(sys.modules, f"lstmkit.{old}", raising=False)
+    with pytest.warns(DeprecationWarning, match=f"lstmkit.{new}"):
+        shim = importlib.import_module(f"lstmkit.{old}")
+    module = importlib.import_module(f"lstmkit.{new}")
+    names = [n for n in vars(module) if not n.startswith("__")]
+    assert names and all(getattr(shim, n) is getattr(module, n) for n in names)
+    assert set(names) <= set(dir(shim))
+    with pytest.raises(AttributeError):
+        _ = shim.no_such_function
+
+
+# ---- the code a chapter prints is the computation only ------------------------------------------
+
+RENAMED = {"cell": "cell_demos", "models": "readout"}   # the chapters' names of lstmkit 0.2
+TAUGHT = ("decay", "cell_demos", "readout", "optim", "charlm", "tasks", "train", "gradcheck", "scan", "minlstm")
+
+
+def printed_by_chapters():
+    """{'module.function'} that a chapter prints: inspect.getsource(m.f) or chapter 03's show(m.f, ...)."""
+    found = set()
+    for text in chapter_text().values():
+        found |= set(re.findall(r"(?:inspect\.getsource|\bshow)\((\w+\.\w+)", text))
+    names = (name.split(".") for name in found)
+    return {f"{RENAMED.get(m, m)}.{f}" for m, f in names if m in layer_map() or m in RENAMED}   # not np.median
+
+
+def taught_functions():
+    """{'module.function' or 'module.Class.method': function} of every public function of TAUGHT."""
+    found = {}
+    for module_name in TAUGHT:
+        module = importlib.import_module(f"lstmkit.{module_name}")
+        for name, obj in vars(module).items():
+            if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+                continue
+            if inspect.isfunction(obj):
+                found[f"{module_name}.{name}"] = obj
+            elif inspect.isclass(obj):
+                found.update({f"{module_name}.{name}.{k}": v for k, v in vars(obj).items()
+                              if inspect.isfunction(v) and (k == "__init__" or not k.startswith("_"))
+                              and k != "validate"                        # validate's job is the checking
+                              and v.__code__.co_filename.endswith(".py")})   # not a dataclass's __init__
+    return found
+
+
+def argument_checks(fn):
+    """The argument checks in fn's own body: calls of check_* / _check_* and raised ValueErrors."""
+    tree = ast.parse(textwrap.dedent(inspect.getsource(inspect.unwrap(fn))))
+    body = tree.body[0].body
+    found = []
+    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and re.match(r"_?check_", node.func.id):
+            found.append(f"{node.func.id}(...)")
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            name = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            if isinstance(name, ast.Name) and name.id in ("ValueError", "TypeError", "ArgumentTypeError"):
+                found.append(f"raise {name.id}")
+    return found
+
+
+def test_the_chapters_print_functions_of_the_taught_modules():
+    printed = printed_by_chapters()
+    assert len(printed) >= 5, printed   # the test below would pass on nothing
+    assert printed <= set(taught_functions()), printed - set(taught_functions())
+
+
+@pytest.mark.parametrize("name", sorted(taught_functions()))
+def test_a_function_a_chapter_may_print_shows_no_argument_check(name):
+    # the checks run in @checked(_check_..., copies=False), so inspect.getsource shows only the maths
+    assert argument_checks(taught_functions()[name]) == [], name
+
+
+def test_the_argument_check_reader_finds_checks():
+    def body_with_checks(x, lr):
+        check_positive_number("lr", lr)  # noqa: F821
+        if x is None:
+            raise ValueError("x: expected an array, got None")
+        return x
+    assert argument_checks(body_with_checks) == ["check_positive_number(...)", "raise ValueError"]

@@ -13,14 +13,15 @@ import pytest
 
 from lstmkit import (
     ablation,
-    cell,
+    cell_demos,
     charlm,
     decay,
     gradcheck,
     gru,
     lstm,
-    models,
+    minlstm,
     optim,
+    readout,
     rnn,
     sweeps,
     tasks,
@@ -55,7 +56,7 @@ LAYERS = {
                 step=lambda x_t, p: gru.step_forward(x_t, S, p)[-1],
                 step_back=lambda dh, c: gru.step_backward(dh, c), bad_state=(S[:1], "h0"), state=S),
     "variants": dict(mod=variants, gates=4, params=_p(variants, variant="peephole"),
-                     fwd=lambda x, s, p: variants.forward(x, s, p, "peephole"),
+                     fwd=lambda x, s, p: variants.forward(x, s, p, variant="peephole"),
                      step=lambda x_t, p: variants.step_forward(x_t, S, S, p, "peephole")[-1],
                      step_back=lambda dh, c: variants.step_backward(dh, dh, c), bad_state=((S[:1], S), "h0"),
                      state=(S, S)),
@@ -149,17 +150,17 @@ def layer_cases():
         "gru update_bias nan": (lambda: gru.init_params(D, H, rng=rng, update_bias=np.nan), ["update_bias", "nan"]),
         "gru update_bias array": (lambda: gru.init_params(D, H, rng=rng, update_bias=np.ones(H)),
                                   ["update_bias", "ndarray"], "T"),
-        "rnn activation list": (lambda: rnn.forward(X, None, LAYERS["rnn"]["params"], ["tanh"]),
+        "rnn activation list": (lambda: rnn.forward(X, None, LAYERS["rnn"]["params"], activation=["tanh"]),
                                 ["activation", "list", "['tanh']"], "T"),
-        "rnn activation unknown": (lambda: rnn.forward(X, None, LAYERS["rnn"]["params"], "softplus"),
+        "rnn activation unknown": (lambda: rnn.forward(X, None, LAYERS["rnn"]["params"], activation="softplus"),
                                    ["activation", "softplus"]),
-        "variants variant unknown": (lambda: variants.forward(X, None, LAYERS["lstm"]["params"], "bidirectional"),
-                                     ["variant", "bidirectional"]),
-        "variants variant dict": (lambda: variants.forward(X, None, LAYERS["lstm"]["params"], {}),
+        "variants variant unknown": (lambda: variants.forward(X, None, LAYERS["lstm"]["params"],
+                                                              variant="bidirectional"), ["variant", "bidirectional"]),
+        "variants variant dict": (lambda: variants.forward(X, None, LAYERS["lstm"]["params"], variant={}),
                                   ["variant", "dict"], "T"),
         "variants peephole shape": (lambda: variants.forward(X, None, replaced(LAYERS["variants"]["params"],
                                                                               "peephole_o", np.zeros(H + 1)),
-                                                             "peephole"), ["peephole_o", "(6,)"]),
+                                                             variant="peephole"), ["peephole_o", "(6,)"]),
     })
     return cases
 
@@ -174,7 +175,7 @@ def _astype(state, dtype):
 
 # ---- the modules around the layers --------------------------------------------------------------
 
-MP = models.init_params("lstm", 2, H, rng=np.random.default_rng(2))
+MP = readout.init_params("lstm", 2, H, rng=np.random.default_rng(2))
 MX = rng.standard_normal((T, N, 2))
 AP = ablation.init_params("vanilla", 2, H, rng=np.random.default_rng(3))
 CHARS = list("abcdef")
@@ -193,7 +194,7 @@ def sgd_step(params, grads):
 
 
 def module_cases():
-    mcache = models.forward(MX, MP)[1]
+    mcache = readout.forward(MX, MP)[1]
     ccache = charlm.forward(IDS, CP)[2]
     results = sweeps.load("ablation")
     return {
@@ -324,23 +325,23 @@ def module_cases():
         "fraction tol zero": (lambda: tasks.fraction_correct(np.ones(3), np.ones(3), tol=0.0), ["tol", "0.0"]),
         "fraction nan": (lambda: tasks.fraction_correct(with_nan(np.ones(3)), np.ones(3)), ["prediction", "finite"]),
         # models
-        "models cell": (lambda: models.forward(MX, MP, "gru"), ["cell", "gru"]),
-        "models x float16": (lambda: models.forward(MX.astype(np.float16), MP), ["x", "float16"]),
-        "models lengths float": (lambda: models.forward(MX, MP, lengths=np.ones(N)), ["lengths", "integer"]),
-        "models lengths range": (lambda: models.forward(MX, MP, lengths=np.array([0, 4])), ["lengths", "min 0"]),
-        "models readout.bias nan": (lambda: models.forward(MX, replaced(MP, "readout.bias", np.array([np.nan]))),
+        "readout cell": (lambda: readout.forward(MX, MP, "gru"), ["cell", "gru"]),
+        "readout x float16": (lambda: readout.forward(MX.astype(np.float16), MP), ["x", "float16"]),
+        "readout lengths float": (lambda: readout.forward(MX, MP, lengths=np.ones(N)), ["lengths", "integer"]),
+        "readout lengths range": (lambda: readout.forward(MX, MP, lengths=np.array([0, 4])), ["lengths", "min 0"]),
+        "readout readout.bias nan": (lambda: readout.forward(MX, replaced(MP, "readout.bias", np.array([np.nan]))),
                                     ["readout.bias", "finite"]),
-        "models readout.bias shape": (lambda: models.forward(MX, replaced(MP, "readout.bias", np.zeros(3))),
+        "readout readout.bias shape": (lambda: readout.forward(MX, replaced(MP, "readout.bias", np.zeros(3))),
                                       ["readout.bias", "(1,)", "(3,)"]),
-        "models readout.weight shape": (lambda: models.forward(MX, replaced(MP, "readout.weight", np.zeros((1, 2)))),
+        "readout readout.weight shape": (lambda: readout.forward(MX, replaced(MP, "readout.weight", np.zeros((1, 2)))),
                                         ["readout.weight", "H=5", "(1, 2)"]),
-        "models no readout": (lambda: models.forward(MX, LAYERS["lstm"]["params"]), ["params", "readout.weight"]),
-        "models dy shape": (lambda: models.backward(np.zeros(3), mcache), ["dy", "N=2", "(3,)"]),
-        "models dy nan": (lambda: models.backward(with_nan(np.zeros(N)), mcache), ["dy", "finite"]),
-        "models cache": (lambda: models.backward(np.zeros(N), ccache), ["cache", "models.forward"]),
-        "mse y list": (lambda: models.mse_loss([1.0], np.ones(1)), ["y", "numpy array", "list"], "T"),
-        "mse target shape": (lambda: models.mse_loss(np.zeros(3), np.zeros(4)), ["target", "N=3", "(4,)"]),
-        "models init rnn forget_bias": (lambda: models.init_params("rnn", 2, 3, rng=rng, forget_bias=1.0),
+        "readout no readout": (lambda: readout.forward(MX, LAYERS["lstm"]["params"]), ["params", "readout.weight"]),
+        "readout dy shape": (lambda: readout.backward(np.zeros(3), mcache), ["dy", "N=2", "(3,)"]),
+        "readout dy nan": (lambda: readout.backward(with_nan(np.zeros(N)), mcache), ["dy", "finite"]),
+        "readout cache": (lambda: readout.backward(np.zeros(N), ccache), ["cache", "readout.forward"]),
+        "mse y list": (lambda: readout.mse_loss([1.0], np.ones(1)), ["y", "numpy array", "list"], "T"),
+        "mse target shape": (lambda: readout.mse_loss(np.zeros(3), np.zeros(4)), ["target", "N=3", "(4,)"]),
+        "readout init rnn forget_bias": (lambda: readout.init_params("rnn", 2, 3, rng=rng, forget_bias=1.0),
                                         ["forget_bias", "None"]),
         # ablation
         "ablation init model": (lambda: ablation.init_params("lstm2", 2, 3, rng=rng), ["model", "lstm2"]),
@@ -352,7 +353,7 @@ def module_cases():
                                                             lengths=np.array([1, T + 1])), ["lengths", f"T={T}"]),
         "ablation readout.weight shape": (lambda: ablation.forward(MX, replaced(AP, "readout.weight", np.zeros((1, 2))),
                                                                    "vanilla"), ["readout.weight", f"H={H}", "(1, 2)"]),
-        "readout_forward layer": (lambda: models.readout_forward(models.lstm.forward, MX, MP), ["layer", "pair"]),
+        "readout_forward layer": (lambda: readout.readout_forward(readout.lstm.forward, MX, MP), ["layer", "pair"]),
         "ablation readout.bias shape": (lambda: ablation.forward(MX, replaced(AP, "readout.bias", np.zeros(3)),
                                                                  "vanilla"), ["readout.bias", "(1,)", "(3,)"]),
         "ablation learner": (lambda: ablation.learner("lstm2"), ["model", "lstm2"]),
@@ -419,26 +420,29 @@ def module_cases():
                                                                      np.ones((1, 2)), np.ones((N, 1))),
                                   ["w_out", "H=5", "(1, 2)"]),
         # cell
-        "cell gates f range": (lambda: cell.simulate_gates(f=1.5), ["f", "1.5"]),
-        "cell gates f str": (lambda: cell.simulate_gates(f="0.9"), ["f", "str"]),
-        "cell gates g complex": (lambda: cell.simulate_gates(g=1j), ["g", "complex"]),
-        "cell gates T": (lambda: cell.simulate_gates(T=0), ["T", "positive integer", "0"]),
-        "cell gates write_step": (lambda: cell.simulate_gates(T=5, write_step=6), ["write_step", "T=5", "6"]),
-        "cell latch_params nan": (lambda: cell.latch_params(b_i=np.nan), ["b_i", "nan"]),
-        "cell latch_input seed": (lambda: cell.latch_input(seed=-1), ["seed", "-1"]),
-        "cell latch_input noise": (lambda: cell.latch_input(noise=-1.0), ["noise", "-1.0"]),
-        "cell simulate_biases seed": (lambda: cell.simulate_biases(seed=1.5), ["seed", "1.5"], "T"),
-        "cell run_cell x": (lambda: cell.run_cell(LAYERS["lstm"]["params"], X[..., :1]), ["x", "D=4"]),
-        "cell carousel hidden": (lambda: cell.carousel_params(2, 0), ["hidden_size", "positive integer", "0"]),
-        "cell carousel bias": (lambda: cell.carousel_params(2, 3, bias="x"), ["bias", "str"]),
-        "cell state_gradient_norms params": (lambda: cell.state_gradient_norms([], X), ["params", "list"]),
-        "cell state_gradient_norms readout": (lambda: cell.state_gradient_norms(LAYERS["lstm"]["params"], X,
-                                                                                readout=np.ones(2)),
-                                              ["readout", "H=5", "(2,)"]),
-        "cell decay_factor short": (lambda: cell.decay_factor(np.ones(1)), ["norms", "at least 2"]),
-        "cell decay_factor strings": (lambda: cell.decay_factor(["a", "b"]), ["norms", "real numbers"], "T"),
-        "cell decay_factor lo": (lambda: cell.decay_factor(np.ones(4), lo=-1), ["lo", "-1"]),
-        "cell decay_factor hi": (lambda: cell.decay_factor(np.ones(4), lo=2, hi=1), ["hi", "lo=2"]),
+        "cell_demos gates f range": (lambda: cell_demos.simulate_gates(f=1.5), ["f", "1.5"]),
+        "cell_demos gates f str": (lambda: cell_demos.simulate_gates(f="0.9"), ["f", "str"]),
+        "cell_demos gates g complex": (lambda: cell_demos.simulate_gates(g=1j), ["g", "complex"]),
+        "cell_demos gates T": (lambda: cell_demos.simulate_gates(T=0), ["T", "positive integer", "0"]),
+        "cell_demos gates write_step": (lambda: cell_demos.simulate_gates(T=5, write_step=6),
+                                        ["write_step", "T=5", "6"]),
+        "cell_demos latch_params nan": (lambda: cell_demos.latch_params(b_i=np.nan), ["b_i", "nan"]),
+        "cell_demos latch_input seed": (lambda: cell_demos.latch_input(seed=-1), ["seed", "-1"]),
+        "cell_demos latch_input noise": (lambda: cell_demos.latch_input(noise=-1.0), ["noise", "-1.0"]),
+        "cell_demos simulate_biases seed": (lambda: cell_demos.simulate_biases(seed=1.5), ["seed", "1.5"], "T"),
+        "cell_demos run_cell x": (lambda: cell_demos.run_cell(LAYERS["lstm"]["params"], X[..., :1]), ["x", "D=4"]),
+        "cell_demos carousel hidden": (lambda: cell_demos.carousel_params(2, 0),
+                                       ["hidden_size", "positive integer", "0"]),
+        "cell_demos carousel bias": (lambda: cell_demos.carousel_params(2, 3, bias="x"), ["bias", "str"]),
+        "cell_demos state_gradient_norms params": (lambda: cell_demos.state_gradient_norms([], X), ["params", "list"]),
+        "cell_demos state_gradient_norms readout": (
+            lambda: cell_demos.state_gradient_norms(LAYERS["lstm"]["params"], X, readout=np.ones(2)),
+            ["readout", "H=5", "(2,)"]),
+        "cell_demos decay_factor short": (lambda: cell_demos.decay_factor(np.ones(1)), ["norms", "at least 2"]),
+        "cell_demos decay_factor strings": (lambda: cell_demos.decay_factor(["a", "b"]), ["norms", "real numbers"],
+                                            "T"),
+        "cell_demos decay_factor lo": (lambda: cell_demos.decay_factor(np.ones(4), lo=-1), ["lo", "-1"]),
+        "cell_demos decay_factor hi": (lambda: cell_demos.decay_factor(np.ones(4), lo=2, hi=1), ["hi", "lo=2"]),
         # sweeps
         "sweeps seed negative": (lambda: sweeps.run("x", {"a": tiny()}, [-1], None, progress=False), ["seeds", "-1"]),
         "sweeps seed float": (lambda: sweeps.run("x", {"a": tiny()}, [1.5], None, progress=False), ["seeds", "1.5"]),
@@ -526,6 +530,8 @@ def widget_cases():
         "decay_explorer hidden_size": (lambda: decay_explorer(hidden_size=0), ["hidden_size", "positive integer"]),
         "decay_explorer batch": (lambda: decay_explorer(batch=-1), ["batch", "-1"]),
         "decay_explorer seed": (lambda: decay_explorer(seed=1.5), ["seed", "1.5"], "T"),
+        "decay_explorer activation": (lambda: setattr(decay_explorer().controls["activation"], "value", "softplus"),
+                                      ["activation", "tanh", "softplus"]),
     }
 
 
@@ -541,7 +547,286 @@ def check_cases():
     return cases
 
 
-CASES = {**layer_cases(), **module_cases()}
+# ---- the experiments' and the demonstrations' own tables, folded in from test_charlm, test_train,
+# test_tasks and test_cell(_demos), and the last bad inputs a hostile caller found ----------------
+
+RP3 = readout.init_params("rnn", 2, 3, rng=np.random.default_rng(0))       # H = 3
+X52 = np.zeros((5, 2, 2))                                                  # T = 5, N = 2, D = 2
+P4 = lstm.init_params(2, 3, rng=np.random.default_rng(0))                  # D = 2, H = 3
+X42 = np.zeros((4, 2, 2))
+CP4 = charlm.init_params(4, 3, rng=np.random.default_rng(0))               # V = 4, H = 3
+IDS23 = np.zeros((2, 3), dtype=np.int64)
+
+
+def _clip_returning(result):
+    return lambda: train.train_last_step(LAYERS["rnn"]["params"], np.ones((1, H)), X, np.ones((N, 1)), lr=0.1,
+                                         steps=1, clip=lambda g: result(g))
+
+
+def _never_called():
+    raise AssertionError("f was called: a wrongly shaped gradient must be refused before any finite difference")
+
+
+def experiment_cases():
+    simulated = cell_demos.simulate_gates(T=10)
+    float32_head = {**CP4, **{k: CP4[k].astype(np.float32) for k in readout.READOUT}}
+    return {
+        # readout (was test_train's table)
+        "readout cell lists the choices": (lambda: readout.forward(X52, RP3, "gru"), ["cell", "lstm", "rnn", "gru"]),
+        "readout rnn params as lstm": (lambda: readout.forward(X52, RP3, "lstm"), ["weight_hh", "(4*H, H)"]),
+        "readout readout.bias missing": (lambda: readout.forward(X52, {k: v for k, v in RP3.items()
+                                                                      if k != "readout.bias"}, "rnn"),
+                                         ["params", "readout.bias", "missing"]),
+        "readout x D": (lambda: readout.forward(X52[..., :1], RP3, "rnn"), ["x", "D=2", "(5, 2, 1)"]),
+        "readout lengths float64": (lambda: readout.forward(X52, RP3, "rnn", np.array([5.0, 5.0])),
+                                    ["lengths", "integer", "float64"]),
+        "readout lengths shape": (lambda: readout.forward(X52, RP3, "rnn", np.array([5, 5, 5])),
+                                  ["lengths", "N=2", "(3,)"]),
+        "readout lengths range both ends": (lambda: readout.forward(X52, RP3, "rnn", np.array([0, 6])),
+                                  ["lengths", "[1, T=5]", "min 0", "max 6"]),
+        "readout N=0 with lengths": (lambda: readout.forward(X52[:, :0], RP3, "rnn", np.zeros(0, dtype=int)),
+                                     ["x", "size >= 1", "(5, 0, 2)"]),
+        "readout init rnn forget_bias names the cell": (
+            lambda: readout.init_params("rnn", 2, 3, rng=rng, forget_bias=1.0), ["forget_bias", "None", "rnn"]),
+        "readout init lstm identity": (lambda: readout.init_params("lstm", 2, 3, rng=rng, identity=True),
+                                       ["identity", "False", "cell='lstm'"]),
+        # optim and train (was test_train's table)
+        "adam betas 1.5": (lambda: optim.Adam(0.1, betas=(0.9, 1.5)), ["betas", "(0.9, 1.5)"]),
+        "adam grads keys": (lambda: optim.Adam(0.1).step({"w": np.zeros(2)}, {"v": np.zeros(2)}),
+                            ["grads", "'w'", "'v'"]),
+        "adam grads shape": (lambda: optim.Adam(0.1).step({"w": np.zeros(2)}, {"w": np.zeros(3)}),
+                             ["grads['w']", "(2,)", "(3,)"]),
+        "train optimizer lists the choices": (lambda: train.train(tiny(optimizer="rmsprop"), progress=False),
+                                              ["optimizer", "adam", "rmsprop"]),
+        "train rnn forget_bias": (lambda: train.train(tiny(cell="rnn"), progress=False),
+                                  ["forget_bias", "rnn", "1.0"]),
+        "train identity_init lstm": (lambda: TrainConfig(cell="lstm", identity_init=True).validate(),
+                                     ["identity_init", "False", "cell='lstm'"]),
+        "train clip negative": (lambda: train.train(tiny(clip=-1.0), progress=False), ["clip", "positive", "-1.0"]),
+        "last_step clip returns the grads only": (_clip_returning(lambda g: g),
+                                                  ["clip", "(grads, norm)", "got dict"]),
+        "last_step clip returns None": (_clip_returning(lambda g: None), ["clip", "(grads, norm)", "NoneType"]),
+        "last_step clip returns a triple": (_clip_returning(lambda g: (g, 1.0, 2.0)),
+                                            ["clip", "(grads, norm)", "tuple of length 3"]),
+        # tasks (was test_tasks' table)
+        "adding T float": (lambda: tasks.adding_problem(5, 20.0, rng=rng), ["T", "positive integer", "20.0"], "T"),
+        "adding n negative": (lambda: tasks.adding_problem(-3, 20, rng=rng), ["n", "-3"]),
+        "adding dtype int32": (lambda: tasks.adding_problem(5, 20, rng=rng, dtype=np.int32),
+                               ["dtype", "floating", "int32"]),
+        "fraction empty": (lambda: tasks.fraction_correct(np.zeros(0), np.zeros(0)), ["prediction", "N >= 1", "(0,)"]),
+        # gradcheck
+        "rel_error nan": (lambda: gradcheck.rel_error(np.array([np.nan, 1.0]), np.ones(2)), ["a", "finite", "NaN"]),
+        "rel_error inf": (lambda: gradcheck.rel_error(np.ones(2), np.array([1.0, np.inf])), ["b", "finite"]),
+        "numgrad f raises": (lambda: gradcheck.numerical_gradient(lambda x: 1.0 / 0, np.ones(2), 1.0),
+                             ["f", "raised", "ZeroDivisionError"]),
+        "check_gradients analytic shape": (lambda: gradcheck.check_gradients(
+            _never_called, {"w": np.ones((3, 4))}, {"w": np.ones((4, 3))}, verbose=False),
+            ["analytic['w']", "inputs['w'] (3, 4)", "(4, 3)"]),
+        "check_gradients analytic nan": (lambda: gradcheck.check_gradients(
+            _never_called, {"w": np.ones(2)}, {"w": np.array([np.nan, 0.0])}, verbose=False),
+            ["analytic['w']", "finite"]),
+        # charlm (was test_charlm's table)
+        "charlm forward ids float": (lambda: charlm.forward(IDS23.astype(float), CP4), ["ids", "integer", "float64"]),
+        "charlm forward ids rank": (lambda: charlm.forward(IDS23[0], CP4), ["ids", "2-d", "(3,)"]),
+        "charlm forward readout.bias missing": (lambda: charlm.forward(IDS23, {k: v for k, v in CP4.items()
+                                                                              if k != "readout.bias"}),
+                                                ["params", "readout.bias"]),
+        "charlm forward weight_ih missing": (lambda: charlm.forward(IDS23, {k: v for k, v in CP4.items()
+                                                                           if k != "weight_ih"}),
+                                             ["params", "weight_ih", "missing"]),
+        "charlm forward float32 readout": (lambda: charlm.forward(IDS23, float32_head),
+                                           ["params['readout.weight']", "float64", "float32"]),
+        "charlm forward state0 batch": (lambda: charlm.forward(IDS23, CP4, (np.zeros((2, 3)), np.zeros((3, 3)))),
+                                        ["state0", "h0", "N=3", "(2, 3)"]),
+        "charlm sample prime unknown": (lambda: charlm.sample(CP4, list("abcd"), "az", 3, rng=rng), ["text", "'z'"]),
+        # cell_demos (was test_cell's table)
+        "cell_demos gates f above 1": (lambda: cell_demos.simulate_gates(f=1.5), ["f", "[0, 1]", "1.5"]),
+        "cell_demos gates i negative": (lambda: cell_demos.simulate_gates(i=-0.1), ["i", "[0, 1]", "-0.1"]),
+        "cell_demos gates o nan": (lambda: cell_demos.simulate_gates(o=np.nan), ["o", "nan"]),
+        "cell_demos gates g str": (lambda: cell_demos.simulate_gates(g="1"), ["g", "[-1, 1]", "str"], "T"),
+        "cell_demos gates T float": (lambda: cell_demos.simulate_gates(T=5.0), ["T", "positive integer", "5.0"], "T"),
+        "cell_demos gates c0 inf": (lambda: cell_demos.simulate_gates(c0=np.inf), ["c0", "finite", "inf"]),
+        "cell_demos biases b_f nan": (lambda: cell_demos.simulate_biases(b_f=np.nan), ["b_f", "nan"]),
+        "cell_demos biases noise": (lambda: cell_demos.simulate_biases(noise=-1.0), ["noise", "-1.0"]),
+        "cell_demos carousel bias None": (lambda: cell_demos.carousel_params(2, 3, bias=None),
+                                          ["bias", "finite number", "NoneType"], "T"),
+        "cell_demos carousel dtype int": (lambda: cell_demos.carousel_params(2, 3, dtype=int),
+                                          ["dtype", "float32 or float64", "int64"]),
+        "cell_demos carousel dtype float16": (lambda: cell_demos.carousel_params(2, 3, dtype=np.float16),
+                                              ["dtype", "float32 or float64", "float16"]),
+        "cell_demos run_cell state0": (lambda: cell_demos.run_cell(P4, X42, np.zeros((2, 3))),
+                                       ["state0", "tuple", "ndarray"]),
+        "cell_demos run_cell c0": (lambda: cell_demos.run_cell(P4, X42, (np.zeros((2, 3)), np.zeros((1, 3)))),
+                                   ["c0", "N=2", "(1, 3)"]),
+        "cell_demos norms params weight_hh": (lambda: cell_demos.state_gradient_norms({"weight_hh": np.zeros((6, 3))},
+                                                                                      X42),
+                                              ["params", "weight_hh", "(6, 3)"]),
+        "cell_demos norms rnn h0": (lambda: cell_demos.state_gradient_norms(
+            rnn.init_params(2, 3, rng=np.random.default_rng(0)), X42, np.zeros((1, 3))), ["state0", "N=2", "(1, 3)"]),
+        "cell_demos norms lstm state0": (lambda: cell_demos.state_gradient_norms(P4, X42, np.zeros((2, 3))),
+                                         ["state0", "tuple", "ndarray"]),
+        "cell_demos norms x float32": (lambda: cell_demos.state_gradient_norms(P4, X42.astype(np.float32)),
+                                       ["x", "float64", "float32"]),
+        "cell_demos decay_factor hi range": (lambda: cell_demos.decay_factor([1.0, 0.5], 0, 5), ["hi", "0..1", "5"]),
+        "cell_demos decay_factor zero": (lambda: cell_demos.decay_factor([1.0, 0.0]), ["norms", "positive", "0.0"]),
+        "cell_demos route_gains data": (lambda: cell_demos.route_gains({"t": 1}),
+                                        ["data", "cell_demos.simulate_gates"]),
+        "cell_demos route_gains t 0": (lambda: cell_demos.route_gains(simulated, t=0), ["t", "1..T=10", "0"]),
+        "cell_demos route_gains t 11": (lambda: cell_demos.route_gains(simulated, t=11), ["t", "1..T=10", "11"]),
+        "cell_demos route_gains t float": (lambda: cell_demos.route_gains(simulated, t=2.0),
+                                           ["t", "1..T=10", "2.0"], "T"),
+        # a masked array: its masked entries would be computed with, so it is refused naming the array
+        "lstm x masked": (lambda: lstm.forward(np.ma.masked_invalid(with_nan(X)), None, LAYERS["lstm"]["params"]),
+                          ["x", "masked array"], "T"),
+        "rnn x masked": (lambda: rnn.forward(np.ma.masked_array(X), None, LAYERS["rnn"]["params"]),
+                         ["x", "masked array"], "T"),
+    }
+
+
+# ---- the recurrent layers' own tables (formerly in test_gru.py and test_variants.py) --------------
+# Each table keeps its module's arrays (names prefixed by the module) and its cases as they were;
+# a case's name starts with "<module>:" so that it cannot meet a name of layer_cases.
+
+_grng = np.random.default_rng(0)
+GRU_P = gru.init_params(4, 5, rng=_grng)
+GRU_X = _grng.standard_normal((3, 2, 4))
+GRU_S = _grng.standard_normal((2, 5))
+_, _, GRU_CACHE = gru.forward(GRU_X, None, GRU_P)
+
+GRU_BAD = {
+    "x rank": (lambda: gru.forward(GRU_X[0], None, GRU_P), ["x", "3 dimensions", "(2, 4)"]),
+    "x D": (lambda: gru.forward(GRU_X[..., :3], None, GRU_P), ["x", "D=4", "(3, 2, 3)"]),
+    "x float32": (lambda: gru.forward(GRU_X.astype(np.float32), None, GRU_P), ["x", "float64", "float32"]),
+    "x nan": (lambda: gru.forward(GRU_X * np.nan, None, GRU_P), ["x", "finite"]),
+    "h0 batch": (lambda: gru.forward(GRU_X, GRU_S[:1], GRU_P), ["h0", "N=2", "(1, 5)"]),
+    "lstm params": (lambda: gru.forward(GRU_X, None, {k: np.concatenate([v, v[:5]]) for k, v in GRU_P.items()}),
+                    ["weight_hh", "(3*H, H)", "(20, 5)"]),
+    "missing key": (lambda: gru.forward(GRU_X, None, {k: v for k, v in GRU_P.items() if k != "bias_ih"}),
+                    ["params", "bias_ih", "missing"]),
+    "step x_t": (lambda: gru.step_forward(GRU_X, GRU_S, GRU_P), ["x_t", "2 dimensions"]),
+    "step h_prev": (lambda: gru.step_forward(GRU_X[0], GRU_S[:, :2], GRU_P), ["h_prev", "H=5", "(2, 2)"]),
+    "step dh": (lambda: gru.step_backward(GRU_S[:, :4], GRU_CACHE[0]), ["dh", "(2, 4)"]),
+    "dhs shape": (lambda: gru.backward(np.zeros((4, 2, 5)), GRU_CACHE), ["dhs", "T=3", "(4, 2, 5)"]),
+    "cache type": (lambda: gru.backward(None, [tuple(GRU_CACHE[0])]), ["cache", "gru.forward", "list"]),
+    "init size": (lambda: gru.init_params(0, 3, rng=_grng), ["input_size", "positive integer", "0"]),
+    "init rng": (lambda: gru.init_params(2, 3, rng=0), ["rng", "Generator", "int"]),
+    "init dtype": (lambda: gru.init_params(2, 3, rng=_grng, dtype=np.int32), ["dtype", "floating", "int32"]),
+    "init update_bias": (lambda: gru.init_params(2, 3, rng=_grng, update_bias=np.inf), ["update_bias", "finite"]),
+}
+
+_vrng = np.random.default_rng(0)
+VAR_P = variants.init_params(4, 5, rng=_vrng, variant="peephole")
+VAR_X = _vrng.standard_normal((3, 2, 4))
+VAR_S = _vrng.standard_normal((2, 5))
+VAR_SHARED = {k: VAR_P[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+_, _, VAR_CACHE = variants.forward(VAR_X, None, VAR_P, variant="peephole")
+
+VARIANTS_BAD = {
+    "variant name": (lambda: variants.forward(VAR_X, None, VAR_SHARED, variant="gru"),
+                     ["variant", "no_forget", "gru"]),
+    "coupled without forget": (lambda: variants.Variant(coupled=True, forget=False),
+                               ["variant", "coupled", "forget=False"]),
+    "peepholes missing": (lambda: variants.forward(VAR_X, None, VAR_SHARED, variant="peephole"),
+                          ["params", "missing", "peephole_i"]),
+    "peepholes extra": (lambda: variants.forward(VAR_X, None, VAR_P, variant="vanilla"),
+                        ["params", "extra", "peephole_o"]),
+    "peephole shape": (lambda: variants.forward(VAR_X, None, {**VAR_P, "peephole_f": np.zeros(4)}, variant="peephole"),
+                       ["peephole_f", "H=5", "(4,)"]),
+    "peephole dtype": (lambda: variants.forward(VAR_X, None, {**VAR_P, "peephole_o": VAR_P["peephole_o"].astype(
+        np.float32)}, variant="peephole"), ["peephole_o", "float64", "float32"]),
+    "rnn weights": (lambda: variants.forward(VAR_X, None, {k: v[:5] for k, v in VAR_SHARED.items()}),
+                    ["weight_hh", "(4*H, H)"]),
+    "not a dict": (lambda: variants.forward(VAR_X, None, list(VAR_P.values()), variant="peephole"),
+                   ["params", "dict", "list"]),
+    "x D": (lambda: variants.forward(VAR_X[..., :2], None, VAR_P, variant="peephole"), ["x", "D=4", "(3, 2, 2)"]),
+    "state0 type": (lambda: variants.forward(VAR_X, VAR_S, VAR_P, variant="peephole"),
+                    ["state0", "tuple", "ndarray"]),
+    "c0 shape": (lambda: variants.forward(VAR_X, (VAR_S, VAR_S[:1]), VAR_P, variant="peephole"),
+                 ["c0", "N=2", "(1, 5)"]),
+    "step c_prev": (lambda: variants.step_forward(VAR_X[0], VAR_S, VAR_S[:, :1], VAR_P, "peephole"), ["c_prev", "H=5"]),
+    "step dc": (lambda: variants.step_backward(VAR_S, VAR_S * np.nan, VAR_CACHE[0]), ["dc", "finite"]),
+    "dhs shape": (lambda: variants.backward(np.zeros((2, 2, 5)), VAR_CACHE), ["dhs", "T=3", "(2, 2, 5)"]),
+    "dstate type": (lambda: variants.backward(None, VAR_CACHE, VAR_S), ["dstate", "tuple"]),
+    "cache type": (lambda: variants.backward(None, [tuple(VAR_CACHE[0])]), ["cache", "variants.forward", "list"]),
+    "init variant": (lambda: variants.init_params(2, 3, rng=_vrng, variant="cifg"), ["variant", "coupled", "cifg"]),
+}
+
+
+# minLSTM (chapter 07): no weight_hh, rows f, i, candidate
+_mrng = np.random.default_rng(0)
+MIN_P = minlstm.init_params(4, 5, rng=_mrng)
+MIN_X = _mrng.standard_normal((3, 2, 4))
+MIN_S = _mrng.standard_normal((2, 5))
+_, _, MIN_CACHE = minlstm.forward(MIN_X, None, MIN_P)
+
+MINLSTM_BAD = {
+    "x rank": (lambda: minlstm.forward(MIN_X[0], None, MIN_P), ["x", "3 dimensions", "(2, 4)"]),
+    "x D": (lambda: minlstm.forward(MIN_X[..., :3], None, MIN_P), ["x", "D=4", "(3, 2, 3)"]),
+    "x float32": (lambda: minlstm.forward(MIN_X.astype(np.float32), None, MIN_P), ["x", "float64", "float32"]),
+    "x nan": (lambda: minlstm.forward(MIN_X * np.nan, None, MIN_P, fused=True), ["x", "finite"]),
+    "h0 batch": (lambda: minlstm.forward(MIN_X, MIN_S[:1], MIN_P), ["h0", "N=2", "(1, 5)"]),
+    "lstm params": (lambda: minlstm.forward(MIN_X, None, {**MIN_P, "weight_hh": np.zeros((15, 5))}),
+                    ["params", "weight_hh", "no weight_hh"]),
+    "weight rows": (lambda: minlstm.forward(MIN_X, None, {**MIN_P, "weight_ih": MIN_P["weight_ih"][:14]}),
+                    ["weight_ih", "(3*H, D)", "(14, 4)"]),
+    "bias shape": (lambda: minlstm.forward(MIN_X, None, {**MIN_P, "bias_ih": MIN_P["bias_ih"][:5]}),
+                   ["bias_ih", "(5,)"]),
+    "bias dtype": (lambda: minlstm.forward(MIN_X, None,
+                                           {**MIN_P, "bias_ih": MIN_P["bias_ih"].astype(np.float32)}),
+                   ["bias_ih", "float64", "float32"]),
+    "step x_t": (lambda: minlstm.step_forward(MIN_X, MIN_S, MIN_P), ["x_t", "2 dimensions"]),
+    "step h_prev": (lambda: minlstm.step_forward(MIN_X[0], MIN_S[:, :2], MIN_P), ["h_prev", "H=5", "(2, 2)"]),
+    "step dh": (lambda: minlstm.step_backward(MIN_S[:, :4], MIN_CACHE[0]), ["dh", "(2, 4)"]),
+    "dhs shape": (lambda: minlstm.backward(np.zeros((4, 2, 5)), MIN_CACHE), ["dhs", "T=3", "(4, 2, 5)"]),
+    "dstate shape": (lambda: minlstm.backward(None, MIN_CACHE, MIN_S[:1]), ["dstate", "(1, 5)"]),
+    "cache type": (lambda: minlstm.backward(None, [tuple(MIN_CACHE[0])]), ["cache", "minlstm.forward", "list"]),
+    "scan method": (lambda: minlstm.forward(MIN_X, None, MIN_P, fused=True, method="closed_form"),
+                    ["method", "closed_form", "hillis_steele"]),
+    "init size": (lambda: minlstm.init_params(0, 3, rng=_mrng), ["input_size", "positive integer", "0"]),
+    "init rng": (lambda: minlstm.init_params(2, 3, rng=0), ["rng", "Generator", "int"]),
+    "init dtype": (lambda: minlstm.init_params(2, 3, rng=_mrng, dtype=np.int32), ["dtype", "floating", "int32"]),
+    "init forget_bias": (lambda: minlstm.init_params(2, 3, rng=_mrng, forget_bias=np.inf), ["forget_bias", "finite"]),
+}
+
+
+def fused_cases():
+    """The one switch of every layer takes True or False, never a truthy stand-in."""
+    calls = {"rnn": lambda f: rnn.forward(X, None, LAYERS["rnn"]["params"], fused=f),
+             "lstm": lambda f: lstm.forward(X, None, LAYERS["lstm"]["params"], fused=f),
+             "gru": lambda f: gru.forward(X, None, LAYERS["gru"]["params"], fused=f),
+             "variants": lambda f: variants.forward(X, None, LAYERS["variants"]["params"], variant="peephole",
+                                                    fused=f),
+             "minlstm": lambda f: minlstm.forward(MIN_X, None, MIN_P, fused=f)}
+    return {f"{name}: fused {value!r}": (lambda call=call, value=value: call(value), ["fused", repr(value)], "T")
+            for name, call in calls.items() for value in ("yes", 1, None)}
+
+
+def layer_table_cases():
+    return {**{f"gru: {k}": v for k, v in GRU_BAD.items()}, **{f"variants: {k}": v for k, v in VARIANTS_BAD.items()},
+            **{f"minlstm: {k}": v for k, v in MINLSTM_BAD.items()},
+            **fused_cases()}
+
+
+def gru_interop_cases():
+    torch = pytest.importorskip("torch")
+    from lstmkit import interop
+    return {
+        "gru: interop H rows": (lambda: interop.gru_to_torch({k: v[:5] for k, v in GRU_P.items()}),
+                                ["weight_hh", "(3*H, H)"]),
+        "gru: interop from lstm": (lambda: interop.gru_from_torch(torch.nn.LSTM(2, 3)), ["module", "GRU", "LSTM"]),
+        "gru: interop two layers": (lambda: interop.gru_from_torch(torch.nn.GRU(2, 3, num_layers=2)),
+                                    ["module", "num_layers=2"]),
+        "gru: interop bidirectional": (lambda: interop.gru_from_torch(torch.nn.GRU(2, 3, bidirectional=True)),
+                                       ["module", "bidirectional=True"]),
+    }
+
+
+CASES = {**layer_cases(), **module_cases(), **experiment_cases(), **layer_table_cases()}
+
+
+def test_no_case_name_is_used_twice():
+    tables = [layer_cases(), module_cases(), experiment_cases(), layer_table_cases()]
+    assert sum(map(len, tables)) == len(CASES)
 
 
 def _run_case(case):
@@ -573,6 +858,10 @@ def test_interop_bad_input():
     _run_cases(interop_cases())
 
 
+def test_gru_interop_bad_input():
+    _run_cases(gru_interop_cases())
+
+
 def test_widget_bad_input_is_refused_before_building():
     _run_cases(widget_cases())
 
@@ -588,7 +877,7 @@ def test_the_table_is_large_and_covers_every_module():
     assert len(everything) >= 150
     covered = {name.split()[0].split(".")[0] for name in everything}
     for module in ("rnn", "lstm", "gru", "variants", "numgrad", "rel_error", "sgd", "adam", "config", "train",
-                   "adding", "fraction", "models", "ablation", "charlm", "decay", "cell", "sweeps", "interop",
+                   "adding", "fraction", "readout", "ablation", "charlm", "decay", "cell_demos", "sweeps", "interop",
                    "gate_explorer", "decay_explorer", "checks"):
         assert module in covered, module
 
@@ -605,7 +894,10 @@ def test_exercise_checks_fail_clearly_on_complex_or_array_answers():
     sig_prime = lambda a: rnn.sigmoid(a) * (1 - rnn.sigmoid(a))  # noqa: E731
     probes = {
         "sigmoid_prime complex": (lambda: ch02.sigmoid_prime(lambda a: sig_prime(a) + 0j), "sigmoid_prime"),
-        "largest_lag array": (lambda: ch02.largest_lag(lambda s, g, t: np.array([1, 2])), "k should be"),
+        "largest_lag array": (lambda: ch02.largest_lag(lambda s, g, t: np.array([1, 2])),
+                              "k should be a non-negative integer or math.inf, got an array"),
+        "largest_lag None": (lambda: ch02.largest_lag(lambda s, g, t: None),
+                             "k should be a non-negative integer or math.inf, got NoneType"),
         "largest_lag complex": (lambda: ch02.largest_lag(lambda s, g, t: 3 + 0j), "complex"),
         "largest_lag str": (lambda: ch02.largest_lag(lambda s, g, t: "3"), "str"),
         "forget_bias array": (lambda: ch04.forget_bias_for_retention(lambda *a: np.ones(2)), "b_f should be"),

@@ -124,16 +124,32 @@ def test_no_page_loads_a_script_from_another_host(site):
         assert not remote, f"{path.relative_to(site)} loads {remote}"
 
 
-def test_chapter03_embeds_its_widget_state(site):
+def test_chapter03_shows_its_static_slider_and_no_stored_widget(site):
     require(CHAPTER03.exists(), f"{CHAPTER03.relative_to(ROOT)} does not exist yet")
     nb = json.loads(CHAPTER03.read_text(encoding="utf-8"))
     state = nb["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state")
     assert state, ("chapters/03_lstm_cell.ipynb stores no widget state: execute it with nbclient/nbconvert "
-                   "(store_widget_state=True is their default) so the book can show its sliders")
+                   "(store_widget_state=True is their default) so JupyterLab can show its sliders")
     text = page(site, CHAPTER03)
+    # one explorer per place: the static slider, not a stored view whose sliders recompute nothing
+    assert 'class="lstmkit-static-slider"' in text
+    assert f'type="{WIDGET_STATE}"' not in text and "lstmkit-forget" not in text
+    assert "jupyter-widgets/embed.js" not in text
+
+
+def test_stored_progress_bars_embed_their_widget_state(site):
+    chapter = ROOT / "chapters" / "05_long_time_lags.ipynb"
+    require(chapter.exists(), f"{chapter.relative_to(ROOT)} does not exist yet")
+    text = page(site, chapter)
     assert f'type="{WIDGET_STATE}"' in text
     assert 'src="../_static/jupyter-widgets/embed.js' in text
     assert (site / "_static" / "jupyter-widgets" / "embed.js").exists()
-    assert "no Python kernel runs behind the page" in text
-    assert "lstmkit-forget" in text      # the slider's CSS class, inside the embedded state
 
+
+def test_solution_pages_are_titled_as_solutions(site):
+    for folder, word in (("exercises", "Exercises"), ("solutions", "Solutions")):
+        for nb in sorted((ROOT / folder).glob("[0-9][0-9]_*.ipynb")):
+            text = page(site, nb)
+            title = html.unescape(re.search(r"<title>(.*?)</title>", text, re.S).group(1))
+            heading = html.unescape(re.search(r"<h1>(.*?)<", text, re.S).group(1))
+            assert title.startswith(word) and heading.startswith(word), (nb.name, title, heading)

@@ -136,6 +136,18 @@ def check_in_jupyterlab(root, tmp_path):
         after_text = settle(page, readout)
         after_f, after = slider_value(page), readout_number(after_text)
         page.screenshot(path=str(tmp_path / "jupyterlab.png"))
+        # in a 680 px window the readout wraps: at the text's own spacing, and inset from the cell's edge
+        page.set_viewport_size({"width": 680, "height": 1000})
+        page.wait_for_timeout(1000)
+        spacing, size, inset = page.evaluate("""s => {
+            const line = document.querySelector(s + ' div'), style = getComputedStyle(line);
+            const caption = Array.from(document.querySelectorAll('.widget-html'))
+                .find(el => el.textContent.trim() === 'sliders set:');
+            const box = caption.closest('.widget-vbox');
+            return [parseFloat(style.lineHeight), parseFloat(style.fontSize),
+                    caption.getBoundingClientRect().left - box.getBoundingClientRect().left]; }""", READOUT)
+        assert spacing <= 1.6 * size, f"the readout's lines are {spacing} px apart at a {size} px font"
+        assert inset >= 4, f"'sliders set:' sits {inset} px from the explorer's edge"
     # the maths: with every forget gate equal to f, ∂c_T/∂c_0 = prod_t f_t = f**T, increasing in f
     assert after_f < before_f
     assert 0 <= after < before, f"forget {before_f} -> {after_f}: ∂c_T/∂c_0 {before:.3e} -> {after:.3e}"

@@ -69,7 +69,8 @@ def test_make_lab_uses_the_students_config():
     grader = dry_run("GRADER=1")
     assert "JUPYTER_CONFIG_PATH" not in grader
     disabled = json.loads((LAB_CONFIG / "labconfig" / "page_config.json").read_text())["disabledExtensions"]
-    assert disabled == {"@jupyter/nbgrader": True}
+    # nbgrader's menus are the instructor's; the news prompt asks a student a question on first open
+    assert disabled == {"@jupyter/nbgrader": True, "@jupyterlab/apputils-extension:announcements": True}
 
 
 def compared(nb, sanitize):
@@ -133,6 +134,7 @@ def test_open_run_and_save_a_chapter_in_jupyterlab(tmp_path, monkeypatch):
         page.wait_for_timeout(3000)
         menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
         assert "Run" in menus and not any("nbgrader" in m.lower() for m in menus), menus
+        assert page.get_by_text("official Jupyter news").count() == 0, "JupyterLab asks about its news"
         tab = page.locator(".lm-TabBar-tab", has_text=CHAPTER.name)
         assert "jp-mod-dirty" not in (tab.get_attribute("class") or ""), "opening the chapter marked it modified"
         assert copy_path.read_text(encoding="utf-8") == stored
@@ -164,16 +166,22 @@ def test_make_lab_opens_the_readers_copies(tmp_path):
                          capture_output=True, text=True).stdout
     assert f"tools/copy_course.py {tmp_path / 'w'}" in dry and f"default_url=/lab/tree/{tmp_path / 'w'}/chapters" in dry
     sys.path.insert(0, str(ROOT / "tools"))
-    from copy_course import copy_course
+    from copy_course import copy_course, report
 
     work = tmp_path / "work"
     first = copy_course(work)
     assert (work / CHAPTER.relative_to(ROOT)).read_bytes() == CHAPTER.read_bytes()
-    assert {p.parts[0] for p in first} == {"chapters", "exercises", "solutions"}
+    assert {p.parts[0] for p in first} == {"chapters", "exercises", "solutions", "README.md"}
+    # the student's README, not the maintainers' notes on how the notebooks are checked
+    assert not list(work.glob("*/README.md")) and "exercises/" in (work / "README.md").read_text()
+    assert report(work, first) == \
+        f"your copy of the course is in {work}/: {len(first)} files; start with {work}/README.md"
     mine = work / EXERCISE.relative_to(ROOT)
     mine.write_text("my answers")
     (work / CHAPTER.relative_to(ROOT)).unlink()               # deleted: the current version comes back
     again = copy_course(work)
     assert again == [CHAPTER.relative_to(ROOT)]
+    assert report(work, again).endswith(f"1 new file(s) copied, {len(first) - 1} kept as you left them "
+                                        "(delete a copy to get the current version)")
     assert mine.read_text() == "my answers"
     assert "work/" in (ROOT / ".gitignore").read_text().splitlines()

@@ -33,7 +33,7 @@ def numerical_dhT_dh0(x, h0, params, activation):
     for i in range(H):
         df = np.zeros((N, H))
         df[:, i] = 1.0   # sequences are independent, so one pass gives row i for every n
-        rows.append(numerical_gradient(lambda _: rnn.forward(x, h0, params, activation)[0][-1], h0, df))
+        rows.append(numerical_gradient(lambda _: rnn.forward(x, h0, params, activation=activation)[0][-1], h0, df))
     return np.stack(rows, axis=1)
 
 
@@ -169,7 +169,7 @@ def test_last_step_regression_matches_finite_differences(rng, activation):
     y = rng.standard_normal((N, K))
     loss, grads, dw_out = decay.last_step_regression(x, h0, params, w_out, y, activation)
     # forward: the loss is the mean over the batch of half the squared error
-    hT = rnn.forward(x, h0, params, activation)[0][-1]
+    hT = rnn.forward(x, h0, params, activation=activation)[0][-1]
     assert abs(loss - 0.5 * np.mean(np.sum((hT @ w_out.T - y) ** 2, axis=1))) < EXACT
 
     def f(_):
@@ -323,7 +323,7 @@ def test_derivative_bound_holds_for_orthogonal_weights(rng, activation):
     assert np.all(norms <= prods * (1 + 1e-10) + 1e-300)
     # by hand: lag 2 is max_i |f'(a_{T,i})| * max_i |f'(a_{T-1,i})|, a_t from the states of the run
     _, df = rnn.ACTIVATIONS[activation]
-    hs, _, _ = rnn.forward(x, h0, params, activation)
+    hs, _, _ = rnn.forward(x, h0, params, activation=activation)
 
     def fprime_max(t):   # t = 1..T; hs[t-2] is h_{t-1}
         a = x[t - 1] @ params["weight_ih"].T + params["bias_ih"] + hs[t - 2] @ params["weight_hh"].T + params["bias_hh"]

@@ -12,14 +12,14 @@ import pytest
 
 from lstmkit import (
     ablation,
-    cell,
+    cell_demos,
     charlm,
     decay,
     gradcheck,
     gru,
     lstm,
-    models,
     optim,
+    readout,
     rnn,
     tasks,
     train,
@@ -46,16 +46,16 @@ def _layers():
     for act in rnn.ACTIVATIONS:
         for fused in (True, False):
             layers[f"rnn-{act}-{'fused' if fused else 'loop'}"] = (
-                rnn, {}, lambda x, h, c, p, act=act, fused=fused: rnn.forward(x, h, p, act, fused=fused), rnn.backward)
+                rnn, {}, lambda x, h, c, p, act=act, fused=fused: rnn.forward(x, h, p, activation=act, fused=fused),
+                rnn.backward)
     for fused in (True, False):
         layers[f"lstm-{'fused' if fused else 'loop'}"] = (
             lstm, {}, lambda x, h, c, p, fused=fused: lstm.forward(x, (h, c), p, fused=fused), lstm.backward)
         layers[f"gru-{'fused' if fused else 'loop'}"] = (
-            gru, {}, lambda x, h, c, p: gru.forward(x, h, p),
-            lambda dhs, cache, fused=fused: gru.backward(dhs, cache, fused=fused))
+            gru, {}, lambda x, h, c, p, fused=fused: gru.forward(x, h, p, fused=fused), gru.backward)
     for v in variants.LSTM_VARIANTS:
         layers[f"variants-{v}"] = (variants, {"variant": v},
-                                   lambda x, h, c, p, v=v: variants.forward(x, (h, c), p, v), variants.backward)
+                                   lambda x, h, c, p, v=v: variants.forward(x, (h, c), p, variant=v), variants.backward)
     return layers
 
 
@@ -106,15 +106,15 @@ def test_step_cache_is_unaffected_by_later_edits(module, kw, arity):
 
 def test_model_caches_keep_their_own_readout():
     rng = _rng()
-    for make, fwd in ((lambda: models.init_params("lstm", D, H, rng=_rng()), lambda x, p: models.forward(x, p)),
+    for make, fwd in ((lambda: readout.init_params("lstm", D, H, rng=_rng()), lambda x, p: readout.forward(x, p)),
                       (lambda: ablation.init_params("peephole", D, H, rng=_rng()),
                        lambda x, p: ablation.forward(x, p, "peephole"))):
         params, x, dy = make(), rng.standard_normal((T, N, D)), rng.standard_normal(N)
-        want = models.backward(dy, fwd(x, params)[1])
+        want = readout.backward(dy, fwd(x, params)[1])
         _, cache = fwd(x, params)
         for a in [x, *params.values()]:
             a += 1.0
-        assert _equal(models.backward(dy, cache), want)
+        assert _equal(readout.backward(dy, cache), want)
     params = charlm.init_params(6, H, rng=_rng())
     ids = rng.integers(0, 6, size=(T, N))
     dlogits = rng.standard_normal((T, N, 6))
@@ -136,8 +136,9 @@ def _good_calls():
     big = 1e4 * x
     calls = {}
     for act in rnn.ACTIVATIONS:
-        calls[f"rnn.forward {act}"] = (rnn.forward, (x, h0, rp, act), {})
-        calls[f"rnn.backward {act}"] = (lambda d, a=act: rnn.backward(d, rnn.forward(x, h0, rp, a)[2]), (dhs,), {})
+        calls[f"rnn.forward {act}"] = (rnn.forward, (x, h0, rp), {"activation": act})
+        calls[f"rnn.backward {act}"] = (lambda d, a=act: rnn.backward(d, rnn.forward(x, h0, rp, activation=a)[2]),
+                                        (dhs,), {})
     calls.update({
         "rnn.forward 1e4": (rnn.forward, (big, h0, rp), {}),
         "rnn.step": (lambda *a: rnn.step_backward(dhs[0], rnn.step_forward(*a)[1]), (x[0], h0, rp), {}),
@@ -149,8 +150,8 @@ def _good_calls():
         "gru.forward": (gru.forward, (x, h0, gp), {}),
         "gru.backward": (lambda d: gru.backward(d, gru.forward(x, h0, gp)[2], h0), (dhs,), {}),
         "gru.step": (lambda *a: gru.step_backward(dhs[0], gru.step_forward(*a)[1]), (x[0], h0, gp), {}),
-        "variants.forward": (variants.forward, (x, (h0, c0), vp, "peephole"), {}),
-        "variants.backward": (lambda d: variants.backward(d, variants.forward(big, None, vp, "peephole")[2]),
+        "variants.forward": (variants.forward, (x, (h0, c0), vp), {"variant": "peephole"}),
+        "variants.backward": (lambda d: variants.backward(d, variants.forward(big, None, vp, variant="peephole")[2]),
                               (dhs,), {}),
         "gradcheck.rel_error": (gradcheck.rel_error, (x, x + 1e-9), {}),
         "gradcheck.numerical_gradient": (gradcheck.numerical_gradient, (lambda a: a ** 2, x[0], x[0] * 0 + 1.0), {}),
@@ -169,23 +170,23 @@ def _good_calls():
         "decay.last_step_regression": (decay.last_step_regression, (x, h0, rp, np.ones((1, H)), np.ones((N, 1))), {}),
         "decay.decay_bound": (decay.decay_bound, (1.0, 0.9, np.arange(5)), {}),
         # step t = 0 has no gates: their curves start with NaN there on purpose (a gap in the plots)
-        "cell.simulate_gates": (lambda **k: _after_t0(cell.simulate_gates(**k)), (), {"T": 20}),
-        "cell.simulate_biases": (lambda **k: _after_t0(cell.simulate_biases(**k)), (), {"T": 20}),
-        "cell.run_cell": (cell.run_cell, (lp, x, (h0, c0)), {}),
-        "cell.state_gradient_norms": (cell.state_gradient_norms, (lp, x), {}),
-        "cell.decay_factor": (cell.decay_factor, (np.array([1.0, 0.5, 0.25]),), {}),
+        "cell.simulate_gates": (lambda **k: _after_t0(cell_demos.simulate_gates(**k)), (), {"T": 20}),
+        "cell.simulate_biases": (lambda **k: _after_t0(cell_demos.simulate_biases(**k)), (), {"T": 20}),
+        "cell.run_cell": (cell_demos.run_cell, (lp, x, (h0, c0)), {}),
+        "cell.state_gradient_norms": (cell_demos.state_gradient_norms, (lp, x), {}),
+        "cell.decay_factor": (cell_demos.decay_factor, (np.array([1.0, 0.5, 0.25]),), {}),
         "train.train_last_step": (train.train_last_step, (rp, np.ones((1, H)), x, np.ones((N, 1))),
                                   {"lr": 0.1, "steps": 3}),
     })
-    mp = models.init_params("rnn", D, H, rng=rng)
+    mp = readout.init_params("rnn", D, H, rng=rng)
     ap = ablation.init_params("gru", D, H, rng=rng)
     cp = charlm.init_params(6, H, rng=rng)
     ids = rng.integers(0, 6, size=(T, N))
     chars = list("abcdef")
     calls.update({
-        "models.forward": (models.forward, (x, mp, "rnn", np.array([1, 4, 2])), {}),
-        "models.backward": (lambda dy: models.backward(dy, models.forward(x, mp, "rnn")[1]), (x[0, :, 0],), {}),
-        "models.mse_loss": (models.mse_loss, (x[0, :, 0], x[1, :, 0]), {}),
+        "readout.forward": (readout.forward, (x, mp, "rnn", np.array([1, 4, 2])), {}),
+        "readout.backward": (lambda dy: readout.backward(dy, readout.forward(x, mp, "rnn")[1]), (x[0, :, 0],), {}),
+        "readout.mse_loss": (readout.mse_loss, (x[0, :, 0], x[1, :, 0]), {}),
         "ablation.forward": (ablation.forward, (x, ap, "gru"), {}),
         "charlm.forward": (charlm.forward, (ids, cp), {}),
         "charlm.loss_and_grads": (charlm.loss_and_grads, (ids, ids, cp), {}),
@@ -233,11 +234,11 @@ def test_an_empty_sequence_batch_or_input_is_refused_by_every_layer(name, axis):
 
 
 @pytest.mark.parametrize("module,kw", [(rnn, {}), (lstm, {}), (gru, {}), (variants, {"variant": "coupled"}),
-                                       (models, None)])
+                                       (readout, None)])
 def test_an_empty_hidden_layer_is_refused_by_every_layer(module, kw):
     if kw is None:   # the models build on the layers: same rule, same message
         with pytest.raises(ValueError, match="hidden_size: expected a positive integer, got 0"):
-            models.init_params("lstm", D, 0, rng=_rng())
+            readout.init_params("lstm", D, 0, rng=_rng())
         return
     with pytest.raises(ValueError, match="hidden_size: expected a positive integer, got 0"):
         module.init_params(D, 0, rng=_rng(), **kw)

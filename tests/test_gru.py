@@ -1,13 +1,15 @@
-"""lstmkit.gru against centred finite differences and torch.nn.GRU autograd (float64); interop; bad inputs."""
+"""lstmkit.gru's step against centred finite differences, its sequence against the step loop; interop.
+
+The sequence against both references (finite differences, torch.nn.GRU autograd, sizes drawn by
+hypothesis) runs in test_layers.py and test_properties.py, through tests/parity.py; its bad inputs are
+in test_bad_input.py's table."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from lstmkit import gru
 from lstmkit.gradcheck import numerical_gradient, rel_error
 
-from parity import FD_TOL, TORCH_TOL, needs_torch, torch  # the tolerances and their reasons
+from parity import FD_TOL, needs_torch, torch  # the tolerances and their reasons
 
 
 def make_problem(rng, T, N, D, H):
@@ -33,8 +35,9 @@ def test_step_backward_matches_finite_differences(rng):
         assert rel_error(grads[k], numerical_gradient(out, params[k], dhs[0])) < FD_TOL, k
 
 
-def test_fused_backward_equals_step_loop(rng):
-    # backward fuses the weight gradients into one matmul over T*N rows; the step loop is the reference
+def test_sequence_equals_step_loop(rng):
+    # forward and backward are the loop over the step functions (the GRU has no fused path): the
+    # sequence run by hand step by step is the reference
     params, x, h0, dhs = make_problem(rng, 5, 3, 2, 4)
     hs, _, cache = gru.forward(x, h0, params)
     dx, dh0, grads = gru.backward(dhs, cache)
@@ -103,119 +106,6 @@ def test_no_overflow_warning_at_large_inputs(rng):
     assert np.all(np.isfinite(hs))
 
 
-# ---- bad inputs ------------------------------------------------------------------------------
-_rng = np.random.default_rng(0)
-P = gru.init_params(4, 5, rng=_rng)
-X = _rng.standard_normal((3, 2, 4))
-S = _rng.standard_normal((2, 5))
-_, _, CACHE = gru.forward(X, None, P)
-
-BAD = {
-    "x rank": (lambda: gru.forward(X[0], None, P), ["x", "3 dimensions", "(2, 4)"]),
-    "x D": (lambda: gru.forward(X[..., :3], None, P), ["x", "D=4", "(3, 2, 3)"]),
-    "x float32": (lambda: gru.forward(X.astype(np.float32), None, P), ["x", "float64", "float32"]),
-    "x nan": (lambda: gru.forward(X * np.nan, None, P), ["x", "finite"]),
-    "h0 batch": (lambda: gru.forward(X, S[:1], P), ["h0", "N=2", "(1, 5)"]),
-    "lstm params": (lambda: gru.forward(X, None, {k: np.concatenate([v, v[:5]]) for k, v in P.items()}),
-                    ["weight_hh", "(3*H, H)", "(20, 5)"]),
-    "missing key": (lambda: gru.forward(X, None, {k: v for k, v in P.items() if k != "bias_ih"}),
-                    ["params", "bias_ih", "missing"]),
-    "step x_t": (lambda: gru.step_forward(X, S, P), ["x_t", "2 dimensions"]),
-    "step h_prev": (lambda: gru.step_forward(X[0], S[:, :2], P), ["h_prev", "H=5", "(2, 2)"]),
-    "step dh": (lambda: gru.step_backward(S[:, :4], CACHE[0]), ["dh", "(2, 4)"]),
-    "dhs shape": (lambda: gru.backward(np.zeros((4, 2, 5)), CACHE), ["dhs", "T=3", "(4, 2, 5)"]),
-    "cache type": (lambda: gru.backward(None, [tuple(CACHE[0])]), ["cache", "gru.forward", "list"]),
-    "init size": (lambda: gru.init_params(0, 3, rng=_rng), ["input_size", "positive integer", "0"]),
-    "init rng": (lambda: gru.init_params(2, 3, rng=0), ["rng", "Generator", "int"]),
-    "init dtype": (lambda: gru.init_params(2, 3, rng=_rng, dtype=np.int32), ["dtype", "floating", "int32"]),
-    "init update_bias": (lambda: gru.init_params(2, 3, rng=_rng, update_bias=np.inf), ["update_bias", "finite"]),
-}
-
-
-@pytest.mark.parametrize("name", list(BAD))
-def test_bad_input_raises_a_clear_value_error(name):
-    call, words = BAD[name]
-    with pytest.raises(ValueError) as info:
-        call()
-    for word in words:
-        assert word in str(info.value), f"{word!r} not in {str(info.value)!r}"
-
-
-# ---- torch autograd parity and interop ---------------------------------------------------------
-
-from lstmkit import interop  # noqa: E402
-
-
-def _torch_run(params, x, h0, dhs):
-    module = interop.gru_to_torch(params)
-    xt = torch.tensor(x, requires_grad=True)
-    h0t = torch.tensor(h0[None], requires_grad=True)
-    out, _ = module(xt, h0t)
-    (out * torch.tensor(dhs)).sum().backward()
-    return module, xt, h0t, out
-
-
-@needs_torch
-@settings(max_examples=20, deadline=None)
-@given(sizes=st.tuples(st.integers(1, 6), st.integers(1, 4), st.integers(1, 5), st.integers(1, 6)),
-       seed=st.integers(0, 2**32 - 1))
-def test_parity_and_shapes_property(sizes, seed):
-    T, N, D, H = sizes
-    rng = np.random.default_rng(seed)
-    params, x, h0, dhs = make_problem(rng, T, N, D, H)
-    hs, _, cache = gru.forward(x, h0, params)
-    dx, dh0, grads = gru.backward(dhs, cache)
-    assert hs.shape == (T, N, H) and dx.shape == (T, N, D) and dh0.shape == (N, H)
-    assert all(grads[k].shape == params[k].shape for k in params)
-    module, xt, h0t, out = _torch_run(params, x, h0, dhs)
-    assert rel_error(hs, out.detach().numpy()) < TORCH_TOL
-    assert rel_error(dx, xt.grad.numpy()) < TORCH_TOL
-    for k in params:
-        assert rel_error(grads[k], getattr(module, f"{k}_l0").grad.numpy()) < TORCH_TOL
-
-
-@needs_torch
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_round_trip_is_exact(rng, dtype):
-    params = gru.init_params(3, 4, rng=rng, dtype=dtype)
-    module = interop.gru_to_torch(params)
-    assert module.weight_hh_l0.dtype == getattr(torch, np.dtype(dtype).name)
-    back = interop.gru_from_torch(module)
-    assert set(back) == set(params)
-    for k in params:
-        assert back[k].dtype == params[k].dtype
-        np.testing.assert_array_equal(back[k], params[k])
-
-
-@needs_torch
-def test_from_torch_module_runs_the_same_forward(rng):
-    torch.manual_seed(0)
-    module = torch.nn.GRU(2, 3).double()
-    params = interop.gru_from_torch(module)
-    x = rng.standard_normal((4, 2, 2))
-    with torch.no_grad():
-        out, _ = module(torch.tensor(x))
-    np.testing.assert_allclose(gru.forward(x, None, params)[0], out.numpy(), rtol=0, atol=1e-14)
-
-
-@needs_torch
-@pytest.mark.parametrize("call, words", [
-    (lambda: interop.gru_to_torch(P), None),   # sanity: valid params work
-    (lambda: interop.gru_to_torch({k: v[:5] if v.ndim == 1 else v[:5] for k, v in P.items()}),
-     ["weight_hh", "(3*H, H)"]),
-    (lambda: interop.gru_from_torch(torch.nn.LSTM(2, 3)), ["module", "GRU", "LSTM"]),
-    (lambda: interop.gru_from_torch(torch.nn.GRU(2, 3, num_layers=2)), ["module", "num_layers=2"]),
-    (lambda: interop.gru_from_torch(torch.nn.GRU(2, 3, bidirectional=True)), ["module", "bidirectional=True"]),
-])
-def test_interop_bad_input(call, words):
-    if words is None:
-        call()
-        return
-    with pytest.raises(ValueError) as info:
-        call()
-    assert all(w in str(info.value) for w in words), str(info.value)
-
-
 def test_dstate_is_the_gradient_on_the_final_state(rng):
     # hT is hs[-1], so a gradient on the final state must act exactly like one on the last output
     params, x, h0, _ = make_problem(rng, 4, 2, 3, 5)
@@ -229,3 +119,21 @@ def test_dstate_is_the_gradient_on_the_final_state(rng):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="dstate"):
         gru.backward(None, cache, dhT[:1])
+
+
+# ---- interop ---------------------------------------------------------
+
+from lstmkit import interop  # noqa: E402
+
+
+@needs_torch
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_round_trip_is_exact(rng, dtype):
+    params = gru.init_params(3, 4, rng=rng, dtype=dtype)
+    module = interop.gru_to_torch(params)
+    assert module.weight_hh_l0.dtype == getattr(torch, np.dtype(dtype).name)
+    back = interop.gru_from_torch(module)
+    assert set(back) == set(params)
+    for k in params:
+        assert back[k].dtype == params[k].dtype
+        np.testing.assert_array_equal(back[k], params[k])

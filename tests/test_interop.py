@@ -1,4 +1,5 @@
-"""Parameters move to torch and back exactly; import lstmkit never loads torch."""
+"""Parameters move to torch and back exactly, and run the same there (tests/parity.py); import lstmkit
+never loads torch."""
 import subprocess
 import sys
 
@@ -6,6 +7,8 @@ import numpy as np
 import pytest
 
 from lstmkit import lstm, rnn
+
+from parity import LAYERS, check_against_torch, lstmkit_gradients, make_problem, torch_reference
 
 torch = pytest.importorskip("torch")
 from lstmkit import interop  # noqa: E402
@@ -23,15 +26,18 @@ def test_lstm_round_trip_is_exact(rng, dtype, tdtype):
         np.testing.assert_array_equal(back[k], params[k])
 
 
-def test_lstm_from_torch_module_state_dict(rng):
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_a_module_torch_initialised_runs_the_same_forward_and_backward(rng, kind):
     # the other direction: a module torch initialised, read into lstmkit, runs the same forward
+    # (to 1e-14 in every entry) and, against that very module, the same backward (tests/parity.py)
+    layer = next(layer for layer in LAYERS if layer.name == kind)
     torch.manual_seed(0)
-    module = torch.nn.LSTM(2, 3).double()
-    params = interop.lstm_from_torch(module)
-    x = rng.standard_normal((4, 1, 2))
-    with torch.no_grad():
-        out, _ = module(torch.tensor(x))
-    np.testing.assert_allclose(lstm.forward(x, None, params)[0], out.numpy(), rtol=0, atol=1e-14)
+    module = getattr(torch.nn, kind.upper())(2, 3).double()
+    params = getattr(interop, f"{kind}_from_torch")(module)
+    _, x, state0, dhs, dstate = make_problem(layer, rng, 4, 2, 2, 3)
+    ref = torch_reference(layer, params, x, None, dhs, None, module)
+    np.testing.assert_allclose(layer.forward(x, None, params)[0], ref["hs"], rtol=0, atol=1e-14)
+    check_against_torch(layer, params, x, state0, dhs, dstate, module)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
@@ -55,17 +61,13 @@ def test_params_are_copied_not_shared(rng):
 
 
 def test_torch_gradients_are_what_lstm_forward_and_backward_return(rng):
-    T, N, D, H = 4, 2, 3, 5
-    params = lstm.init_params(D, H, rng=rng, forget_bias=1.0)
-    x, dhs = rng.standard_normal((T, N, D)), rng.standard_normal((T, N, H))
-    state0 = (rng.standard_normal((N, H)), rng.standard_normal((N, H)))
-    dstate = (rng.standard_normal((N, H)), rng.standard_normal((N, H)))
+    layer = next(layer for layer in LAYERS if layer.name == "lstm")
+    params = lstm.init_params(3, 5, rng=rng, forget_bias=1.0)
+    _, x, state0, dhs, dstate = make_problem(layer, rng, 4, 2, 3, 5)
     module = interop.lstm_to_torch(params)
     ref = interop.torch_gradients(module, x, state0, dhs, dstate)
     again = interop.torch_gradients(module, x, state0, dhs, dstate)   # the module's old .grad is not added
-    hs, (hT, cT), cache = lstm.forward(x, state0, params)
-    dx, (dh0, dc0), grads = lstm.backward(dhs, cache, dstate)
-    ours = {"hs": hs, "hT": hT, "cT": cT, "x": dx, "h0": dh0, "c0": dc0, **grads}
+    ours = lstmkit_gradients(layer, params, x, state0, dhs, dstate)   # hs, hT, cT, x, h0, c0 and the grads
     assert sorted(ref) == sorted(ours)
     for k in ours:
         np.testing.assert_allclose(ref[k], ours[k], rtol=1e-9, atol=1e-12, err_msg=k)

@@ -42,14 +42,19 @@ def test_dhs_none_means_zeros(rng):
 
 
 def test_forward_matches_step_loop(rng):
-    # the fused sequence path sums the same products; BLAS may order them differently (1e-12, as issue 8 asks)
+    # the loop is the step, bit for bit; the fused sequence path sums the same products, which BLAS may
+    # order differently (1e-12, as issue 8 asks)
     params, x, (h, c), _, _ = make_problem(rng, 4, 2, 3, 5)
-    hs, (hT, cT), _ = lstm.forward(x, (h, c), params)
+    hs, (hT, cT), _ = lstm.forward(x, (h, c), params, fused=True)
+    hs_loop, (hT_loop, cT_loop), _ = lstm.forward(x, (h, c), params)
     for t in range(len(x)):
         h, c, _ = lstm.step_forward(x[t], h, c, params)
         np.testing.assert_allclose(hs[t], h, rtol=1e-12, atol=0)
+        np.testing.assert_array_equal(hs_loop[t], h)
     np.testing.assert_allclose(hT, h, rtol=1e-12, atol=0)
     np.testing.assert_allclose(cT, c, rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(hT_loop, h)
+    np.testing.assert_array_equal(cT_loop, c)
 
 
 def test_cell_gradient_path_is_the_forget_gate(rng):

@@ -136,55 +136,14 @@ def test_both_gates_shut_is_not_zero_over_zero(rng, fused):
     np.testing.assert_allclose(hs[:, 0, 0], [0.5, 0.75, 0.875], rtol=1e-15)
 
 
-def test_models_trains_minlstm_by_name(rng):
-    from lstmkit import models, tasks
+def test_readout_trains_minlstm_by_name(rng):
+    from lstmkit import readout, tasks
 
-    params = models.init_params("minlstm", 2, 4, rng=rng, forget_bias=1.0)
+    params = readout.init_params("minlstm", 2, 4, rng=rng, forget_bias=1.0)
     batch = tasks.adding_problem(3, 12, rng=rng, variant="hochreiter1997")
-    y, cache = models.forward(batch.x, params, "minlstm", batch.lengths)
-    _, grads = models.backward(np.ones_like(y), cache)
+    y, cache = readout.forward(batch.x, params, "minlstm", batch.lengths)
+    _, grads = readout.backward(np.ones_like(y), cache)
     assert sorted(grads) == sorted(params)
 
 
-# ---- bad inputs ------------------------------------------------------------------------------
-_rng = np.random.default_rng(0)
-P = minlstm.init_params(4, 5, rng=_rng)
-X = _rng.standard_normal((3, 2, 4))
-S = _rng.standard_normal((2, 5))
-_, _, CACHE = minlstm.forward(X, None, P)
-
-BAD = {
-    "x rank": (lambda: minlstm.forward(X[0], None, P), ["x", "3 dimensions", "(2, 4)"]),
-    "x D": (lambda: minlstm.forward(X[..., :3], None, P), ["x", "D=4", "(3, 2, 3)"]),
-    "x float32": (lambda: minlstm.forward(X.astype(np.float32), None, P), ["x", "float64", "float32"]),
-    "x nan": (lambda: minlstm.forward(X * np.nan, None, P, fused=True), ["x", "finite"]),
-    "h0 batch": (lambda: minlstm.forward(X, S[:1], P), ["h0", "N=2", "(1, 5)"]),
-    "lstm params": (lambda: minlstm.forward(X, None, {**P, "weight_hh": np.zeros((15, 5))}),
-                    ["params", "weight_hh", "no weight_hh"]),
-    "weight rows": (lambda: minlstm.forward(X, None, {**P, "weight_ih": P["weight_ih"][:14]}),
-                    ["weight_ih", "(3*H, D)", "(14, 4)"]),
-    "bias shape": (lambda: minlstm.forward(X, None, {**P, "bias_ih": P["bias_ih"][:5]}), ["bias_ih", "(5,)"]),
-    "bias dtype": (lambda: minlstm.forward(X, None, {**P, "bias_ih": P["bias_ih"].astype(np.float32)}),
-                   ["bias_ih", "float64", "float32"]),
-    "step x_t": (lambda: minlstm.step_forward(X, S, P), ["x_t", "2 dimensions"]),
-    "step h_prev": (lambda: minlstm.step_forward(X[0], S[:, :2], P), ["h_prev", "H=5", "(2, 2)"]),
-    "step dh": (lambda: minlstm.step_backward(S[:, :4], CACHE[0]), ["dh", "(2, 4)"]),
-    "dhs shape": (lambda: minlstm.backward(np.zeros((4, 2, 5)), CACHE), ["dhs", "T=3", "(4, 2, 5)"]),
-    "dstate shape": (lambda: minlstm.backward(None, CACHE, S[:1]), ["dstate", "(1, 5)"]),
-    "cache type": (lambda: minlstm.backward(None, [tuple(CACHE[0])]), ["cache", "minlstm.forward", "list"]),
-    "scan method": (lambda: minlstm.forward(X, None, P, fused=True, method="closed_form"),
-                    ["method", "closed_form", "hillis_steele"]),
-    "init size": (lambda: minlstm.init_params(0, 3, rng=_rng), ["input_size", "positive integer", "0"]),
-    "init rng": (lambda: minlstm.init_params(2, 3, rng=0), ["rng", "Generator", "int"]),
-    "init dtype": (lambda: minlstm.init_params(2, 3, rng=_rng, dtype=np.int32), ["dtype", "floating", "int32"]),
-    "init forget_bias": (lambda: minlstm.init_params(2, 3, rng=_rng, forget_bias=np.inf), ["forget_bias", "finite"]),
-}
-
-
-@pytest.mark.parametrize("name", list(BAD))
-def test_bad_input_raises_a_clear_value_error(name):
-    call, words = BAD[name]
-    with pytest.raises(ValueError) as info:
-        call()
-    for word in words:
-        assert word in str(info.value), f"{word!r} not in {str(info.value)!r}"
+# the bad-input table is tests/test_bad_input.py's MINLSTM_BAD, beside the other layers'

@@ -1,12 +1,11 @@
 """lstmkit.plots.new_figure: lines that colour tells apart also differ by line style or marker."""
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
+from lstmkit import plots
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from lstmkit import plots  # noqa: E402
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 
 def test_lines_differ_without_their_colour():

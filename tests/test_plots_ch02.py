@@ -1,19 +1,11 @@
 """The plot helpers of chapters 01 and 02: each returns or fills a figure with the artists and labels
 the chapters' text refers to (run on the Agg backend)."""
-import matplotlib
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from lstmkit import decay, plots
 
-from lstmkit import decay, plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 
 def texts(ax):

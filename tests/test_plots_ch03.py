@@ -1,23 +1,15 @@
 """The cell diagrams of chapters 03 and 04 and the gate panels: what a reader must be able to see.
 
 Each helper returns a Figure (or draws on an Axes) with the labels, routes and legends the chapters
-quote; the live diagram's arrow widths follow lstmkit.cell.route_gains.
+quote; the live diagram's arrow widths follow lstmkit.cell_demos.route_gains.
 """
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
+from lstmkit import cell_demos, plots
 
-import matplotlib.pyplot as plt  # noqa: E402
-
-from lstmkit import cell, plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 
 def texts(ax):
@@ -42,18 +34,19 @@ def test_cell_diagram_has_the_gates_in_torch_order_and_the_cell_line():
 
 @pytest.mark.parametrize("f", [0.0, 0.5, 0.9, 1.0])
 def test_live_diagram_widths_follow_the_gradient_factors(f):
-    gains = cell.route_gains(cell.simulate_gates(f=f, T=20))
+    gains = cell_demos.route_gains(cell_demos.simulate_gates(f=f, T=20))
     _, ax = plt.subplots()
     routes = plots.lstm_cell_diagram(ax, gains)
     assert routes["cell"].get_linewidth() == pytest.approx(plots._width(f))
-    assert f"f_t = {f:.3f}" in texts(ax) and f"{gains['carousel']:.3e}" in texts(ax)
+    assert f"f_t = {f:.3f}" in texts(ax) and plots.tex_number(gains['carousel']) in texts(ax)
 
 
 def test_live_diagram_cell_arrow_grows_with_f():
     widths = []
     for f in (0.1, 0.5, 0.99):
         _, ax = plt.subplots()
-        widths.append(plots.lstm_cell_diagram(ax, cell.route_gains(cell.simulate_gates(f=f)))["cell"].get_linewidth())
+        gains = cell_demos.route_gains(cell_demos.simulate_gates(f=f))
+        widths.append(plots.lstm_cell_diagram(ax, gains)["cell"].get_linewidth())
     assert widths[0] < widths[1] < widths[2]
 
 
@@ -72,7 +65,7 @@ def lines_by_label(ax):
 
 
 def test_gate_panel_keeps_the_candidate_apart_and_every_line_visible():
-    d = cell.simulate_gates(f=1.0, o=1.0, g=1.0)          # f, o and g all at 1: nothing may hide
+    d = cell_demos.simulate_gates(f=1.0, o=1.0, g=1.0)          # f, o and g all at 1: nothing may hide
     fig = plots.plot_gate_run(d, "t")
     ax_s, ax_g, ax_z, ax_d = fig.axes
     gates = lines_by_label(ax_g)
@@ -93,5 +86,5 @@ def test_gate_panel_keeps_the_candidate_apart_and_every_line_visible():
 def test_gate_panel_draws_on_a_subfigure():
     fig = plt.figure()
     sub = fig.subfigures(1, 1)
-    assert plots.plot_gate_run(cell.simulate_gates(), fig=sub) is sub
+    assert plots.plot_gate_run(cell_demos.simulate_gates(), fig=sub) is sub
     assert len(fig.axes) == 4 and np.isclose(fig.axes[3].get_lines()[0].get_ydata()[0], 0.9 ** 50)

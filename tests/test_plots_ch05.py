@@ -1,12 +1,11 @@
 """Chapter 05's plot helper: seed_outcomes draws a stored sweep's successes and failures per setting."""
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+from lstmkit import plots, sweeps
 
-from lstmkit import plots, sweeps  # noqa: E402
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 
 def fake_results():

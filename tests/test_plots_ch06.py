@@ -1,17 +1,10 @@
 """Chapter 06's plot helper: gru_cell_diagram draws one GRU step the way chapter 03 draws the LSTM's."""
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+from lstmkit import plots
 
-from lstmkit import plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close():
-    yield
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 
 def test_gru_diagram_has_the_gates_in_torch_order_and_the_symbols_of_the_equations():

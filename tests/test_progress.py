@@ -24,6 +24,11 @@ CELLS = [
     "    pass",
     "h = train(TrainConfig(cell='rnn', forget_bias=None, T=10, hidden_size=3, batch_size=4, steps=12,"
     " eval_every=6, n_test=8, stop_mse=10.0, clip=None))",
+    "from lstmkit.progress import stop_early\n"
+    "bar = progress_bar(total=9, desc='failed')\n"
+    "bar.update(4)\n"
+    "stop_early(bar, 'diverged', ok=False)\n"
+    "bar.close()",
 ]
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
@@ -59,6 +64,27 @@ def test_a_run_stopped_early_says_so(executed):
     (out,) = displays(executed.cells[4])
     text = out.data["text/plain"]
     assert "stopped: solved" in text, text
+
+
+def bar_style(nb, cell):
+    """The bar_style of the progress widget that a stored cell shows (from the notebook's widget state)."""
+    (out,) = displays(nb.cells[cell])
+    state = nb.metadata.widgets["application/vnd.jupyter.widget-state+json"]["state"]
+    box = state[out.data[WIDGET]["model_id"]]["state"]
+    bar = state[box["children"][1].removeprefix("IPY_MODEL_")]
+    return bar["state"]["bar_style"]
+
+
+def test_a_run_stopped_because_it_solved_the_task_ends_green(executed):
+    # tqdm paints a bar closed short of its total red ("danger"); a solved run is no failure
+    assert bar_style(executed, 4) == "success"
+    assert bar_style(executed, 2) == "success"       # a run that used its whole budget
+
+
+def test_a_run_stopped_for_a_bad_reason_stays_red(executed):
+    assert bar_style(executed, 5) == "danger"
+    (out,) = displays(executed.cells[5])
+    assert "stopped: diverged" in out.data["text/plain"]
 
 
 def test_a_disabled_bar_shows_nothing(executed):

@@ -35,13 +35,16 @@ def test_step_backward_matches_finite_differences(rng, activation):
 
 
 def test_forward_matches_step_loop(rng):
-    # the fused sequence path sums the same products; BLAS may order them differently (1e-12, as issue 8 asks)
+    # the loop is the step, bit for bit; the fused sequence path sums the same products, which BLAS may
+    # order differently (1e-12, as issue 8 asks)
     params, x, h0, _ = make_problem(rng, 4, 2, 3, 5)
     hs, _, _ = rnn.forward(x, h0, params)
+    hs_fused, _, _ = rnn.forward(x, h0, params, fused=True)
     h = h0
     for t in range(len(x)):
         h, _ = rnn.step_forward(x[t], h, params)
-        np.testing.assert_allclose(hs[t], h, rtol=1e-12, atol=0)
+        np.testing.assert_array_equal(hs[t], h)
+        np.testing.assert_allclose(hs_fused[t], h, rtol=1e-12, atol=0)
 
 
 def test_h0_none_means_zeros(rng):
@@ -76,7 +79,7 @@ def test_identity_init_is_the_irnn_start():
     np.testing.assert_array_equal(irnn["weight_ih"], plain["weight_ih"])
     # with relu and no input the state is copied forward unchanged, whatever the lag
     h0 = np.abs(np.random.default_rng(1).standard_normal((2, 5)))
-    hs, hT, _ = rnn.forward(np.zeros((40, 2, 3)), h0, irnn, "relu")
+    hs, hT, _ = rnn.forward(np.zeros((40, 2, 3)), h0, irnn, activation="relu")
     np.testing.assert_array_equal(hT, h0)
     # and the generator advances as without it, so later draws do not shift
     a, b = np.random.default_rng(4), np.random.default_rng(4)
@@ -94,6 +97,15 @@ def test_sigmoid_is_stable_at_large_inputs():
     with np.errstate(all="raise"):
         s = rnn.sigmoid(np.array([-1e4, 0.0, 1e4]))
     np.testing.assert_allclose(s, [0.0, 0.5, 1.0], atol=0)
+
+
+def test_sigmoid_and_activations_are_functionals_under_their_old_names():
+    # the layers share them from lstmkit.functional; `from lstmkit.rnn import sigmoid` keeps working
+    from lstmkit import functional
+    from lstmkit.rnn import ACTIVATIONS, sigmoid
+
+    assert sigmoid is functional.sigmoid and ACTIVATIONS is functional.ACTIVATIONS
+    assert list(ACTIVATIONS) == ["tanh", "sigmoid", "relu", "identity"]   # the order chapter 02 plots them in
 
 
 # ---- torch autograd parity ------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The torch version of the chapter-05 model follows the numpy one step for step.
 
-Same initial parameters (drawn by lstmkit.models.init_params from the same generator), same
+Same initial parameters (drawn by lstmkit.readout.init_params from the same generator), same
 batches, float64: the losses, gradient norms and test errors agree to 1e-9, with clipping active
 and variable-length batches. torch autograd is the second reference for the numpy backward.
 """
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstmkit import interop, models
+from lstmkit import interop, readout
 from lstmkit.gradcheck import rel_error
 from lstmkit.optim import SGD, Adam
 from lstmkit.train import TrainConfig, train
@@ -48,16 +48,16 @@ def test_numpy_and_torch_take_the_same_steps(cell, forget_bias, variant, optimiz
 @given(sizes=st.tuples(st.integers(1, 6), st.integers(1, 4), st.integers(1, 3), st.integers(1, 5)),
        cell=st.sampled_from(["rnn", "lstm"]), seed=st.integers(0, 2**32 - 1))
 def test_model_shapes_and_gradients_match_torch_autograd(sizes, cell, seed):
-    # the second reference for models.backward (the first is the finite-difference test in
+    # the second reference for readout.backward (the first is the finite-difference test in
     # test_train.py): torch autograd in float64, weights copied by state_dict key, random lengths
     T, N, D, H = sizes
     rng = np.random.default_rng(seed)
-    params = models.init_params(cell, D, H, rng=rng)
+    params = readout.init_params(cell, D, H, rng=rng)
     x, target = rng.standard_normal((T, N, D)), rng.standard_normal(N)
     lengths = rng.integers(1, T + 1, size=N)
-    y, cache = models.forward(x, params, cell, lengths)
-    loss, dy = models.mse_loss(y, target)
-    dx, grads = models.backward(dy, cache)
+    y, cache = readout.forward(x, params, cell, lengths)
+    loss, dy = readout.mse_loss(y, target)
+    dx, grads = readout.backward(dy, cache)
     assert y.shape == (N,) and dx.shape == (T, N, D)
     assert all(grads[k].shape == params[k].shape for k in params)
 

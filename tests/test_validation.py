@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from lstmkit import lstm, rnn
+from lstmkit._validate import ArgumentTypeError, check_positive_int
 from lstmkit.gradcheck import numerical_gradient, rel_error
 from lstmkit.optim import clip_grad_norm
 
@@ -42,7 +43,8 @@ CASES = {
     "rnn x list": (lambda: rnn.forward(X.tolist(), None, RP), ["x", "numpy array", "list"]),
     "rnn h0 batch": (lambda: rnn.forward(X, S[:1], RP), ["h0", "N=2", "(1, 5)"]),
     "rnn h0 H": (lambda: rnn.forward(X, S[:, :2], RP), ["h0", "H=5", "(2, 2)"]),
-    "rnn activation": (lambda: rnn.forward(X, None, RP, "softplus"), ["activation", "tanh", "identity", "softplus"]),
+    "rnn activation": (lambda: rnn.forward(X, None, RP, activation="softplus"),
+                       ["activation", "tanh", "identity", "softplus"]),
     "rnn missing key": (lambda: rnn.forward(X, None, without(RP, "bias_hh")), ["params", "bias_hh", "missing"]),
     "rnn extra key": (lambda: rnn.forward(X, None, {**RP, "weight_ih_l0": RP["weight_ih"]}),
                       ["params", "weight_ih_l0", "extra"]),
@@ -98,6 +100,25 @@ def test_no_overflow_warning_at_large_inputs():
         hs, (hT, cT), cache = lstm.forward(big, None, params)
         lstm.backward(np.ones_like(hs), cache)
         for act in rnn.ACTIVATIONS:
-            hs, _, cache = rnn.forward(-big, None, {k: np.full_like(v, 1.0) for k, v in RP.items()}, act)
+            hs, _, cache = rnn.forward(-big, None, {k: np.full_like(v, 1.0) for k, v in RP.items()}, activation=act)
             rnn.backward(np.ones_like(hs), cache)
     assert np.all(np.isfinite(hT)) and np.all(np.isfinite(cT))
+
+
+@pytest.mark.parametrize("value", ["5", 5.0, True, None, [5]])
+def test_a_size_of_the_wrong_type_is_an_argument_type_error(value):
+    # _validate's promise: the wrong type is a TypeError (Python's convention) and a ValueError (ours)
+    with pytest.raises(ArgumentTypeError, match=r"T: expected a positive integer, got \w+ ") as info:
+        check_positive_int("T", value)
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("value", [0, -3, np.int64(0)])
+def test_a_size_out_of_range_is_a_value_error_only(value):
+    with pytest.raises(ValueError, match=r"T: expected a positive integer, got ") as info:
+        check_positive_int("T", value)
+    assert not isinstance(info.value, TypeError)
+
+
+def test_a_good_size_comes_back_as_an_int():
+    assert type(check_positive_int("T", np.int64(5))) is int and check_positive_int("T", 5) == 5

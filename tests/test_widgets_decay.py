@@ -1,24 +1,18 @@
 """The chapter 02 explorer: building it computes a curve, and moving a control recomputes it."""
 import warnings
 
-import matplotlib
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")   # no display in CI; plt.show() is then a no-op
-import matplotlib.pyplot as plt  # noqa: E402
+from lstmkit import decay
+from lstmkit.widgets import decay_explorer
 
-from lstmkit import decay  # noqa: E402
-from lstmkit.widgets import decay_explorer  # noqa: E402
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 
 @pytest.fixture
-def explorer():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)   # "FigureCanvasAgg is non-interactive"
-        w = decay_explorer(hidden_size=8, batch=4)
-        yield w
-    plt.close("all")
+def explorer(agg_figures):
+    return decay_explorer(hidden_size=8, batch=4)
 
 
 def test_builder_draws_once_with_the_default_controls(explorer):
@@ -83,7 +77,6 @@ def test_plot_helpers_draw_what_they_are_given():
     fig2, axes2 = plots.new_figure(1, 2)
     plots.training_curves(axes2, {"run": (np.array([1.0, 0.5]), np.array([2.0, 1.0]))}, clip=1.0)
     assert axes2[1].get_ylabel().startswith("gradient norm")
-    plt.close("all")
 
 
 def test_readout_words_the_curve():

@@ -7,25 +7,16 @@ follow.
 """
 import re
 
-import matplotlib
 import numpy as np
 import pytest
 
-matplotlib.use("Agg")
+from lstmkit.widgets import decay_explorer, frames, gate_explorer
 
-import matplotlib.pyplot as plt  # noqa: E402
-
-from lstmkit.widgets import decay_explorer, frames, gate_explorer  # noqa: E402
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 
 def plain(html):
     return re.sub(r"<[^>]+>", "", html)
-
-
-@pytest.fixture(autouse=True)
-def close_figures():
-    yield
-    plt.close("all")
 
 
 def test_defaults_are_the_widgets_starting_values():
@@ -69,7 +60,8 @@ def test_reference_line_in_the_legend_only_when_on_the_axis():
     for sigma_max in (0.1, 1.0, 3.0):
         fig, _, d = frames.decay_frame(sigma_max=sigma_max)
         lo, hi = fig.axes[0].get_ylim()
-        labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+        (legend,) = fig.legends          # below the plot, in a band of its own
+        labels = [t.get_text() for t in legend.get_texts()]
         shown = any(label.startswith("0.001") for label in labels)   # the threshold line's entry
         assert shown == (lo <= 1e-3 <= hi), (sigma_max, lo, hi, labels)
 

@@ -1,22 +1,20 @@
 """The gate sliders of chapter 03: moving a slider recomputes the data, the readout and the plot.
 
-The maths is lstmkit.cell's (tested in test_cell.py); here we check the wiring, and the contract
+The maths is lstmkit.cell_demos's (tested in test_cell.py); here we check the wiring, and the contract
 with the browser test: a FloatSlider "forget f" on 0..1 with the CSS class lstmkit-forget, and a
 readout with the class lstmkit-readout showing "∂c_T/∂c_0 = " and the product of the forget gates.
 """
 import re
 
-import matplotlib
+import ipywidgets as W
+import matplotlib.pyplot as plt
 import pytest
 
-matplotlib.use("Agg")
+from lstmkit import cell_demos
+from lstmkit.plots import plot_gate_run
+from lstmkit.widgets import gate_explorer
 
-import ipywidgets as W  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-
-from lstmkit import cell  # noqa: E402
-from lstmkit.plots import plot_gate_run  # noqa: E402
-from lstmkit.widgets import gate_explorer  # noqa: E402
+pytestmark = pytest.mark.usefixtures("agg_figures")   # Agg, and every figure closed
 
 NUMBER = re.compile(r"∂c_T/∂c_0 = (-?\d\.\d{3}e[+-]\d\d)")
 
@@ -28,10 +26,8 @@ def readout_number(box):
 
 
 @pytest.fixture
-def box():
-    b = gate_explorer()
-    yield b
-    plt.close("all")
+def box(agg_figures):
+    return gate_explorer()
 
 
 def test_contract_with_the_browser_test(box):
@@ -67,12 +63,12 @@ def test_bias_mode_runs_the_real_cell(box):
     box.mode.value = "biases"
     assert "x" in box.data              # the record of simulate_biases, which has the input
     first = readout_number(box)
-    want = cell.simulate_biases(T=50, write_step=5)["dcT_dc0"]
+    want = cell_demos.simulate_biases(T=50, write_step=5)["dcT_dc0"]
     assert first == f"{want:.3e}"
     box.sliders["b_f"].value = 6.0
     assert readout_number(box) != first
     box.sliders["f"].value = 0.5        # the gate-value sliders do not act in bias mode
-    assert readout_number(box) == f"{cell.simulate_biases(b_f=6.0, T=50, write_step=5)['dcT_dc0']:.3e}"
+    assert readout_number(box) == f"{cell_demos.simulate_biases(b_f=6.0, T=50, write_step=5)['dcT_dc0']:.3e}"
 
 
 def test_mode_switch_shows_only_its_own_sliders(box):
@@ -93,7 +89,7 @@ def test_T_limits_the_write_step(box):
 
 
 def test_plot_has_labels_and_a_log_axis():
-    fig = plot_gate_run(cell.simulate_gates(f=0.0), "title")   # f = 0 gives zeros on a log axis
+    fig = plot_gate_run(cell_demos.simulate_gates(f=0.0), "title")   # f = 0 gives zeros on a log axis
     axes = fig.axes
     assert len(axes) == 4 and axes[3].get_yscale() == "log"
     assert all(ax.get_xlabel() and ax.get_ylabel() and ax.get_title() for ax in axes)

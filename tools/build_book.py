@@ -79,6 +79,13 @@ def fetch_tarball(spec, integrity, cache):
     return path
 
 
+# The embed manager validates the stored widget state with Ajv, built without options; the widget
+# state schema uses union types on purpose, which Ajv's default strict mode reports on every widget
+# page ("strict mode: use allowUnionTypes ..."). Build it with the option the schema needs.
+EMBED_AJV = ("jupyter-widgets/embed.js", "gt=new(ft()),mt=gt.compile(pt)",
+             "gt=new(ft())({allowUnionTypes:!0}),mt=gt.compile(pt)")
+
+
 def install_assets(static, cache):
     """Unpack the files the pages need from the pinned tarballs into static/<folder>."""
     for spec, (integrity, inner, dest, leave_out) in NPM_ASSETS.items():
@@ -88,6 +95,11 @@ def install_assets(static, cache):
                 m.name = m.name[len(inner) + 1:]
             members = [m for m in members if not re.search(leave_out, m.name)]
             tar.extractall(static / dest, members=members, filter="data")
+    path, old, new = EMBED_AJV
+    text = (static / path).read_text(encoding="utf-8")
+    if text.count(old) != 1:      # the tarball is pinned by its hash, so this only changes with the pin
+        raise RuntimeError(f"{path}: the Ajv construction to configure is not found once; update EMBED_AJV")
+    (static / path).write_text(text.replace(old, new), encoding="utf-8")
 
 
 def binder_url(config, path):
@@ -170,6 +182,15 @@ def fix_pages(site):
             path.write_text(text, encoding="utf-8")
 
 
+def title_as_solutions(nb):
+    """A solution notebook's title says Solutions: it is stored as the exercise's ("# Exercises 01: …")
+    because the exercise notebook is generated from it."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("# Exercises "):
+            cell.source = "# Solutions " + cell.source[len("# Exercises "):]
+            return
+
+
 def stage(src, config):
     """Copy book/ and the notebooks into src; write _toc.yml."""
     shutil.copytree(ROOT / "book", src)
@@ -180,6 +201,8 @@ def stage(src, config):
             rel = f"{folder}/{path.name}"
             nb = nbformat.read(path, as_version=4)
             add_alt_text(nb)
+            if folder == "solutions":
+                title_as_solutions(nb)
             # the note under each explorer and its kernel-free slider (tools/static_sliders.py)
             static_sliders.stage_notebook(nb, path.stem, src / "_vendor", binder_url(config, rel))
             (src / folder).mkdir(exist_ok=True)

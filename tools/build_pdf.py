@@ -2,10 +2,12 @@
 
     python tools/build_pdf.py [HTML] [PDF]     # HTML: the built site (default _build/book/_build/html)
 
-1. Join the article of every page, in the book's order (front page, chapters, exercises,
-   solutions: the order of tools/build_book.py), into one page, print/book.html inside the site, with
-   the site's own stylesheets, MathJax and widget manager; a title page and a table of contents
-   (linked, and also the PDF's outline) come first, and each page of the book starts a new sheet.
+1. Join the article of every page, in the book's order (front page, then the parts Chapters,
+   Exercises and Solutions: the order of tools/build_book.py), into one page, print/book.html inside
+   the site, with the site's own stylesheets, MathJax and widget manager; a title page and a table of
+   contents by part (linked, and also the PDF's outline) come first, each part opens with a sheet of
+   its own, and each page of the book starts a new sheet. Code cells, outputs and figures are kept
+   whole on a sheet where they fit, and a heading stays with what follows it.
    The widget states of all pages become one, so each slider and its stored plot render once.
 2. Serve the site on 127.0.0.1, open that page in headless Chromium (Debian's /usr/bin/chromium,
    through playwright, with every other host blocked), wait until MathJax has typeset every
@@ -41,22 +43,34 @@ PRINT_CSS = """
   .lstmkit-print .title-page h1 { font-size: 2.2rem; }
   .lstmkit-print nav.toc { break-before: page; }
   .lstmkit-print nav.toc li { margin: 0.3em 0; }
+  .lstmkit-print section.book-part { break-before: page; padding-top: 35vh; text-align: center; }
+  .lstmkit-print section.book-part h1 { font-size: 2.4rem; }
+  .lstmkit-print nav.toc ol ol { margin-top: 0.2em; }
   .lstmkit-print img { max-width: 100%; break-inside: avoid; }
-  .lstmkit-print .cell_output, .lstmkit-print figure { break-inside: avoid; }
+  /* a code box, each output and each figure start on the sheet where they end, when they fit on one;
+     a whole cell may break between its code and its outputs, so a long one leaves no sheet half empty */
+  .lstmkit-print div.cell_input, .lstmkit-print div.highlight, .lstmkit-print .cell_output > *,
+  .lstmkit-print figure, .lstmkit-print .math { break-inside: avoid; }
+  /* on paper the static slider is its figure and readout: its controls move nothing */
+  .lstmkit-print .lstmkit-static-modes, .lstmkit-print .lstmkit-static-control { display: none; }
+  .lstmkit-print h1, .lstmkit-print h2, .lstmkit-print h3, .lstmkit-print h4 { break-after: avoid; }
   .lstmkit-print pre { white-space: pre-wrap; word-break: break-word; }
   .lstmkit-print .headerlink, .lstmkit-print .copybtn { display: none !important; }
 """
 
 
-def book_pages(site):
-    """The book's pages in reading order, as (path inside the site, title)."""
-    pages = [site / "intro.html"]
-    for _, folder in PARTS:
-        pages += sorted((site / folder).glob("[0-9][0-9]_*.html"))
-    missing = [p for p in pages if not p.exists()]
+def book_parts(site):
+    """The book's pages in reading order, by part: [(part caption or None, [paths inside the site])],
+    the front page first, in no part."""
+    parts = [(None, [site / "intro.html"])]
+    for caption, folder in PARTS:
+        pages = sorted((site / folder).glob("[0-9][0-9]_*.html"))
+        if pages:
+            parts.append((caption, pages))
+    missing = [p for _, pages in parts for p in pages if not p.exists()]
     if missing:
         raise FileNotFoundError(f"not in the built book: {missing}; run `make book` first")
-    return pages
+    return parts
 
 
 def page_title(text):
@@ -73,23 +87,35 @@ def head_of(text):
 
 def assemble(site):
     """Write site/print/book.html; returns its path and the titles of its pages."""
-    pages = book_pages(site)
-    texts = [p.read_text(encoding="utf-8") for p in pages]
+    parts = book_parts(site)
+    pages = [p for _, paths in parts for p in paths]
+    texts = {p: p.read_text(encoding="utf-8") for p in pages}
     # the head of a chapter page that loads the widget manager (and MathJax), else of any chapter
-    chapters = [t for p, t in zip(pages, texts, strict=True) if p.parent.name == "chapters"]
+    chapters = [texts[p] for p in pages if p.parent.name == "chapters"]
     chapter = next((t for t in chapters if "jupyter-widgets/embed.js" in t), chapters[0])
     state = {}
     sections, toc, titles = [], [], []
-    for k, (path, text) in enumerate(zip(pages, texts, strict=True)):
-        for blob in STATE.findall(text):
-            state.update(json.loads(blob)["state"])
-        body = ARTICLE.search(text).group(1)
-        if path.parent == site:     # a page at the top: its URLs gain the ../ of print/
-            body = re.sub(r'(src|href)="(?!https?:|#|\.\./|data:|mailto:)', r'\1="../', body)
-        title = page_title(text)
-        titles.append(title)
-        toc.append(f'<li><a href="#page-{k}">{html.escape(title)}</a></li>')
-        sections.append(f'<section class="book-page" id="page-{k}">{body}</section>')
+    for n, (caption, paths) in enumerate(parts):
+        entries = []
+        for path in paths:
+            text, k = texts[path], len(titles)
+            for blob in STATE.findall(text):
+                state.update(json.loads(blob)["state"])
+            body = ARTICLE.search(text).group(1)
+            if path.parent == site:     # a page at the top: its URLs gain the ../ of print/
+                body = re.sub(r'(src|href)="(?!https?:|#|\.\./|data:|mailto:)', r'\1="../', body)
+            title = page_title(text)
+            titles.append(title)
+            entries.append(f'<li><a href="#page-{k}">{html.escape(title)}</a></li>')
+            sections.append(f'<section class="book-page" id="page-{k}">{body}</section>')
+        if caption is None:
+            toc += entries
+            continue
+        # the part's own sheet, before its first page: a heading in the text and in the outline
+        sections.insert(len(sections) - len(paths),
+                        f'<section class="book-part" id="part-{n}"><h1>{html.escape(caption)}</h1></section>')
+        toc.append(f'<li><a href="#part-{n}">{html.escape(caption)}</a><ol>{"".join(entries)}</ol></li>')
+    texts = [texts[p] for p in pages]
     book_title = page_title(texts[0])
     blob = json.dumps({"version_major": 2, "version_minor": 0, "state": state}).replace("</", "<\\/")
     widget_state = f'<script type="{WIDGET_STATE}">{blob}</script>' if state else ""

@@ -1,6 +1,6 @@
 // Sliders that work on the static book page, without a kernel (tools/static_sliders.py writes the
 // frames and the markup). Each .lstmkit-static-slider holds its frames as JSON: per mode a slider
-// label, the slider's values, and per value a PNG file and the explorer's readout text. Moving the
+// label, the slider's values, and per value an SVG file and the explorer's readout text. Moving the
 // range input (or choosing another mode) swaps the picture and the readout; a frame is fetched
 // only when it is first shown.
 (function () {
@@ -22,7 +22,7 @@
       range.setAttribute("aria-valuetext", mode.slider + " = " + frame.text);
       value.textContent = frame.text;
       readout.textContent = frame.readout;
-      img.src = spec.base + frame.png;
+      img.src = spec.base + frame.file;
       img.alt = frame.alt;
       root.dataset.mode = mode.key;
       root.dataset.value = String(frame.value);

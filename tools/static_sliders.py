@@ -1,12 +1,13 @@
 """Sliders that work in the static book: each explorer's frames drawn at build time.
 
-On a static page no Python kernel runs, so the ipywidgets sliders move but recompute nothing. For
-the main slider of each explorer this module draws, with the explorer's own pure frame functions
-(lstmkit.widgets.frames), the figure and readout over a grid of the slider's values, in each mode,
-writes the figures as small PNG files under _static/sliders/<notebook>/, and puts under the
-explorer a note that says what works where plus a plain HTML range input that swaps the frames
-(tools/static_sliders.js; a frame is fetched when first shown). Notebooks without a slider widget
-(progress bars only) get no note.
+On a static page no Python kernel runs, so an ipywidgets slider would move but recompute nothing.
+The book therefore shows one explorer per place: this module takes the stored widget view out of the
+explorer's cell and puts in its stead a plain HTML range input that swaps frames drawn at build time
+by the explorer's own pure frame functions (lstmkit.widgets.frames) over a grid of the main slider's
+values, in each mode, with a one-line link to open the notebook live (JupyterLab keeps the live
+widget). Frames are SVG files under _static/sliders/<notebook>/, sharp at the column's full width on
+any screen density; a frame is fetched when first shown (tools/static_sliders.js). Notebooks without
+a slider widget (progress bars only) are left as they are.
 
 Called by tools/build_book.py: `stage_notebook(nb, name, vendor, binder)` for every staged notebook.
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import matplotlib
+import matplotlib.pyplot as plt
 import nbformat
 
 matplotlib.use("Agg")
@@ -31,7 +33,9 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 SLIDER_MODELS = {"FloatSliderModel", "IntSliderModel", "FloatLogSliderModel", "DropdownModel",
                  "ToggleButtonsModel"}
-DPI = 60            # 13 x 3.4 in -> 780 x 204 px, about 30 kB a frame
+# glyphs as paths: a frame looks the same whatever fonts the reader has; a fixed salt and no date
+# make the same figure the same bytes (the test compares them)
+SVG_RC = {"svg.fonttype": "path", "svg.hashsalt": "lstmkit-static-frames"}
 BASE = "../_static/sliders/"   # notebook pages sit one folder deep (chapters/, solutions/, ...)
 
 
@@ -65,7 +69,7 @@ class Explorer:
     frame: object       # lstmkit.widgets.frames function: (**values) -> (fig, readout, data)
     modes: list
     mode_caption: str
-    what: str           # the note's sentence on what the static slider shows
+    what: str           # what the frames cover, for the line under the static slider
 
 
 EXPLORERS = {
@@ -75,39 +79,38 @@ EXPLORERS = {
          Mode("biases", "gate biases (real cell)", "forget bias b_f", "b_f", FORGET_BIAS_GRID, 3.0, ".1f",
               {"mode": "biases"})],
         "sliders set",
-        "the forget gate f ({n0} values: 0 to 1 in steps of 0.05, and 0.96 to 0.995 near 1) when the "
-        "sliders set gate values, and the forget bias b_f ({n1} values, -8 to 8 in steps of 0.5) when "
-        "they set the biases of a real cell; the other sliders stay at their starting values "
-        "(i = 1, o = 1, g = 1; b_i = -4, b_o = 2, b_g = 0; T = 50 steps, written at t = 5)"),
+        "the forget gate f and the forget bias b_f, the other sliders at their starting values "
+        "(i = o = g = 1; b_i = −4, b_o = 2, b_g = 0; T = 50, written at t = 5)"),
     "02_vanishing_gradients": Explorer(
         "decay_explorer(", frames.decay_frame,
         [Mode(act, act, "σ_max(W_hh)", "sigma_max", SIGMA_GRID, 1.0, ".2f", {"activation": act})
          for act in ACTIVATION_GAMMA],
         "activation f",
-        "σ_max(W_hh) ({n0} values, 0.1 to 3 in steps of 0.1) for each activation; the input scale "
-        "stays at 1 and the sequence length T at 40"),
+        "σ_max(W_hh) from 0.1 to 3 for each activation, with input scale 1 and T = 40"),
 }
 
 
-def png_bytes(fig):
-    """A frame's figure as the PNG bytes the book serves (the test draws the same way)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+def draw_frame(explorer, mode, value):
+    """The frame the book serves for the slider at value in mode: (SVG bytes, readout text).
+    The test draws the same way."""
+    with plt.rc_context(SVG_RC):
+        fig, readout, _ = explorer.frame(**mode.fixed, **{mode.name: value})
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     frames.close(fig)
-    return buf.getvalue()
+    return buf.getvalue(), readout
 
 
 def frame_file(mode, k):
-    return f"{mode.key}-{k:02d}.png"
+    return f"{mode.key}-{k:02d}.svg"
 
 
 def _draw(job):
-    """One frame (in a worker process): job = (notebook name, mode index, value index) -> (PNG, readout)."""
+    """One frame (in a worker process): job = (notebook name, mode index, value index) -> (SVG, readout)."""
     name, m, k = job
     explorer = EXPLORERS[name]
     mode = explorer.modes[m]
-    fig, readout, _ = explorer.frame(**mode.fixed, **{mode.name: mode.values[k]})
-    return png_bytes(fig), readout
+    return draw_frame(explorer, mode, mode.values[k])
 
 
 def render(name, folder):
@@ -122,18 +125,19 @@ def render(name, folder):
     for m, mode in enumerate(explorer.modes):
         entries = []
         for k, x in enumerate(mode.values):
-            png, readout = drawn[name, m, k]
-            (folder / frame_file(mode, k)).write_bytes(png)
+            svg, readout = drawn[name, m, k]
+            (folder / frame_file(mode, k)).write_bytes(svg)
             text = format(x, mode.fmt)
-            entries.append({"value": x, "text": text, "readout": readout, "png": frame_file(mode, k),
+            entries.append({"value": x, "text": text, "readout": readout, "file": frame_file(mode, k),
                             "alt": f"the explorer's figure for {mode.slider} = {text} ({mode.caption}): {readout}"})
         modes.append({"key": mode.key, "slider": mode.slider, "frames": entries,
                       "start": min(range(len(mode.values)), key=lambda k: abs(mode.values[k] - mode.default))})
     return {"base": BASE + folder.name + "/", "start": 0, "modes": modes}
 
 
-def markup(explorer, spec, uid):
-    """The static slider: mode buttons, the range input, the value, the readout and the picture."""
+def markup(explorer, spec, uid, binder):
+    """The static slider: mode buttons, the range input, the value, the readout, the picture at the
+    column's full width, and a line that says how to move every slider."""
     first = spec["modes"][0]
     start = first["frames"][first["start"]]
     radios = "".join(
@@ -151,20 +155,18 @@ def markup(explorer, spec, uid):
         f'<output class="lstmkit-static-value" for="{uid}-range"></output></div>\n'
         f'<p class="lstmkit-static-readout" aria-live="polite" style="font-weight: bold"></p>\n'
         # the starting frame is in the page itself, alt text included; the script swaps it as the slider moves
-        f'<img class="lstmkit-static-frame" loading="lazy" src="{html.escape(spec["base"] + start["png"])}" '
-        f'alt="{html.escape(start["alt"])}" style="max-width: 100%; height: auto">\n'
+        f'<img class="lstmkit-static-frame" loading="lazy" src="{html.escape(spec["base"] + start["file"])}" '
+        f'alt="{html.escape(start["alt"])}" style="width: 100%; height: auto">\n'
+        f'<p class="lstmkit-static-live">{html.escape(line(explorer))} '
+        f'<a href="{html.escape(binder)}">Open it live</a> to move every slider.</p>\n'
         f'<script type="application/json" class="lstmkit-static-data">{data}</script>\n'
         f'<script src="../_static/static_sliders.js" defer></script>\n'
         "</div>")
 
 
-def note(explorer, binder):
-    counts = {f"n{i}": len(m.values) for i, m in enumerate(explorer.modes)}
-    return (":::{note}\nThe widget above is a snapshot: its sliders and buttons move, but nothing is "
-            "recomputed and its plot stays as it was, because no Python kernel runs behind the page. "
-            "The slider below works here: it shows the same figure and readout, drawn in advance by "
-            "the same Python code, for " + explorer.what.format(**counts) + ". "
-            f"To move every slider, [open this notebook on Binder]({binder}) or in JupyterLab.\n:::")
+def line(explorer):
+    """One sentence on what this page's slider shows."""
+    return f"Drawn in advance by the explorer's own code, for {explorer.what}."
 
 
 def has_sliders(nb):
@@ -173,9 +175,10 @@ def has_sliders(nb):
 
 
 def stage_notebook(nb, name, vendor, binder):
-    """Put the note and the static slider under each explorer of nb (a notebook named name, e.g.
-    '03_lstm_cell'), drawing its frames into vendor/sliders/<name>/ (once per build). A notebook
-    with slider widgets but no precomputed frames gets the note only; one with no slider, nothing."""
+    """Replace the stored widget view of each explorer of nb (a notebook named name, e.g.
+    '03_lstm_cell') by its static slider, drawing the frames into vendor/sliders/<name>/ (once per
+    build). A notebook with slider widgets but no precomputed frames gets a note under the widget
+    that it does not move here; one with no slider, nothing."""
     if not has_sliders(nb):
         return
     explorer = EXPLORERS.get(name)
@@ -198,5 +201,10 @@ def stage_notebook(nb, name, vendor, binder):
         script = vendor / "static_sliders.js"
         if not script.exists():
             script.write_text((HERE / "static_sliders.js").read_text())
-        text = note(explorer, binder) + "\n\n```{raw} html\n" + markup(explorer, spec, f"static-{name}") + "\n```"
+        text = "```{raw} html\n" + markup(explorer, spec, f"static-{name}", binder) + "\n```"
+        # one explorer per place: the stored widget view would move but recompute nothing here
+        cell = nb.cells[at]
+        cell.outputs = [o for o in cell.outputs if WIDGET_VIEW not in o.get("data", {})]
+        if not any(WIDGET_VIEW in o.get("data", {}) for c in nb.cells for o in c.get("outputs", [])):
+            nb.metadata.pop("widgets", None)   # no widget left to render: the page loads no widget manager
     nb.cells.insert(at + 1, nbformat.v4.new_markdown_cell(text))

@@ -13,11 +13,14 @@
 #     sudo /opt/lstmkit/instructor/bin/jupyterhub -f /path/to/lstmkit/classroom/jupyterhub/jupyterhub_config.py
 #
 # Students log in with their system account (PAM); each one's server runs as that user, in that
-# user's home: the operating system keeps one student's files from another. Put TLS in front
-# (nginx or caddy on 443 -> 127.0.0.1:8000): the hub itself listens on 127.0.0.1 only.
+# user's home, and the operating system keeps one student's files from another: before each server
+# starts, the hub makes the home and ~/lstmkit 0700 (however the account was made: a `useradd -m`
+# home is 0755), and the server runs with umask 077, so a saved notebook is 0600 (student_homes.py).
+# Put TLS in front (nginx or caddy on 443 -> 127.0.0.1:8000): the hub itself listens on 127.0.0.1 only.
 #
 # The Littlest JupyterHub does the same with less to write (it adds systemd-enforced limits, TLS
-# and the idle culler); after its installer:
+# and the idle culler), but it does not read this file: the private homes and the umask are not
+# promised there. After its installer:
 #   sudo tljh-config add-item users.admin instructor
 #   sudo tljh-config set limits.memory 1G && sudo tljh-config set limits.cpu 1
 #   sudo tljh-config set user_environment.default_app jupyterlab
@@ -34,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 from links import nbgitpuller_path  # noqa: E402
+from student_homes import PrivateLocalProcessSpawner  # noqa: E402
 
 # ---- network: the hub and every student server listen on 127.0.0.1 only ----
 c.JupyterHub.ip = "127.0.0.1"
@@ -53,7 +57,8 @@ if _roster.exists():
     c.LocalAuthenticator.create_system_users = True   # `useradd` for a new name on the roster
 
 # ---- what each student gets ----
-c.JupyterHub.spawner_class = "jupyterhub.spawner.LocalProcessSpawner"
+# LocalProcessSpawner (the server runs as the student), with a private home and umask 077
+c.JupyterHub.spawner_class = PrivateLocalProcessSpawner
 c.Spawner.notebook_dir = "~"
 # The first visit pulls the course into ~/lstmkit (nbgitpuller: later visits merge, never overwrite
 # the student's edits) and opens chapter 01 in JupyterLab.

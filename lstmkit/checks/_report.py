@@ -132,10 +132,13 @@ def unpack(name, result, names, case):
     return tuple(result)
 
 
-def number(name, out, got, case, *, integer=False):
-    """The reader's scalar as a float (or int), or a CheckFailed naming what came instead."""
+def number(name, out, got, case, *, integer=False, kind=None):
+    """The reader's scalar as a float (or int), or a CheckFailed naming what came instead.
+
+    kind says what the answer should be, in the message (default: an integer or a real number).
+    """
     __tracebackhide__ = True
-    kind = "an integer" if integer else "a real number"
+    kind = kind or ("an integer" if integer else "a real number")
     if isinstance(got, np.ndarray) and got.ndim > 0:
         raise CheckFailed(f"{name}: {out} should be {kind}, got an array of shape {got.shape} ({case})") from None
     if isinstance(got, (complex, np.complexfloating)) or (isinstance(got, np.ndarray) and np.iscomplexobj(got)):

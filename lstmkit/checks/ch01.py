@@ -113,7 +113,7 @@ def rnn_backward(fn):
             h, c = rnn.step_forward(x[t], h, params)
             caches.append(c)
         dhs = rng.standard_normal((T, N, H))
-        dx_ref, dh0_ref, g_ref = rnn.backward(dhs, rnn.forward(x, h0, params)[2])
+        dx_ref, dh0_ref, g_ref = rnn.backward(dhs, rnn.forward(x, h0, params, fused=True)[2])
         case = f"T={T}, N={N}, D={D}, H={H}"
         dx, dh0, g = unpack(name, call(name, fn, dhs=dhs, caches=caches), ("dx", "dh0", "grads"), case)
         rep = Report(name, case)
@@ -142,7 +142,7 @@ def scalar_bptt(fn):
         T = len(xs)
         params = {"weight_ih": np.array([[w_ih]]), "weight_hh": np.array([[w_hh]]),
                   "bias_ih": np.array([b]), "bias_hh": np.array([0.0])}
-        _, _, cache = rnn.forward(np.array(xs).reshape(T, 1, 1), np.array([[h0]]), params)
+        _, _, cache = rnn.forward(np.array(xs).reshape(T, 1, 1), np.array([[h0]]), params, fused=True)
         dhs = np.zeros((T, 1, 1))
         dhs[-1] = 1.0
         _, dh0, g = rnn.backward(dhs, cache)

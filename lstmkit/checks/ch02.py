@@ -65,7 +65,7 @@ def largest_lag(fn):
         got = call(name, fn, sigma_max=sigma_max, gamma=gamma, threshold=threshold)
         r, case = gamma * sigma_max, f"sigma_max={sigma_max}, gamma={gamma}, threshold={threshold}"
         if not (isinstance(got, float) and got == math.inf):
-            got = number(name, "k", got, case)
+            got = number(name, "k", got, case, kind="a non-negative integer or math.inf")
             if not (got >= 0 and got == int(got)):
                 raise CheckFailed(f"{name} should return a non-negative integer or math.inf, got {got!r} "
                                   f"({case})") from None
@@ -86,11 +86,11 @@ def largest_lag(fn):
 
 
 def _grad_norms(params, x, h0, dhT):
-    hs, _, _ = rnn.forward(x, h0, params)
+    hs, _, _ = rnn.forward(x, h0, params, fused=True)
     T, states = len(x), [h0] + list(hs)          # states[t] = h_t
     norms = [np.linalg.norm(dhT)]
     for t in range(T - 1, -1, -1):                # dL/dh_t: backprop the subsequence x[t:] started at h_t
-        _, _, cache = rnn.forward(x[t:], states[t], params)
+        _, _, cache = rnn.forward(x[t:], states[t], params, fused=True)
         dhs = np.zeros((T - t,) + dhT.shape)
         dhs[-1] = dhT
         norms.append(np.linalg.norm(rnn.backward(dhs, cache)[1]))

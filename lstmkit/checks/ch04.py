@@ -94,7 +94,7 @@ def _cell_gradients(x, state0, params):
     ones, zeros = np.ones_like(state0[1]), np.zeros_like(state0[1])
     held, total = [ones], [ones]
     for t in range(T - 1, -1, -1):   # restart lstm.backward on the subsequence x[t:] from state t
-        _, _, fwd = lstm.forward(x[t:], states[t], params)
+        _, _, fwd = lstm.forward(x[t:], states[t], params, fused=True)
         dh_t, dc_t = lstm.backward(None, fwd, (zeros, ones))[1]
         held.append(dc_t)
         # c_t -> h_t exists for t >= 1 only (h_0 is given, not computed from c_0); caches[t-1] is step t
@@ -168,7 +168,7 @@ def forget_bias_for_retention(fn):
         params = {k: np.zeros(s) for k, s in (("weight_ih", (4, 1)), ("weight_hh", (4, 1)),
                                                ("bias_ih", (4,)), ("bias_hh", (4,)))}
         params["bias_ih"][1] = got
-        _, (_, cT), _ = lstm.forward(np.zeros((T, 1, 1)), (np.zeros((1, 1)), np.ones((1, 1))), params)
+        _, (_, cT), _ = lstm.forward(np.zeros((T, 1, 1)), (np.zeros((1, 1)), np.ones((1, 1))), params, fused=True)
         if rel_error(cT[0, 0], keep) > 1e-6:
             raise CheckFailed(f"{name}: an LSTM with b_f = {got:.4f} keeps c_T / c_0 = {cT[0, 0]:.4f} after "
                               f"T = {T} steps, expected {keep}") from None

@@ -4,7 +4,7 @@ Used by exercises/05_long_time_lags.ipynb and solutions/05_long_time_lags.ipynb.
 """
 import numpy as np
 
-from lstmkit import models, tasks
+from lstmkit import readout, tasks
 from lstmkit.checks._report import Report, call, passed, rel_error, require_callable
 
 __all__ = ["adding_target", "marker_gradient", "marker_gradient_by_forget_bias"]
@@ -38,8 +38,8 @@ def adding_target(fn):
 
 
 def _marker_gradient(params, batch, lengths=True):
-    y, cache = models.forward(batch.x, params, "lstm", batch.lengths if lengths else None)
-    dx, _ = models.backward(np.ones_like(y), cache)   # row n of dx: dy_n / dx, as y_n sees only sequence n
+    y, cache = readout.forward(batch.x, params, "lstm", batch.lengths if lengths else None)
+    dx, _ = readout.backward(np.ones_like(y), cache)   # row n of dx: dy_n / dx, as y_n sees only sequence n
     return np.linalg.norm(dx[batch.marks[:, 0], np.arange(len(y))], axis=1)
 
 
@@ -50,7 +50,7 @@ def marker_gradient(fn):
     rng, name, n = np.random.default_rng(502), "marker_gradient", 0
     for variant in tasks.VARIANTS:
         for N, T, H in [(4, 12, 3), (1, 10, 1), (8, 20, 2)]:
-            params = models.init_params("lstm", 2, H, rng=rng, forget_bias=1.0)
+            params = readout.init_params("lstm", 2, H, rng=rng, forget_bias=1.0)
             batch = tasks.adding_problem(N, T, rng=rng, variant=variant)
             got = call(name, fn, params=params, batch=batch)
             rep = Report(name, f"variant={variant!r}, N={N}, T={T}, H={H}")
@@ -65,13 +65,13 @@ def marker_gradient(fn):
                         "after a backward with dy = 1")
             rep.done(cause)
             n += 1
-    passed(name, "||dy_n/dx_t1|| matches lstmkit.models.backward", n, "both variants, N and H down to 1")
+    passed(name, "||dy_n/dx_t1|| matches lstmkit.readout.backward", n, "both variants, N and H down to 1")
 
 
 def _by_forget_bias(forget_biases, T, hidden_size=16, n=32, seed=0):
     out = []
     for b in forget_biases:
-        params = models.init_params("lstm", 2, hidden_size, rng=np.random.default_rng(seed), forget_bias=b)
+        params = readout.init_params("lstm", 2, hidden_size, rng=np.random.default_rng(seed), forget_bias=b)
         batch = tasks.adding_problem(n, T, rng=np.random.default_rng(seed + 1))
         out.append(np.mean(_marker_gradient(params, batch)))
     return np.array(out)

@@ -15,12 +15,33 @@ import io
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
+from traitlets import TraitError, validate
 
 from lstmkit import decay, plots
-from lstmkit._validate import check_positive_int, check_seed
+from lstmkit._validate import check_choice, check_positive_int, check_seed
 
 FALLBACK_TEXT = "Explorer of the gradient decay: run the cells above to move the sliders."
 FIGSIZE, DPI = (6.4, 3.3), 100        # 640 x 330 px: fits a 680 px column
+# the one place the explorer's starting values are written (the widget and widgets.frames)
+DEFAULTS = {"sigma_max": 1.0, "input_scale": 1.0, "steps": 40, "activation": "tanh",
+            "hidden_size": 32, "batch": 16, "seed": 0}
+
+
+class Choice(W.Dropdown):
+    """A dropdown that refuses a value outside its options with a ValueError naming ``argument``,
+    as every lstmkit argument does, where ipywidgets raises a TraitError."""
+
+    def __init__(self, argument, **kwargs):
+        self.argument = argument
+        super().__init__(**kwargs)
+
+    @validate("value")
+    def _validate_value(self, proposal):
+        try:
+            return super()._validate_value(proposal)
+        except TraitError:
+            check_choice(self.argument, proposal.value, self.options)
+            raise
 
 
 def readout(data, sigma_max, activation, steps):
@@ -36,8 +57,10 @@ def readout(data, sigma_max, activation, steps):
 def draw(data, sigma_max, activation):
     """The explorer's figure for a ``decay.decay_curve`` dict; returns it. Defined in chapter 02."""
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
-    plots.decay_panel(ax, data, label=f"{activation}, σ_max = {sigma_max:.2f}")
+    plots.decay_panel(ax, data, label=f"{activation}, σ_max = {sigma_max:.2f}", legend=False)
     ax.set_title("How much gradient from step T reaches step T − k", fontsize=11)
+    # below the plot, in a band of its own: inside it would cover the curve at some setting
+    fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig
 
 
@@ -45,23 +68,25 @@ class DecayExplorer(W.VBox):
     """The explorer widget. ``controls`` maps names to the sliders/dropdown, ``data`` is the dict
     from the last ``decay_curve`` call, ``readout`` the HTML line under the controls."""
 
-    def __init__(self, hidden_size=32, batch=16, seed=0):
+    def __init__(self, hidden_size=DEFAULTS["hidden_size"], batch=DEFAULTS["batch"],
+                 seed=DEFAULTS["seed"]):
         check_positive_int("hidden_size", hidden_size)   # here, not in the output area of a callback
         check_positive_int("batch", batch)
         check_seed("seed", seed)
         style = {"description_width": "125px"}
         cell = W.Layout(flex="1 1 300px", min_width="300px", max_width="460px")
         self.controls = {
-            "sigma_max": W.FloatSlider(value=1.0, min=0.1, max=3.0, step=0.05, description="σ_max(W_hh)",
-                                       readout_format=".2f", continuous_update=False, style=style,
-                                       layout=cell),
-            "input_scale": W.FloatSlider(value=1.0, min=0.0, max=5.0, step=0.1, description="input scale",
-                                         readout_format=".1f", continuous_update=False, style=style,
-                                         layout=cell),
-            "steps": W.IntSlider(value=40, min=5, max=150, step=5, description="sequence length T",
+            "sigma_max": W.FloatSlider(value=DEFAULTS["sigma_max"], min=0.1, max=3.0, step=0.05,
+                                       description="σ_max(W_hh)", readout_format=".2f", continuous_update=False,
+                                       style=style, layout=cell),
+            "input_scale": W.FloatSlider(value=DEFAULTS["input_scale"], min=0.0, max=5.0, step=0.1,
+                                         description="input scale", readout_format=".1f", continuous_update=False,
+                                         style=style, layout=cell),
+            "steps": W.IntSlider(value=DEFAULTS["steps"], min=5, max=150, step=5, description="sequence length T",
                                  continuous_update=False, style=style, layout=cell),
-            "activation": W.Dropdown(options=list(decay.ACTIVATION_GAMMA), value="tanh",
-                                     description="activation f", style=style, layout=cell),
+            "activation": Choice("activation", options=list(decay.ACTIVATION_GAMMA),
+                                 value=DEFAULTS["activation"], description="activation f", style=style,
+                                 layout=cell),
         }
         self.readout = W.HTML(layout=W.Layout(width="auto"))
         self.data = None
@@ -100,6 +125,6 @@ class DecayExplorer(W.VBox):
         return bundle
 
 
-def decay_explorer(hidden_size=32, batch=16, seed=0):
+def decay_explorer(hidden_size=DEFAULTS["hidden_size"], batch=DEFAULTS["batch"], seed=DEFAULTS["seed"]):
     """Build the chapter 02 explorer; display it as the last expression of a cell. Defined in chapter 02."""
     return DecayExplorer(hidden_size=hidden_size, batch=batch, seed=seed)

@@ -15,29 +15,25 @@ from lstmkit import decay
 from lstmkit.widgets import decay as decay_widget
 from lstmkit.widgets import gates
 
-# the explorers' default values: the widget shows these until a slider moves
-GATE_DEFAULTS = {"mode": "values", "T": 50, "write_step": 5, "f": 0.9, "i": 1.0, "o": 1.0, "g": 1.0,
-                 "b_f": 3.0, "b_i": -4.0, "b_o": 2.0, "b_g": 0.0}
-DECAY_DEFAULTS = {"sigma_max": 1.0, "input_scale": 1.0, "steps": 40, "activation": "tanh",
-                  "hidden_size": 32, "batch": 16, "seed": 0}
+# the explorers' default values, each written once in its widget's module: the widget shows these
+# until a slider moves
+GATE_DEFAULTS = gates.DEFAULTS
+DECAY_DEFAULTS = decay_widget.DEFAULTS
 
 
 def gate_frame(**values):
     """Chapter 03's gate explorer for the given slider values (any of GATE_DEFAULTS' keys; the rest
     keep their defaults). Returns (figure, readout text, the simulate_* dict); close the figure."""
-    unknown = set(values) - set(GATE_DEFAULTS)
-    if unknown:
-        raise ValueError(f"gate_frame: unknown slider(s) {sorted(unknown)}; expected some of {list(GATE_DEFAULTS)}")
-    fig, readout_html, data = gates.explorer_figure(**{**GATE_DEFAULTS, **values})
+    fig, readout_html, data = gates.explorer_figure(**values)
     return fig, re.sub(r"<[^>]+>", "", readout_html), data
 
 
 def decay_frame(**values):
     """Chapter 02's decay explorer for the given slider values (any of DECAY_DEFAULTS' keys; the rest
     keep their defaults). Returns (figure, readout text, the decay_curve dict); close the figure."""
-    unknown = set(values) - set(DECAY_DEFAULTS)
+    unknown = sorted(set(values) - set(DECAY_DEFAULTS))
     if unknown:
-        raise ValueError(f"decay_frame: unknown slider(s) {sorted(unknown)}; expected some of {list(DECAY_DEFAULTS)}")
+        raise ValueError(f"values: unknown slider(s) {unknown}; expected some of {list(DECAY_DEFAULTS)}")
     v = {**DECAY_DEFAULTS, **values}
     d = decay.decay_curve(v["sigma_max"], v["input_scale"], v["steps"], v["activation"],
                           hidden_size=v["hidden_size"], batch=v["batch"], seed=v["seed"])

@@ -1,10 +1,10 @@
 """The gate sliders of chapter 03: move the LSTM's gates and watch the cell state and its gradient.
 
 Two modes share the plots. "gate values": the sliders set f, i, o and the candidate g directly
-(lstmkit.cell.simulate_gates: a value stored at one step, then held). "gate biases": the sliders set
+(lstmkit.cell_demos.simulate_gates: a value stored at one step, then held). "gate biases": the sliders set
 the biases of a real one-unit lstmkit cell and the cell equations compute the gates from a noisy
-input sequence with one pulse (lstmkit.cell.simulate_biases). The figure is the live cell diagram
-(arrow widths are the gradient factors of lstmkit.cell.route_gains) above the four panels of
+input sequence with one pulse (lstmkit.cell_demos.simulate_biases). The figure is the live cell diagram
+(arrow widths are the gradient factors of lstmkit.cell_demos.route_gains) above the four panels of
 plot_gate_run. ``explorer_figure`` is pure: it takes the slider values and returns the figure and
 the readout, so a static page can render it over a grid of slider values. Defined in chapter 03.
 """
@@ -15,11 +15,12 @@ import ipywidgets as W
 import matplotlib.pyplot as plt
 from IPython.display import display
 
-from lstmkit import cell
+from lstmkit import cell_demos
 from lstmkit._validate import check_int
 from lstmkit.plots import lstm_cell_diagram, plot_gate_run
 
 READOUT = "∂c_T/∂c_0 = {:.3e}"   # the browser test reads this text; keep the wording
+# the one place the sliders' starting values are written (explorer_figure, the widget, widgets.frames)
 DEFAULTS = {"mode": "values", "T": 50, "write_step": 5, "f": 0.9, "i": 1.0, "o": 1.0, "g": 1.0,
             "b_f": 3.0, "b_i": -4.0, "b_o": 2.0, "b_g": 0.0}
 FIGSIZE = (6.6, 7.8)              # inches at 100 dpi: 660 px wide, inside a 680 px column
@@ -28,29 +29,36 @@ _LABEL_WIDTH = "118px"            # wide enough for the longest label, "forget b
 _SLIDER_WIDTH = "320px"           # two columns of sliders fit side by side in 680 px
 
 
-def explorer_figure(mode="values", T=50, write_step=5, f=0.9, i=1.0, o=1.0, g=1.0,
-                    b_f=3.0, b_i=-4.0, b_o=2.0, b_g=0.0):
+def explorer_figure(**sliders):
     """The explorer's figure for one setting of its sliders: returns (fig, readout_html, data).
 
-    mode "values" runs cell.simulate_gates(f, i, o, g) and "biases" cell.simulate_biases(b_f, b_i,
-    b_o, b_g), both over T steps with the write at write_step (clamped to T). The figure (660 px
-    wide at 100 dpi) has the cell diagram on top, its arrows as wide as the gradient factors of the
-    last step, and the four panels of plot_gate_run below. Defined in chapter 03.
+    sliders: any of DEFAULTS' names (mode, T, write_step, f, i, o, g, b_f, b_i, b_o, b_g); the others
+    keep their DEFAULTS. mode "values" runs cell_demos.simulate_gates(f, i, o, g) and "biases"
+    cell_demos.simulate_biases(b_f, b_i, b_o, b_g), both over T steps with the write at write_step
+    (clamped to T). The figure (660 px wide at 100 dpi) has the cell diagram on top, its arrows as
+    wide as the gradient factors of the last step, and the four panels of plot_gate_run below.
+    Defined in chapter 03.
     """
+    unknown = sorted(set(sliders) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"sliders: unknown slider(s) {unknown}; expected some of {list(DEFAULTS)}")
+    v = {**DEFAULTS, **sliders}
+    mode, T, f, i, o, g = (v[k] for k in ("mode", "T", "f", "i", "o", "g"))
+    b_f, b_i, b_o, b_g = (v[k] for k in ("b_f", "b_i", "b_o", "b_g"))
     if mode not in ("values", "biases"):
         raise ValueError(f"mode: expected 'values' or 'biases', got {mode!r}")
-    write_step = min(write_step, T)
+    write_step = min(v["write_step"], T)
     if mode == "values":
-        data = cell.simulate_gates(f=f, i=i, o=o, g=g, T=T, write_step=write_step)
+        data = cell_demos.simulate_gates(f=f, i=i, o=o, g=g, T=T, write_step=write_step)
         title = f"gate values set by hand: f = {f:.3f}, i = {i:.2f} at t = {write_step}, o = {o:.2f}, g = {g:.2f}"
     else:
-        data = cell.simulate_biases(b_f=b_f, b_i=b_i, b_o=b_o, b_g=b_g, T=T, write_step=write_step)
+        data = cell_demos.simulate_biases(b_f=b_f, b_i=b_i, b_o=b_o, b_g=b_g, T=T, write_step=write_step)
         title = (f"a real cell, gates from the input (pulse at t = {write_step}):\n"
                  f"$b_f$ = {b_f:.1f}, $b_i$ = {b_i:.1f}, $b_o$ = {b_o:.1f}, $b_g$ = {b_g:.1f}")
     fig = plt.figure(figsize=FIGSIZE, layout="constrained")
     top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1.45])
     ax = top.subplots()
-    lstm_cell_diagram(ax, cell.route_gains(data))
+    lstm_cell_diagram(ax, cell_demos.route_gains(data))
     top.suptitle(f"the cell at its last step, t = {T}: arrow width = gradient factor", fontsize=10)
     plot_gate_run(data, title, fig=bottom)
     readout = (f"<b>{READOUT.format(data['dcT_dc0'])}</b> (the product of all {T} forget gates); "
@@ -98,7 +106,7 @@ def _int_slider(description, value, lo, hi, step=1):
                        style={"description_width": _LABEL_WIDTH}, layout=_slider_layout())
 
 
-def gate_explorer(T=50, write_step=5):
+def gate_explorer(T=DEFAULTS["T"], write_step=DEFAULTS["write_step"]):
     """The gate sliders: returns a VBox; its attributes .sliders (name -> slider), .mode,
     .readout (the HTML line "∂c_T/∂c_0 = ..."), .output and .data (the last simulate_* dict)
     let code move the sliders and read what changed. Defined in chapter 03.
@@ -121,7 +129,8 @@ def gate_explorer(T=50, write_step=5):
     steps = {"T": _int_slider("steps T", T, 10, 500, 10), "write_step": _int_slider("write at t", write_step, 1, T)}
     mode = W.ToggleButtons(options=[("gate values", "values"), ("gate biases (real cell)", "biases")],
                            value="values", style={"button_width": "auto"}, layout=W.Layout(width="auto"))
-    caption = W.HTML("sliders set:", layout=W.Layout(width="auto", margin="0 8px 0 0"))
+    # the same 4 px inset as the readout below, so neither sits flush against the cell's edge
+    caption = W.HTML("sliders set:", layout=W.Layout(width="auto", margin="0 8px 0 4px"))
     readout = W.HTML(layout=W.Layout(margin="4px 0 4px 4px", max_width="100%"))
     readout.add_class("lstmkit-readout")
     column = {"width": "330px", "max_width": "100%", "overflow": "hidden"}
@@ -139,10 +148,12 @@ def gate_explorer(T=50, write_step=5):
     mode.observe(on_mode, "value")
     box = GateExplorer(layout=W.Layout(width="auto", max_width="100%", overflow="hidden"))
 
-    def update(mode, T, write_step, f, i, o, g, b_f, b_i, b_o, b_g):
-        fig, html, data = explorer_figure(mode, T, write_step, f, i, o, g, b_f, b_i, b_o, b_g)
+    def update(**sliders):
+        fig, html, data = explorer_figure(**sliders)
         box.data = data
-        readout.value = html
+        # an HTML widget's line is as tall as a slider row; a readout that wraps (a narrow column)
+        # reads better at the text's own spacing
+        readout.value = f'<div style="line-height: 1.4">{html}</div>'
         display(fig)
         plt.close(fig)
 

@@ -2,11 +2,12 @@
 
     x_t = onehot(s_t)                         (N, V)      V = vocabulary size, D = V
     h_t = LSTM(x_t, h_{t-1}, c_{t-1})         (N, H)      lstmkit.lstm
-    z_t = W_hy h_t + b_y                      (N, V)      the logits; W_hy = readout.weight (V, H)
-    p_t = softmax(z_t)       loss = -(1 / (T N)) sum_{t, n} log p_t[s_{t+1}]      nats per character
+    q_t = W_hy h_t + b_y                      (N, V)      the logits; W_hy = readout.weight (V, H)
+    p_t = softmax(q_t)       loss = -(1 / (T N)) sum_{t, n} log p_t[s_{t+1}]      nats per character
 
 The gradient of the mean cross-entropy with respect to the logits is (p_t - onehot(s_{t+1})) / (T N).
-Sampling feeds each drawn character back in, drawing from softmax(z_t / temperature): a temperature
+The logits are q_t, as in the chapter: z_t is the GRU's update gate (lstmkit.gru).
+Sampling feeds each drawn character back in, drawing from softmax(q_t / temperature): a temperature
 below 1 sharpens the distribution towards the likeliest character, above 1 flattens it.
 
 The corpus ships with the package (``lstmkit/data/stdlib_docstrings.txt``: the Zen of Python and
@@ -281,20 +282,20 @@ def _check_sample(params, chars, prime, n, *, temperature, rng):
 
 @checked(_check_sample, copies=False)
 def sample(params, chars, prime, n, *, temperature=1.0, rng):
-    """Continue the text prime by n characters drawn from softmax(z / temperature).
+    """Continue the text prime by n characters drawn from softmax(q / temperature).
 
     prime is a non-empty string of vocabulary characters; rng a np.random.Generator. Returns the
     n new characters. Defined in chapter 06.
     """
     V = len(chars)
     logits, state, _ = forward(encode(prime, chars)[:, None], params)
-    z, out = logits[-1, 0], []
+    q, out = logits[-1, 0], []
     for _ in range(n):
-        p = np.exp((z - z.max()) / temperature)
+        p = np.exp((q - q.max()) / temperature)
         k = int(rng.choice(V, p=p / p.sum()))
         out.append(chars[k])
         logits, state, _ = forward(np.array([[k]]), params, state)
-        z = logits[0, 0]
+        q = logits[0, 0]
     return "".join(out)
 
 
@@ -302,7 +303,7 @@ def sample(params, chars, prime, n, *, temperature=1.0, rng):
 class CharLMConfig:
     """Every hyper-parameter of one run. Defined in chapter 06."""
     hidden_size: int = 128
-    seq_len: int = 32            # T: characters per training window (truncated BPTT length)
+    seq_len: int = 32            # T: characters per training window, each from a zero state
     batch_size: int = 32         # N: windows per step
     lr: float = 3e-3             # Adam
     clip: float = 5.0            # global-norm clipping

@@ -543,8 +543,9 @@ def gru_cell_diagram(ax):
     """Draw one GRU step in the course's symbols, the direct path h_{t-1} -> h_t highlighted.
 
     Drawn like ``lstm_cell_diagram``: x_t and h_{t-1} enter the two projections gi and gh (N, 3H),
-    split in torch.nn.GRU's order r, z, n. The reset gate r_t multiplies hn = h_{t-1} W_hn^T + b_hn
-    (after the matmul, as torch does) inside the candidate n_t = tanh(gi_n + r_t hn). Along the top,
+    split in torch.nn.GRU's order r, z, n (the boxes stand z, r, n, so that no wire crosses another).
+    The reset gate r_t multiplies hn = h_{t-1} W_hn^T + b_hn (after the matmul, as torch does) inside
+    the candidate n_t = tanh(gi_n + r_t hn). Along the top,
     h_{t-1} passes "x z_t" and "+ (1 - z_t) n_t" to become h_t: the direct path, whose factor is z_t
     and which carries no weight matrix, is the GRU's counterpart of the LSTM's cell path.
     Returns a dict of the arrows (FancyArrowPatch) by name: "direct" (x z_t to +, highlighted),
@@ -552,11 +553,13 @@ def gru_cell_diagram(ax):
     Defined in chapter 06.
     """
     y_top, y_mix, y_r, y_g, y_a = 5.0, 4.0, 3.45, 2.5, 1.15
-    x_r, x_z, x_rh, x_n, x_one = 2.2, 3.6, 5.0, 6.5, 5.05
+    # z_t left of r_t: z_t's wire runs from its box up to the top line, so a reset wire from a box
+    # left of it would have to cross it on its way to the candidate
+    x_z, x_r, x_rh, x_n, x_one = 2.2, 3.6, 5.0, 6.5, 5.05
     routes = {}
     # the direct path: h_{t-1} -> x z_t -> + (1 - z_t) n_t -> h_t
     routes["direct"] = _carried_state(ax, y_top, x_z, x_n, "$h_{t-1}$", "$h_t$", 4.0)
-    ax.text(x_z, y_top + 0.35, r"direct path: $\partial h_t/\partial h_{t-1} = \mathrm{diag}(z_t) + \dots$",
+    ax.text(3.6, y_top + 0.35, r"direct path: $\partial h_t/\partial h_{t-1} = \mathrm{diag}(z_t) + \dots$",
             ha="center", va="bottom", fontsize=9, color=CELL_PATH)
     # the projections, one box, split in torch's order r, z, n; h_{t-1} also comes down into it
     ax.add_patch(FancyBboxPatch((1.45, y_a - 0.32), 5.6, 0.64, boxstyle="round,pad=0.04",
@@ -567,7 +570,7 @@ def gru_cell_diagram(ax):
     _line(ax, (0.5, y_a), (1.41, y_a), H_PATH, 1.4)
     ax.text(4.25, -0.55, "$x_t$", ha="center", va="center", fontsize=12)
     _line(ax, (4.25, -0.3), (4.25, y_a - 0.36), "0.2", 1.4)
-    for x, fn, sym, colour in ((x_r, r"$\sigma$", "$r_t$", "#fde3c8"), (x_z, r"$\sigma$", "$z_t$", "#fde3c8"),
+    for x, fn, sym, colour in ((x_z, r"$\sigma$", "$z_t$", "#fde3c8"), (x_r, r"$\sigma$", "$r_t$", "#fde3c8"),
                                (x_n, "tanh", "$n_t$", "#dcefd9")):
         _line(ax, (x, y_a + 0.36), (x, y_g - 0.33), H_PATH, 1.2)
         _gate_box(ax, (x, y_g), fn, sym, colour)
@@ -577,13 +580,12 @@ def gru_cell_diagram(ax):
     ax.text(x_rh - 0.08, 1.88, r"$\mathtt{hn}$", ha="right", va="center", fontsize=9)
     _node(ax, (x_rh, y_g), r"$\times$")
     _line(ax, (x_rh + 0.23, y_g), (x_n - 0.47, y_g), "0.25", 1.4)
-    # r_t's wire passes under z_t's: a gap where they cross, as in a circuit diagram
-    ax.plot([x_r, x_r, x_z - 0.13], [y_g + 0.33, y_r, y_r], color="0.25", lw=1.4, solid_capstyle="butt")
-    ax.plot([x_z + 0.13, x_rh], [y_r, y_r], color="0.25", lw=1.4, solid_capstyle="butt")
+    # r_t's wire goes right, under z_t's branch to 1 - z_t, and crosses no other wire
+    ax.plot([x_r, x_r, x_rh], [y_g + 0.33, y_r, y_r], color="0.25", lw=1.4, solid_capstyle="butt")
     routes["reset"] = FancyArrowPatch((x_rh, y_r), (x_rh, y_g + 0.24), arrowstyle="-|>", mutation_scale=14.8,
                                       color="0.25", lw=1.4, zorder=2)
     ax.add_patch(routes["reset"])
-    ax.text(x_r + 0.5, y_r + 0.2, "$r_t$", ha="center", va="center", fontsize=10)
+    ax.text(x_r + 0.7, y_r + 0.2, "$r_t$", ha="center", va="center", fontsize=10)
     ax.text((x_rh + x_n) / 2 - 0.1, y_g + 0.1, r"$r_t \odot \mathtt{hn}$", ha="center", va="bottom", fontsize=8.5)
     # z_t multiplies the old state; 1 - z_t multiplies the candidate: write what is not kept
     _line(ax, (x_z, y_g + 0.33), (x_z, y_top - 0.24), "0.25", 1.4, z=1)

@@ -97,13 +97,17 @@ def gated_latch_params():
             "bias_ih": np.array([-10.0, 10.0, 0.0, 0.0]), "bias_hh": np.zeros(4)}
 
 
-def lstm_step_backward_with(dh, dc, cache, *, g_slope=None, route=True, order=(0, 1, 2, 3), fprime=True):
+def lstm_step_backward_with(dh, dc, cache, *, g_slope=None, route=True, order=(0, 1, 2, 3), fprime=True,
+                            route_slope=None, dc_prev_first=False):
     """The step backward written out, with switches for the typical mistakes."""
     x_t, h_prev, c_prev, i, f, g, o, tanh_c, params = cache
     do = dh * tanh_c
+    dc_prev_early = dc * f                    # dc_prev_first: multiplied before the route through h_t is added
     if route:
-        dc = dc + dh * o * (1 - tanh_c ** 2)
+        dc = dc + dh * o * ((1 - tanh_c ** 2) if route_slope is None else route_slope(tanh_c))
     df, di, dg, dc_prev = dc * c_prev, dc * g, dc * i, dc * f
+    if dc_prev_first:
+        dc_prev = dc_prev_early
     slopes = [i * (1 - i), f * (1 - f), (1 - g ** 2) if g_slope is None else g_slope(g), o * (1 - o)]
     if not fprime:
         slopes = [np.ones_like(s) for s in slopes]
@@ -162,6 +166,10 @@ def coupled_step_forward(x_t, h_prev, c_prev, params):
     return h, c
 
 
+def coupled_forget_gradient(dc, c_prev, f, g):
+    return dc * (c_prev - g) * f * (1 - f)
+
+
 def scan_forward(a, b, h0, combine):
     A, B = a.copy(), b.copy()
     B[0], A[0] = a[0] * h0 + b[0], 0.0
@@ -191,6 +199,7 @@ RIGHT = {
     checks.ch04.lstm_step_backward: lstm.step_backward,
     checks.ch04.cell_gradients: cell_gradients,
     checks.ch04.forget_bias_for_retention: forget_bias_for_retention,
+    checks.ch04.peephole_step_backward: variants.step_backward,
     checks.ch05.adding_target: adding_target,
     checks.ch05.marker_gradient: marker_gradient,
     checks.ch05.marker_gradient_by_forget_bias: marker_gradient_by_forget_bias,
@@ -198,6 +207,7 @@ RIGHT = {
     checks.ch06.gru_step_backward: gru.step_backward,
     checks.ch06.coupled_step_forward: coupled_step_forward,
     checks.ch06.cross_entropy: charlm.cross_entropy,
+    checks.ch06.coupled_forget_gradient: coupled_forget_gradient,
     checks.ch07.scan_operator: scan.combine,
     checks.ch07.scan_forward: scan_forward,
     checks.ch07.scan_backward: lambda dhs, a, hs, h0: scan.backward(dhs, a, hs, h0),
@@ -432,6 +442,22 @@ def lstm_step_backward_weight_hh_from_x(dh, dc, cache):
     return dx, dh_prev, dc_prev, {**grads, "weight_hh": grads["weight_ih"]}
 
 
+def lstm_step_backward_tanh_sign(dh, dc, cache):
+    return lstm_step_backward_with(dh, dc, cache, route_slope=lambda t: 1 + t ** 2)
+
+
+def lstm_step_backward_tanh_sign_flipped(dh, dc, cache):
+    return lstm_step_backward_with(dh, dc, cache, route_slope=lambda t: t ** 2 - 1)
+
+
+def lstm_step_backward_route_without_tanh_prime(dh, dc, cache):
+    return lstm_step_backward_with(dh, dc, cache, route_slope=np.ones_like)
+
+
+def lstm_step_backward_dc_prev_before_route(dh, dc, cache):
+    return lstm_step_backward_with(dh, dc, cache, dc_prev_first=True)
+
+
 def cell_gradients_carousel_only(x, state0, params):
     caches, (h, c) = [], state0
     for x_t in x:
@@ -451,6 +477,19 @@ def cell_gradients_reversed(x, state0, params):
     return cell_gradients(x, state0, params)[::-1]
 
 
+def cell_gradients_one_cache_late(x, state0, params):   # the route c_t -> h_t through step t+1's gates
+    caches, (h, c) = [], state0
+    for x_t in x:
+        h, c, cache = lstm.step_forward(x_t, h, c, params)
+        caches.append(cache)
+    dh, dc = np.zeros_like(c), np.ones_like(c)
+    dcs = [dc]
+    for t in reversed(range(len(caches))):
+        _, dh, dc, _ = lstm.step_backward(dh, dc, caches[t])
+        dcs.insert(0, dc + dh * caches[t].o * (1 - caches[t].tanh_c ** 2) if t > 0 else dc)
+    return np.array(dcs)
+
+
 def forget_bias_per_step(keep, T):
     return math.log(keep / (1 - keep))
 
@@ -461,6 +500,27 @@ def forget_bias_wrong_sign(keep, T):
 
 def forget_bias_no_logit(keep, T):
     return keep ** (1 / T)
+
+
+def peephole_backward_with(dh, dc, cache, *, o_route=True, prev_routes=True, o_cell="c", slope=True, summed=True):
+    """The peephole LSTM's step backward written out, with switches for the typical mistakes of 4.4."""
+    x_t, h_prev, c_prev, i, f, g, o, tanh_c, c, params, _ = cache
+    p_i, p_f, p_o = params["peephole_i"], params["peephole_f"], params["peephole_o"]
+    do = dh * tanh_c
+    da_o = do * o * (1 - o)
+    dc = dc + dh * o * (1 - tanh_c ** 2)
+    if o_route:
+        dc = dc + da_o * p_o
+    di, df, dg = dc * g, dc * c_prev, dc * i
+    da_i, da_f, da_g = di * i * (1 - i), df * f * (1 - f), dg * (1 - g ** 2)
+    dc_prev = dc * f + (da_i * p_i + da_f * p_f if prev_routes else 0)
+    da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)
+    gi, gf, go = (da_i, da_f, da_o) if slope else (di, df, do)
+    total = (lambda a: a.sum(0)) if summed else (lambda a: a)
+    grads = {"weight_ih": da.T @ x_t, "weight_hh": da.T @ h_prev, "bias_ih": da.sum(0), "bias_hh": da.sum(0),
+             "peephole_i": total(gi * c_prev), "peephole_f": total(gf * c_prev),
+             "peephole_o": total(go * (c if o_cell == "c" else c_prev))}
+    return da @ params["weight_ih"], da @ params["weight_hh"], dc_prev, grads
 
 
 def adding_target_any_marker(x, variant):
@@ -571,6 +631,48 @@ def coupled_no_tanh(x_t, h_prev, c_prev, params):
     return h / np.tanh(c) * c, c
 
 
+def gru_forward_with(x_t, h_prev, params, *, bias_outside=False, bias_hh=True):
+    """torch's GRU step written out, with switches for two more typical mistakes of 6.1."""
+    H = h_prev.shape[1]
+    W_ih, W_hh, b_ih, b_hh = (params[k] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    b_hh = b_hh if bias_hh else np.zeros_like(b_hh)
+    gi, gh = x_t @ W_ih.T + b_ih, h_prev @ W_hh.T + b_hh
+    r, z = sigmoid(gi[:, :H] + gh[:, :H]), sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+    hn = gh[:, 2 * H:]
+    inner = r * (h_prev @ W_hh[2 * H:].T) + b_hh[2 * H:] if bias_outside else r * hn
+    n = np.tanh(gi[:, 2 * H:] + inner)
+    return (1 - z) * n + z * h_prev, (x_t, h_prev, r, z, n, hn, params)
+
+
+def gru_backward_with(dh, cache, *, r_in_hidden=True, z_sign=1.0, tanh_prime=True):
+    """torch's GRU step backward written out, with switches for typical mistakes of 6.2."""
+    x_t, h_prev, r, z, n, hn, params = cache
+    da_n = dh * (1 - z) * ((1 - n ** 2) if tanh_prime else 1.0)
+    da_r, da_z = da_n * hn * r * (1 - r), z_sign * dh * (h_prev - n) * z * (1 - z)
+    dgi = np.concatenate([da_r, da_z, da_n], axis=1)
+    dgh = np.concatenate([da_r, da_z, da_n * r if r_in_hidden else da_n], axis=1)
+    grads = {"weight_ih": dgi.T @ x_t, "weight_hh": dgh.T @ h_prev, "bias_ih": dgi.sum(0), "bias_hh": dgh.sum(0)}
+    return dgi @ params["weight_ih"], dh * z + dgh @ params["weight_hh"], grads
+
+
+def coupled_swapped(x_t, h_prev, c_prev, params):   # c = (1 - f) * c_prev + f * g
+    a = x_t @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
+    _, a_f, a_g, a_o = np.split(a, 4, axis=1)
+    f, g, o = sigmoid(a_f), np.tanh(a_g), sigmoid(a_o)
+    c = (1 - f) * c_prev + f * g
+    return o * np.tanh(c), c
+
+
+def cross_entropy_bits(logits, targets):
+    loss, d = charlm.cross_entropy(logits, targets)
+    return loss / math.log(2), d
+
+
+def cross_entropy_no_onehot(logits, targets):
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    return charlm.cross_entropy(logits, targets)[0], p / p.sum(-1, keepdims=True) / targets.size
+
+
 def cross_entropy_sum(logits, targets):
     loss, d = charlm.cross_entropy(logits, targets)
     n = targets.size
@@ -627,6 +729,141 @@ def scan_backward_local(dhs, a, hs, h0):
 
 
 C1, C2, C3, C4, C5, C6 = checks.ch01, checks.ch02, checks.ch03, checks.ch04, checks.ch05, checks.ch06
+TWO_ROUTES = ("the gradient on c_t has two routes, dc from c_(t+1) and the one through h_t = o_t * tanh(c_t); "
+              "you used dc alone, so i, f, g and dc_prev are off and only o is right")
+TANH_SIGN = ("the route c_t -> h_t is there, but a sign in its tanh'(c_t) is wrong: tanh' = 1 - tanh^2 "
+             "(not 1 + tanh^2, not tanh^2 - 1)")
+WRONG_04 = [   # (check, wrong answer, words its report must hold, words it must not, the exact likely cause)
+    (C4.lstm_step_backward, lstm_step_backward_no_dh_into_dc,
+     ["dc_prev (", "only in blocks i, f, g"], ["transpose"], TWO_ROUTES),
+    (C4.lstm_step_backward, lstm_step_backward_tanh_sign, ["dc_prev (", "only in blocks i, f, g"], ["two routes"],
+     TANH_SIGN),
+    (C4.lstm_step_backward, lstm_step_backward_tanh_sign_flipped, ["dc_prev ("], ["two routes"], TANH_SIGN),
+    (C4.lstm_step_backward, lstm_step_backward_route_without_tanh_prime, ["dc_prev ("], ["two routes"],
+     "the route c_t -> h_t misses tanh'(c_t): dh * o_t is the gradient on tanh(c_t), not yet on c_t"),
+    (C4.lstm_step_backward, lstm_step_backward_dc_prev_before_route, ["dc_prev (", "right: dx, dh_prev"],
+     ["carousel's factor"],
+     "dc_prev is the incoming dc times f_t: the factor f_t is right, the base is not; dc_prev passes on the "
+     "total gradient on c_t, so add the route through h_t before you multiply"),
+    (C4.lstm_step_backward, lstm_step_backward_cs231n_order, ["grads['weight_ih']", "blocks g and o trade places"], [],
+     "blocks g and o of da trade places: stack the pre-activation gradients in torch's order i, f, g, o "
+     "(CS231n's is i, f, o, g)"),
+    (C4.lstm_step_backward, lstm_step_backward_if_swapped, ["blocks i and f trade places"], [],
+     "blocks i and f of da trade places: stack the pre-activation gradients in torch's order i, f, g, o "
+     "(CS231n's is i, f, o, g)"),
+    (C4.lstm_step_backward, lstm_step_backward_sigma_prime_for_g, ["only in block g", "right: dc_prev"], [],
+     "only block g is off: the candidate g = tanh(a_g) is the one gate without a sigmoid, so its derivative "
+     "is tanh's"),
+    (C4.lstm_step_backward, lstm_step_backward_no_fprime, ["right: dc_prev", "every block of da"], ["transpose"],
+     "dc_prev is right, so the gradient on c_t is; every block of da is off: the gates' own derivatives, "
+     "from the gate to its pre-activation"),
+    (C4.lstm_step_backward, lstm_step_backward_weight_hh_from_x,
+     ["grads['weight_hh']: shape (16, 3), expected (16, 4)"], [],
+     "compare each output's shape with the shape of what it is the gradient (or value) of"),
+    (C4.cell_gradients, cell_gradients_carousel_only, ["dcs ("], [],
+     "this is the carousel alone, the product of the forget gates: c_t also reaches c_T through h_t and the "
+     "gates of later steps, so carry dh back as well as dc"),
+    (C4.cell_gradients, cell_gradients_h_held_fixed, ["dcs ("], [],
+     "this is the gradient on c_t with h_t held fixed (what the backward of step t+1 returns as dc_prev); the "
+     "exercise asks for the total dL/dc_t, which also counts the route c_t -> h_t = o_t * tanh(c_t)"),
+    (C4.cell_gradients, cell_gradients_reversed, ["dcs ("], [],
+     "the right numbers in reverse order: dcs[t] belongs to c_t, dcs[0] to c_0"),
+    (C4.cell_gradients, cell_gradients_one_cache_late, ["dcs ("], [],
+     "the route c_t -> h_t uses o and tanh(c) of step t+1, the cache you just went back through; "
+     "h_t = o_t * tanh(c_t) is computed by step t, whose cache is one earlier"),
+    (C4.forget_bias_for_retention, forget_bias_per_step, ["b_f ("], [],
+     "sigmoid(b_f) = keep makes one step keep 0.9, so T = 50 steps keep 0.00515: the per-step factor is the "
+     "T-th root"),
+    (C4.forget_bias_for_retention, forget_bias_wrong_sign, ["sign is flipped"], [],
+     "the sign: a missing minus, or a difference taken the other way round"),
+    (C4.forget_bias_for_retention, forget_bias_no_logit, ["b_f ("], [],
+     "an LSTM with this b_f keeps 1.532e-07 of its cell after T = 50 steps, not 0.9: first the per-step forget "
+     "gate value, then the inverse of the sigmoid"),
+    (C4.peephole_step_backward, lambda dh, dc, c: peephole_backward_with(dh, dc, c, o_route=False),
+     ["dc_prev (", "right: grads['peephole_o']"], [],
+     "the gradient on c_t misses a route: o_t looks at the new cell through p_o, so besides dc and the route "
+     "through h_t, a third route meets at c_t, through a_o"),
+    (C4.peephole_step_backward, lambda dh, dc, c: peephole_backward_with(dh, dc, c, prev_routes=False),
+     ["dc_prev (", "right: dx, dh_prev, grads['weight_ih']"], [],
+     "dc_prev is only the carousel's: c_(t-1) now also feeds i_t and f_t through p_i and p_f, two more routes "
+     "back to c_(t-1)"),
+    (C4.peephole_step_backward, lambda dh, dc, c: peephole_backward_with(dh, dc, c, o_route=False, prev_routes=False),
+     ["dc_prev ("], [],
+     "two routes are missing: the one to c_t through o_t's peephole and the two from c_(t-1) through i_t's "
+     "and f_t's"),
+    (C4.peephole_step_backward, lambda dh, dc, c: peephole_backward_with(dh, dc, c, o_cell="c_prev"),
+     ["grads['peephole_o'] (4,)", "right: dx, dh_prev, dc_prev"], [],
+     "o_t's peephole multiplies the new cell c_t, not c_(t-1): its gradient pairs da_o with c_t"),
+    (C4.peephole_step_backward, lambda dh, dc, c: peephole_backward_with(dh, dc, c, slope=False),
+     ["grads['peephole_i'] (4,)"], [],
+     "the peepholes sit inside the sigmoids, beside a_i, a_f, a_o: their gradients start from the "
+     "pre-activations' gradients, through sigma', not from the gates' own"),
+    (C4.peephole_step_backward, lambda dh, dc, c: peephole_backward_with(dh, dc, c, summed=False),
+     ["grads['peephole_i']: shape (2, 4), expected (4,)"], [],
+     "grads['peephole_i'] has the wrong shape: a peephole is one weight per unit, (H,), shared by every "
+     "example of the batch, so its gradient sums over N"),
+]
+def likely(cause):
+    return f"  likely cause: {cause}"
+
+
+SWAPPED_RZ = "blocks r and z trade places: torch's GRU rows are r, z, n"
+WRONG_06 = [   # (check, wrong answer, words its report must hold, words it must not, its exact last line)
+    (C6.gru_step_forward, gru_reset_before_matmul, ["cache[4] (n)", "right: cache[2] (r)"], [],
+     likely("n is off: you reset h_prev before the matmul, as Cho et al. do; torch's GRU multiplies r with hn, "
+            "after the matmul and its bias")),
+    (C6.gru_step_forward, lambda x, h, p: gru_forward_with(x, h, p, bias_outside=True), ["cache[4] (n)"], [],
+     likely("n is off: r multiplies hn = h_prev W_hn^T + b_hn, its bias included; you added b_hn after the reset")),
+    (C6.gru_step_forward, gru_swapped_z, ["h (", "right: cache[2] (r), cache[3] (z), cache[4] (n)"], [],
+     likely("r, z and n are right, h is not: z weighs the old state h_prev in torch's GRU, 1 - z the candidate")),
+    (C6.gru_step_forward, gru_rz_swapped, ["cache[2] (r)"], [],
+     likely("r and z trade places: torch's GRU rows are r, z, n, the reset gate first")),
+    (C6.gru_step_forward, lambda x, h, p: gru_forward_with(x, h, p, bias_hh=False), ["cache[2] (r)"], [],
+     likely("every gate is off: bias_hh is missing; torch's GRU adds both biases, b_ih and b_hh")),
+    (C6.gru_step_backward, gru_backward_no_direct_path, ["dh_prev ("], [],
+     likely("every gradient through the weights is right, dh_prev is not: h_prev also reaches h directly, "
+            "through z")),
+    (C6.gru_step_backward, gru_backward_hh_bias_like_ih, ["grads['bias_hh']", "only in block n"], [],
+     likely("the input side is right, the hidden side is not (only in block n?): in the hidden projection r "
+            "multiplies hn, so its n block gets another factor than the input projection's")),
+    (C6.gru_step_backward, lambda dh, c: gru_backward_with(dh, c, r_in_hidden=False), ["grads['weight_hh']"], [],
+     likely("the hidden projection's n block is off: r multiplies hn, so the hidden side's n block carries a "
+            "factor that the input side's does not")),
+    (C6.gru_step_backward, gru_backward_rz_swapped, ["blocks r and z trade places"], [], likely(SWAPPED_RZ)),
+    (C6.gru_step_backward, lambda dh, c: gru_backward_with(dh, c, z_sign=-1.0), ["only in block z"], [],
+     likely("block z has its sign flipped: which of n and h_prev does z weigh, and which gets 1 - z?")),
+    (C6.gru_step_backward, lambda dh, c: gru_backward_with(dh, c, tanh_prime=False), ["dx ("], [],
+     likely("n's nonlinearity is missing from the backward: n = tanh(gi_n + r * hn), so its pre-activation "
+            "gets tanh'")),
+    (C6.coupled_step_forward, coupled_uses_input_rows, ["c ("], [],
+     likely("c is off: in the coupled cell the write gate is not computed from its own rows, it is tied to the "
+            "forget gate (rows 0:H stay unused)")),
+    (C6.coupled_step_forward, coupled_i_equals_f, ["c ("], ["own rows"],
+     likely("c is off: the write gate is f itself; coupled means it writes what it does not keep")),
+    (C6.coupled_step_forward, coupled_swapped, ["c ("], ["own rows"],
+     likely("f and 1 - f trade places: the forget gate f keeps c_(t-1), and what is not kept, 1 - f, writes g")),
+    (C6.coupled_step_forward, coupled_no_tanh, ["h (", "right: c"], [],
+     likely("c is right, h is not: the output gate (rows 3H:4H) times the squashed cell")),
+    (C6.cross_entropy, cross_entropy_sum, ["loss"], [],
+     likely("6 times too large: a sum over the T*N = 6 positions where the mean is asked for")),
+    (C6.cross_entropy, cross_entropy_naive, ["overflows"], [],
+     "cross_entropy overflows at logits of 1000 (overflow encountered in exp): exp of a large logit is inf. "
+     "Softmax does not change when the same number is subtracted from a row"),
+    (C6.cross_entropy, cross_entropy_grad_not_averaged, ["dlogits (", "right: loss"], [],
+     likely("6 times too large: a sum over the T*N = 6 positions where the mean is asked for")),
+    (C6.cross_entropy, cross_entropy_bits, ["loss ("], [],
+     likely("1.443 = 1 / ln 2 times the right loss: a logarithm to base 2 gives bits; the loss is in nats")),
+    (C6.cross_entropy, cross_entropy_no_onehot, ["dlogits (", "right: loss"], [],
+     likely("the loss is right, dlogits is the softmax alone: the one-hot target is not subtracted")),
+    (C6.coupled_forget_gradient, lambda dc, c_prev, f, g: dc * c_prev * f * (1 - f), ["da_f ("], [],
+     likely("only the keep route: f also sets the write, 1 - f, so a change of f moves c_t twice")),
+    (C6.coupled_forget_gradient, lambda dc, c_prev, f, g: dc * (c_prev + g) * f * (1 - f), ["da_f ("], [],
+     likely("the write's route enters with the wrong sign: the write gate is 1 - f, which falls when f rises")),
+    (C6.coupled_forget_gradient, lambda dc, c_prev, f, g: dc * (c_prev - g), ["da_f ("], [],
+     likely("no sigma': this is the gradient on the gate value f_t, not yet on its pre-activation a_f")),
+    (C6.coupled_forget_gradient, lambda dc, c_prev, f, g: dc * (g - c_prev) * f * (1 - f),
+     ["the sign is flipped"], [], likely("the sign: a missing minus, or a difference taken the other way round")),
+]
 C7 = checks.ch07
 WRONG = [   # (check, wrong answer, words its report must hold, words it must not hold)
     (C1.rnn_step_forward, rnn_forward_transposed_w_hh, ["h (", "cache[2] (a)", "which side"], []),
@@ -670,22 +907,7 @@ WRONG = [   # (check, wrong answer, words its report must hold, words it must no
     (C3.gated_latch_params, gated_latch_without_erase,
      ["at the store step t=60", "f_t = 1.0000", "f_t is not there"], []),
     (C3.gated_latch_params, gated_latch_weak, ["while holding", "not saturated"], []),
-    (C4.lstm_step_backward, lstm_step_backward_no_dh_into_dc,
-     ["dc_prev (", "only in blocks i, f, g", "two routes"], ["transpose"]),
-    (C4.lstm_step_backward, lstm_step_backward_cs231n_order,
-     ["grads['weight_ih']", "blocks g and o trade places", "order i, f, g, o"], []),
-    (C4.lstm_step_backward, lstm_step_backward_if_swapped, ["blocks i and f trade places"], []),
-    (C4.lstm_step_backward, lstm_step_backward_sigma_prime_for_g, ["only in block g", "tanh's", "right: dc_prev"], []),
-    (C4.lstm_step_backward, lstm_step_backward_no_fprime, ["right: dc_prev", "every block of da", "derivatives"],
-     ["transpose"]),
-    (C4.lstm_step_backward, lstm_step_backward_weight_hh_from_x,
-     ["grads['weight_hh']: shape (16, 3), expected (16, 4)", "shape"], []),
-    (C4.cell_gradients, cell_gradients_carousel_only, ["dcs (", "carousel alone"], []),
-    (C4.cell_gradients, cell_gradients_h_held_fixed, ["dcs (", "h_t held fixed", "total dL/dc_t"], []),
-    (C4.cell_gradients, cell_gradients_reversed, ["reverse order"], []),
-    (C4.forget_bias_for_retention, forget_bias_per_step, ["b_f (", "T-th root"], []),
-    (C4.forget_bias_for_retention, forget_bias_wrong_sign, ["sign is flipped"], []),
-    (C4.forget_bias_for_retention, forget_bias_no_logit, ["b_f (", "inverse of the sigmoid"], []),
+    *[entry[:4] for entry in WRONG_04],
     (C5.adding_target, adding_target_any_marker, ["variant='hochreiter1997'", "target (", "-1 end markers"], []),
     (C5.adding_target, adding_target_no_rescale, ["variant='hochreiter1997'", "rescales"], []),
     (C5.adding_target, adding_target_mean, ["0.5 times the right value"], []),
@@ -695,18 +917,7 @@ WRONG = [   # (check, wrong answer, words its report must hold, words it must no
     (C5.marker_gradient_by_forget_bias, marker_gradient_same_rng, ["mean marker gradients (", "a fresh generator"], []),
     (C5.marker_gradient_by_forget_bias, marker_gradient_1997, ["mean marker gradients (", "fixed variant"], []),
     (C5.marker_gradient_by_forget_bias, marker_gradient_sum, ["32 times the right value"], []),
-    (C6.gru_step_forward, gru_reset_before_matmul, ["cache[4] (n)", "right: cache[2] (r)", "after the matmul"], []),
-    (C6.gru_step_forward, gru_swapped_z, ["h (", "which of n and h_prev"], []),
-    (C6.gru_step_forward, gru_rz_swapped, ["cache[2] (r)", "r, z, n in this order"], []),
-    (C6.gru_step_backward, gru_backward_no_direct_path, ["dh_prev (", "directly, through z"], []),
-    (C6.gru_step_backward, gru_backward_hh_bias_like_ih, ["grads['bias_hh']", "only in block n", "hidden side"], []),
-    (C6.gru_step_backward, gru_backward_rz_swapped, ["blocks r and z trade places"], []),
-    (C6.coupled_step_forward, coupled_uses_input_rows, ["c (", "tied to the forget gate"], []),
-    (C6.coupled_step_forward, coupled_i_equals_f, ["c (", "tied to the forget gate"], []),
-    (C6.coupled_step_forward, coupled_no_tanh, ["h (", "right: c", "squashed cell"], []),
-    (C6.cross_entropy, cross_entropy_sum, ["loss", "where the mean is asked for"], []),
-    (C6.cross_entropy, cross_entropy_naive, ["overflows", "subtracted from a row"], []),
-    (C6.cross_entropy, cross_entropy_grad_not_averaged, ["dlogits (", "right: loss", "mean is asked for"], []),
+    *[entry[:4] for entry in WRONG_06],
     (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s1[0] * s2[1] + s1[1]),
      ["b (", "right: a", "step 2 applied first"], []),
     (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s1[1] + s2[1]), ["b (", "also multiplies"], []),
@@ -776,6 +987,24 @@ def test_check_reports_the_wrong_output_and_its_likely_cause(entry):
     assert not leaked, f"a solution line in the report: {leaked}"
 
 
+EXACT = [(*e[:4], likely(e[4])) for e in WRONG_04] + WRONG_06   # exercises 04 and 06
+
+
+@pytest.mark.parametrize("entry", EXACT, ids=[_wrong_id(e[:4]) for e in EXACT])
+def test_names_the_exact_cause_of_each_mistake(entry):
+    """Exercises 04 and 06: every typical mistake prints its own diagnosis, word for word, as the last line."""
+    check, fn, _, _, last = entry
+    with pytest.raises(checks.CheckFailed) as info:
+        check(fn)
+    assert info.value.lines[-1] == last, str(info.value)
+
+
+@pytest.mark.parametrize("chapter", ["ch04", "ch06"])
+def test_every_wrong_answer_has_its_exact_cause(chapter):
+    assert {id(e[1]) for e in WRONG if e[0].__module__.endswith(chapter)} == {
+        id(e[1]) for e in EXACT if e[0].__module__.endswith(chapter)}
+
+
 def test_solution_lines_are_found():
     assert len(SOLUTION_LINES) > 40 and 'dx = da @ params["weight_ih"]         ' not in SOLUTION_LINES
 
@@ -833,7 +1062,7 @@ def test_cell_gradients_reference_is_the_total_derivative_by_finite_differences(
     T, N, D, H = 4, 2, 3, 2
     params = {k: 2 * v for k, v in lstm.init_params(D, H, rng=rng).items()}
     x, state0 = rng.standard_normal((T, N, D)), (rng.standard_normal((N, H)), rng.standard_normal((N, H)))
-    total, held, _ = _cell_gradients(x, state0, params)
+    total, held, _, _ = _cell_gradients(x, state0, params)
 
     def loss(t, n, j, eps):
         h, c = state0

@@ -8,7 +8,7 @@
    "check" fails with NotImplementedYet, shown as one line ("not implemented yet: replace the ...
    line in <function> (cell In[n])"), and every other cell runs. A check that passes on a stub would
    be a defect; so would a setup cell that needs the reader's code.
-   Then what a student sees for wrong answers: exercise 04 with three typical mistakes typed in;
+   Then what a student sees for wrong answers: exercise 04 with a typical mistake in each exercise;
    each check cell shows its report first, in at most ten lines, with no frame of lstmkit and no
    line of the worked solution.
 4. The solutions are stored executed (counts 1..n, no errors) with a PASS line under every check;
@@ -154,6 +154,16 @@ WRONG_04 = {   # exercise 04's stub cells, filled with typical mistakes a studen
     return np.array(dcs[::-1])""",
     "forget_bias_for_retention": """def forget_bias_for_retention(keep, T):
     return math.log(keep / (1 - keep))""",
+    "peephole_step_backward": """def peephole_step_backward(dh, dc, cache):
+    x_t, h_prev, c_prev, i, f, g, o, tanh_c, c, params, _ = cache
+    da_o = dh * tanh_c * o * (1 - o)
+    dc = dc + dh * o * (1 - tanh_c ** 2) + da_o * params["peephole_o"]
+    da_i, da_f, da_g = dc * g * i * (1 - i), dc * c_prev * f * (1 - f), dc * i * (1 - g ** 2)
+    da = np.concatenate([da_i, da_f, da_g, da_o], axis=1)
+    grads = {"weight_ih": da.T @ x_t, "weight_hh": da.T @ h_prev, "bias_ih": da.sum(0), "bias_hh": da.sum(0),
+             "peephole_i": (da_i * c_prev).sum(0), "peephole_f": (da_f * c_prev).sum(0),
+             "peephole_o": (da_o * c).sum(0)}
+    return da @ params["weight_ih"], da @ params["weight_hh"], dc * f, grads""",
 }
 
 
@@ -180,7 +190,8 @@ def test_a_wrong_answer_shows_a_short_report_first_in_the_notebook():
             shown[cell.source] = [_plain(line) for line in errors[0].traceback]
     expected = {"checks.ch04.lstm_step_backward": "only block g is off",
                 "checks.ch04.cell_gradients": "with h_t held fixed",
-                "checks.ch04.forget_bias_for_retention": "T-th root"}
+                "checks.ch04.forget_bias_for_retention": "T-th root",
+                "checks.ch04.peephole_step_backward": "dc_prev is only the carousel's"}
     for source, lines in shown.items():
         call = source.split("(")[0]
         text = "\n".join(lines)

@@ -12,10 +12,12 @@ def test_gru_diagram_has_the_gates_in_torch_order_and_the_symbols_of_the_equatio
     routes = plots.gru_cell_diagram(ax)
     labels = [t.get_text() for t in ax.texts]
     gates = [lab for lab in labels if lab in ("$r_t$", "$z_t$", "$n_t$")]
-    # the gate boxes come first among these labels, left to right in torch's row order r, z, n
-    assert gates[:3] == ["$r_t$", "$z_t$", "$n_t$"]
+    # the gate boxes come first among these labels, left to right z, r, n: z_t's wire runs up to the
+    # direct path, so r_t's box stands right of it and its wire to the candidate goes right, crossing nothing
+    assert gates[:3] == ["$z_t$", "$r_t$", "$n_t$"]
     boxes = {t.get_text(): t.get_position()[0] for t in ax.texts if t.get_text() in gates[:3]}
-    assert boxes["$r_t$"] < boxes["$z_t$"] < boxes["$n_t$"]
+    (x_reset, _), _ = routes["reset"]._posA_posB
+    assert boxes["$z_t$"] < boxes["$r_t$"] < x_reset < boxes["$n_t$"]
     for sym in ("$h_{t-1}$", "$h_t$", "$x_t$", r"$(1 - z_t) \odot n_t$", r"$r_t \odot \mathtt{hn}$",
                 r"$\mathtt{hn}$", r"$\mathtt{gi}_n$", r"$\times$", "$+$", "$1-$", "tanh", r"$\sigma$"):
         assert sym in labels, sym

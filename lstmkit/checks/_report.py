@@ -330,3 +330,24 @@ def generic_cause(rep):
     if ratios and len(ratios) == len(rep.ratios()):
         return "a constant factor: a mean where a sum is asked for (or back), or a term counted twice"
     return None
+
+
+def same_outputs(got, want, tol=TOL):
+    """True if got equals want output by output (arrays, numbers, dicts of them), each within tol.
+
+    For recognising a known mistake exactly: compare the reader's outputs with what that mistake gives.
+    """
+    if isinstance(want, dict):
+        return isinstance(got, dict) and sorted(got) == sorted(want) and all(
+            same_outputs(got[k], want[k], tol) for k in want)
+    if isinstance(want, (tuple, list)):
+        return (isinstance(got, (tuple, list)) and len(got) == len(want)
+                and all(same_outputs(a, b, tol) for a, b in zip(got, want, strict=True)))
+    a, b = as_real(got), as_real(want)
+    return a is not None and b is not None and a.shape == b.shape and bool(np.all(np.isfinite(a))) and (
+        rel_error(a, b) <= tol)
+
+
+def known_mistake(got, mistakes, tol=TOL):
+    """The message of the first (message, outputs) in mistakes whose outputs equal got, else None."""
+    return next((message for message, want in mistakes if same_outputs(got, want, tol)), None)

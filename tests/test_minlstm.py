@@ -147,3 +147,23 @@ def test_readout_trains_minlstm_by_name(rng):
 
 
 # the bad-input table is tests/test_bad_input.py's MINLSTM_BAD, beside the other layers'
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_the_callers_arrays_stay_as_they_were_and_the_cache_keeps_its_own(rng, fused):
+    params, x, h0, dhs, dhT = make_problem(LOOP, rng, 5, 3, 2, 4)
+    before = {k: v.copy() for k, v in {"x": x, "h0": h0, "dhs": dhs, "dhT": dhT, **params}.items()}
+    _, _, cache = minlstm.forward(x, h0, params, fused=fused)
+    expected = minlstm.backward(dhs, cache, dhT)
+    # neither call changed what it was given
+    for k, v in {"x": x, "h0": h0, "dhs": dhs, "dhT": dhT, **params}.items():
+        np.testing.assert_array_equal(v, before[k], err_msg=k)
+    # the caller edits its arrays between forward and backward: the gradients must not notice
+    hs, _, cache = minlstm.forward(x, h0, params, fused=fused)
+    for v in (x, h0, *params.values()):
+        v *= 3.0
+    got = minlstm.backward(dhs, cache, dhT)
+    for e, g in zip((expected[0], expected[1], *expected[2].values()), (got[0], got[1], *got[2].values()), strict=True):
+        np.testing.assert_array_equal(g, e)
+    hs[...] = 0.0                                   # nor may editing the returned hs reach the cache
+    np.testing.assert_array_equal(minlstm.backward(dhs, cache, dhT)[0], expected[0])

@@ -865,6 +865,44 @@ WRONG_06 = [   # (check, wrong answer, words its report must hold, words it must
      ["the sign is flipped"], [], likely("the sign: a missing minus, or a difference taken the other way round")),
 ]
 C7 = checks.ch07
+WRONG_07 = [   # (check, wrong answer, words its report must hold, words it must not, its exact last line)
+    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s1[0] * s2[1] + s1[1]),
+     ["b (", "right: a", "step 2 applied first"], [],
+     likely('b is a1 b2 + b1: step 2 applied first. The pair (a1, b1) is the earlier step: h -> a2 (a1 h + b1) + b2')),
+    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s1[1] + s2[1]), ["b (", "also multiplies"], [],
+     likely('b is b1 + b2: the later step also multiplies what the earlier one added')),
+    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s2[0] * s2[1] + s1[1]), ["b (", "its own b"], [],
+     likely("b multiplies a step's a with its own b: which a scales b1 when step 2 runs?")),
+    (C7.scan_forward, scan_forward_loop, ["called combine 5 times", "not one call per step"], [],
+     "  a scan needs ceil(log2 T) = 3 rounds, each ONE call of combine on all positions at once (slices of a and b), "
+     "not one call per step"),
+    (C7.scan_forward, scan_forward_no_h0, ["hs (", "from h0 = 0"], [],
+     likely('these are the states from h0 = 0: fold h0 into the first step (h_1 = a_1 h0 + b_1)')),
+    (C7.scan_forward, scan_forward_one_round_short, ["hs (", "too few rounds", "first 4 states"], [],
+     likely("the first 4 states are right, the later ones are not: too few rounds? position t needs the partner "
+            "t - d for d = 1, 2, 4, ... up to T - 1 (here 3 rounds)")),
+    (C7.scan_forward, lambda a, b, h0, combine: np.concatenate([h0[None], scan_forward(a, b, h0, combine)[:-1]]),
+     ["hs (", "shifted by one step"], [],
+     likely('hs is shifted by one step: hs[t] is h_(t+1), the state after step t+1 (hs[0] = h_1, not h0)')),
+    (C7.scan_backward, scan_backward_unshifted, ["db (", "shifted by one step", "a_(t+1)"], [],
+     likely("g_t was multiplied by a_t: what comes back from h_(t+1) passes step t+1, whose factor is a_(t+1); "
+            "the reverse scan's factors are shifted by one step")),
+    (C7.scan_backward, scan_backward_h_t, ["da (", "right: db, dh0", "h_(t-1)"], [],
+     likely('da uses h_t; a_t multiplies the state before the step, h_(t-1) (h0 for the first step)')),
+    (C7.scan_backward, scan_backward_local, ["db (", "comes back from h_(t+1)"], [],
+     likely('db is only dhs: the gradient on h_t also comes back from h_(t+1), g_t = dhs_t + a_(t+1) g_(t+1)')),
+    (C7.closed_form_breakdown, lambda a, d: math.log(float(np.finfo(d).max)) / -math.log(a),
+     ["t: you predicted", "b_t / A_t alone", "running sum"], [],
+     likely("that is where b_t / A_t alone passes the largest float; the running sum of the b_k / A_k is about "
+            "1 / (1 - a) times larger, and overflows first")),
+    (C7.closed_form_breakdown, lambda a, d: 745.13 / -math.log(a), ["A_t itself rounds to 0"], [],
+     likely('that is where A_t itself rounds to 0; the terms b_k / A_k overflow earlier')),
+    (C7.closed_form_breakdown, lambda a, d: math.log10(float(np.finfo(d).max)) / -math.log(a), ["base-10"], [],
+     likely('a base-10 logarithm beside a natural one: a^t = exp(t ln a)')),
+    (C7.closed_form_breakdown, lambda a, d: (709.78 + math.log(1 - a)) / -math.log(a), ["dtype=float32", "float64's"],
+     [],
+     likely("float64's limits? this case is float32: np.finfo(np.float32).max is about 3.4e38")),
+]
 WRONG = [   # (check, wrong answer, words its report must hold, words it must not hold)
     (C1.rnn_step_forward, rnn_forward_transposed_w_hh, ["h (", "cache[2] (a)", "which side"], []),
     (C1.rnn_step_forward, rnn_forward_caches_h, ["cache[2] (a)", "right: h", "pre-activation"], []),
@@ -918,24 +956,7 @@ WRONG = [   # (check, wrong answer, words its report must hold, words it must no
     (C5.marker_gradient_by_forget_bias, marker_gradient_1997, ["mean marker gradients (", "fixed variant"], []),
     (C5.marker_gradient_by_forget_bias, marker_gradient_sum, ["32 times the right value"], []),
     *[entry[:4] for entry in WRONG_06],
-    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s1[0] * s2[1] + s1[1]),
-     ["b (", "right: a", "step 2 applied first"], []),
-    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s1[1] + s2[1]), ["b (", "also multiplies"], []),
-    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s2[0] * s2[1] + s1[1]), ["b (", "its own b"], []),
-    (C7.scan_forward, scan_forward_loop, ["called combine 5 times", "not one call per step"], []),
-    (C7.scan_forward, scan_forward_no_h0, ["hs (", "from h0 = 0"], []),
-    (C7.scan_forward, scan_forward_one_round_short, ["hs (", "too few rounds", "first 4 states"], []),
-    (C7.scan_forward, lambda a, b, h0, combine: np.concatenate([h0[None], scan_forward(a, b, h0, combine)[:-1]]),
-     ["hs (", "shifted by one step"], []),
-    (C7.scan_backward, scan_backward_unshifted, ["db (", "shifted by one step", "a_(t+1)"], []),
-    (C7.scan_backward, scan_backward_h_t, ["da (", "right: db, dh0", "h_(t-1)"], []),
-    (C7.scan_backward, scan_backward_local, ["db (", "comes back from h_(t+1)"], []),
-    (C7.closed_form_breakdown, lambda a, d: math.log(float(np.finfo(d).max)) / -math.log(a),
-     ["t: you predicted", "b_t / A_t alone", "running sum"], []),
-    (C7.closed_form_breakdown, lambda a, d: 745.13 / -math.log(a), ["A_t itself rounds to 0"], []),
-    (C7.closed_form_breakdown, lambda a, d: math.log10(float(np.finfo(d).max)) / -math.log(a), ["base-10"], []),
-    (C7.closed_form_breakdown, lambda a, d: (709.78 + math.log(1 - a)) / -math.log(a), ["dtype=float32", "float64's"],
-     []),
+    *[entry[:4] for entry in WRONG_07],
 ]
 
 
@@ -987,19 +1008,19 @@ def test_check_reports_the_wrong_output_and_its_likely_cause(entry):
     assert not leaked, f"a solution line in the report: {leaked}"
 
 
-EXACT = [(*e[:4], likely(e[4])) for e in WRONG_04] + WRONG_06   # exercises 04 and 06
+EXACT = [(*e[:4], likely(e[4])) for e in WRONG_04] + WRONG_06 + WRONG_07   # exercises 04, 06 and 07
 
 
 @pytest.mark.parametrize("entry", EXACT, ids=[_wrong_id(e[:4]) for e in EXACT])
 def test_names_the_exact_cause_of_each_mistake(entry):
-    """Exercises 04 and 06: every typical mistake prints its own diagnosis, word for word, as the last line."""
+    """Exercises 04, 06 and 07: every typical mistake prints its own diagnosis, word for word, as the last line."""
     check, fn, _, _, last = entry
     with pytest.raises(checks.CheckFailed) as info:
         check(fn)
     assert info.value.lines[-1] == last, str(info.value)
 
 
-@pytest.mark.parametrize("chapter", ["ch04", "ch06"])
+@pytest.mark.parametrize("chapter", ["ch04", "ch06", "ch07"])
 def test_every_wrong_answer_has_its_exact_cause(chapter):
     assert {id(e[1]) for e in WRONG if e[0].__module__.endswith(chapter)} == {
         id(e[1]) for e in EXACT if e[0].__module__.endswith(chapter)}

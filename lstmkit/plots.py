@@ -606,6 +606,39 @@ def gru_cell_diagram(ax):
     return routes
 
 
+SEED_TRACE_STYLES = (("tab:red", "-", "o"), ("tab:blue", "--", "s"), ("tab:green", ":", "^"))
+
+
+def seed_traces(ax, results, key="marker_grad", labels=None):
+    """One thin line per seed of a stored sweep: a quantity recorded at every evaluation, per setting.
+
+    results: a sweep whose runs keep "eval_steps" and ``key`` (experiments/marker_gradient.py). Each
+    setting gets its own colour and line style (the first three: red solid, blue dashed, green
+    dotted); a run that met its stop criterion ends in a marker at that step. The y axis is
+    logarithmic. Returns {label: [Line2D per seed]}. Defined in chapter 05.
+    """
+    labels = list(results["configs"]) if labels is None else list(labels)
+    unknown = [label for label in labels if label not in results["runs"]]
+    if unknown or len(labels) > len(SEED_TRACE_STYLES):
+        raise ValueError(f"labels: expected at most {len(SEED_TRACE_STYLES)} settings of {results['name']!r} "
+                         f"({sorted(results['runs'])}), got {labels}")
+    drawn = {}
+    for label, (colour, style, marker) in zip(labels, SEED_TRACE_STYLES[:len(labels)], strict=True):
+        lines = []
+        for k, run in enumerate(results["runs"][label]):
+            if key not in run or "eval_steps" not in run:
+                raise ValueError(f"results: expected runs that keep 'eval_steps' and {key!r}, got {sorted(run)}")
+            (line,) = ax.plot(run["eval_steps"], run[key], color=colour, ls=style, lw=1, alpha=0.6,
+                              label=label if k == 0 else None)
+            if run["solved_at"] is not None:
+                ax.plot(run["eval_steps"][-1], run[key][-1], marker, color=colour, ms=5, mec="white", mew=0.6)
+            lines.append(line)
+        drawn[label] = lines
+    ax.set_yscale("log")
+    ax.set_xlabel("training step")
+    return drawn
+
+
 # ---- chapter 07: the minLSTM step, drawn beside chapter 03's LSTM cell ------------------------------
 
 def minlstm_cell_diagram(ax):

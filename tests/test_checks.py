@@ -161,6 +161,14 @@ def marker_gradient_by_forget_bias(forget_biases, T, variant="fixed", reduce=np.
     return np.array(out)
 
 
+def plateau_accuracy(variant, tol, two_sided=True, rescaled=True, low=None, triangle=True):
+    a = tol if variant == "fixed" or not rescaled else 4 * tol      # the tolerance on X1 + X2
+    low = (0.0 if variant == "fixed" else -1.0) if low is None else low
+    peak = 1 / (1 - low)                                            # X1 + X2's density at its mean
+    inside = 2 * a * peak - (a * peak) ** 2 if triangle else 2 * a * peak
+    return inside if two_sided else inside / 2
+
+
 def coupled_step_forward(x_t, h_prev, c_prev, params):
     h, c, _ = variants.step_forward(x_t, h_prev, c_prev, params, "coupled")
     return h, c
@@ -203,6 +211,7 @@ RIGHT = {
     checks.ch05.adding_target: adding_target,
     checks.ch05.marker_gradient: marker_gradient,
     checks.ch05.marker_gradient_by_forget_bias: marker_gradient_by_forget_bias,
+    checks.ch05.plateau_accuracy: plateau_accuracy,
     checks.ch06.gru_step_forward: gru.step_forward,
     checks.ch06.gru_step_backward: gru.step_backward,
     checks.ch06.coupled_step_forward: coupled_step_forward,
@@ -569,6 +578,44 @@ def marker_gradient_1997(forget_biases, T):
 
 def marker_gradient_sum(forget_biases, T):
     return marker_gradient_by_forget_bias(forget_biases, T, reduce=np.sum)
+
+
+def adding_target_no_offset(x, variant):
+    return adding_target(x, "fixed") / (1 if variant == "fixed" else 4)
+
+
+def adding_target_over_batch(x, variant):
+    return np.sum(x[..., 0] * (x[..., 1] == 1), axis=1)   # one number per step, not per sequence
+
+
+def marker_gradient_loss_gradient(params, batch):   # the backward of the loss, as in training
+    y, cache = readout.forward(batch.x, params, "lstm", batch.lengths)
+    dx, _ = readout.backward(readout.mse_loss(y, batch.target)[1], cache)
+    return np.array([np.linalg.norm(dx[batch.marks[n, 0], n]) for n in range(len(y))])
+
+
+def plateau_one_sided(variant, tol):
+    return plateau_accuracy(variant, tol, two_sided=False)
+
+
+def plateau_unscaled_tol(variant, tol):
+    return plateau_accuracy(variant, tol, rescaled=False)
+
+
+def plateau_fixed_density(variant, tol):   # the values drawn from [0, 1] in both variants
+    return plateau_accuracy(variant, tol, low=0.0)
+
+
+def plateau_flat_density(variant, tol):
+    return plateau_accuracy(variant, tol, triangle=False)
+
+
+def marker_gradient_generators_once(forget_biases, T):
+    rng_params, rng_batch, out = np.random.default_rng(0), np.random.default_rng(1), []
+    for b in forget_biases:
+        params = readout.init_params("lstm", 2, 16, rng=rng_params, forget_bias=b)
+        out.append(marker_gradient(params, tasks.adding_problem(32, T, rng=rng_batch)).mean())
+    return np.array(out)
 
 
 def gru_reset_before_matmul(x_t, h_prev, params):   # Cho et al.'s placement of r, not torch's
@@ -949,12 +996,20 @@ WRONG = [   # (check, wrong answer, words its report must hold, words it must no
     (C5.adding_target, adding_target_any_marker, ["variant='hochreiter1997'", "target (", "-1 end markers"], []),
     (C5.adding_target, adding_target_no_rescale, ["variant='hochreiter1997'", "rescales"], []),
     (C5.adding_target, adding_target_mean, ["0.5 times the right value"], []),
+    (C5.adding_target, adding_target_no_offset, ["variant='hochreiter1997'", "0.5 + (X1 + X2)/4"], []),
+    (C5.adding_target, adding_target_over_batch, ["target: shape (12,), expected (5,)", "axis 0"], []),
     (C5.marker_gradient, marker_gradient_ignores_lengths, ["variant='hochreiter1997'", "lengths[n] - 1"], []),
     (C5.marker_gradient, marker_gradient_second_mark, ["marker gradient (", "marks[n, 0]"], []),
-    (C5.marker_gradient, marker_gradient_value_channel_only, ["marker gradient (", "2 input channels"], []),
-    (C5.marker_gradient_by_forget_bias, marker_gradient_same_rng, ["mean marker gradients (", "a fresh generator"], []),
+    (C5.marker_gradient, marker_gradient_value_channel_only, ["marker gradient (", "both input channels"], []),
+    (C5.marker_gradient, marker_gradient_loss_gradient, ["marker gradient (", "dy = 1"], []),
+    (C5.marker_gradient_by_forget_bias, marker_gradient_same_rng, ["mean marker gradients (", "one generator"], []),
     (C5.marker_gradient_by_forget_bias, marker_gradient_1997, ["mean marker gradients (", "fixed variant"], []),
     (C5.marker_gradient_by_forget_bias, marker_gradient_sum, ["32 times the right value"], []),
+    (C5.marker_gradient_by_forget_bias, marker_gradient_generators_once, ["the first bias is right"], []),
+    (C5.plateau_accuracy, plateau_one_sided, ["fraction (", "either side"], []),
+    (C5.plateau_accuracy, plateau_unscaled_tol, ["variant='hochreiter1997', tol=0.04", "four times larger, 0.16"], []),
+    (C5.plateau_accuracy, plateau_fixed_density, ["variant='hochreiter1997'", "[-2, 2]"], []),
+    (C5.plateau_accuracy, plateau_flat_density, ["variant='fixed'", "tol**2"], []),
     *[entry[:4] for entry in WRONG_06],
     *[entry[:4] for entry in WRONG_07],
 ]
@@ -1057,6 +1112,7 @@ def test_inputs_are_copies_so_a_mutating_answer_cannot_corrupt_the_reference():
 @pytest.mark.parametrize("check, answer", [
     (C2.largest_lag, lambda *a: np.array([4, 5])), (C2.largest_lag, lambda *a: np.array([4])),
     (C4.forget_bias_for_retention, lambda keep, T: np.array([1.0, 2.0])),
+    (C5.plateau_accuracy, lambda variant, tol: np.array([0.08, 0.15])),
     (C1.scalar_bptt, lambda *a: {"w_hh": np.ones(2), "w_ih": 0.0, "b": 0.0, "h0": 0.0}),
     (C6.cross_entropy, lambda lg, tg: (np.ones(2), charlm.cross_entropy(lg, tg)[1])),
     (C2.clip_grad_norm, lambda g, m: (optim.clip_grad_norm(g, m)[0], np.ones(3))),
@@ -1122,3 +1178,54 @@ def test_report_renders_in_ipython_without_frames_of_lstmkit():
     rendered = info.value._render_traceback_()
     assert re.sub(r"\x1b\[[0-9;]*m", "", rendered[0]).startswith("CheckFailed: lstm_step_backward is wrong for")
     assert rendered[1:] == info.value.lines[1:] and len(rendered) <= 10
+
+
+# ------------------------------------------------------------ chapter 05: the exact diagnosis of each mistake
+CAUSES_05 = {   # wrong answer -> the "likely cause" line its check must print, word for word
+    adding_target_any_marker: "the values under the -1 end markers count too: only the markers equal to 1 select",
+    adding_target_no_rescale: "X1 + X2 is right, but this variant rescales it (see the task)",
+    adding_target_mean: "half the right value: the target is the sum of the two marked values, not their mean",
+    adding_target_no_offset: "off by the same 0.5 in every sequence: this variant's target is 0.5 + (X1 + X2)/4",
+    adding_target_over_batch: "one target per sequence: sum over time, axis 0 of the (T, N) values",
+    marker_gradient_ignores_lengths: ("right when every sequence has length T, wrong here: in this variant sequence n "
+                                      "ends, and is read out, at step lengths[n] - 1"),
+    marker_gradient_second_mark: ("the sensitivity to the second marked input: the first marked step of sequence n "
+                                  "is marks[n, 0]"),
+    marker_gradient_value_channel_only: ("the value channel alone: the norm is over both input channels, "
+                                         "value and marker"),
+    marker_gradient_loss_gradient: ("the loss's gradient, which scales each sequence by its error: the sensitivity "
+                                    "of y itself comes from a backward with dy = 1"),
+    marker_gradient_same_rng: ("params and batch come from one generator: the batch needs its own, "
+                               "np.random.default_rng(1), so that it is the same whatever the params drew"),
+    marker_gradient_1997: "these are the 1997 variant's sequences: the task asks for the fixed variant, the default",
+    marker_gradient_sum: ("32 times the right value: the sum over the batch's 32 sequences, where the mean is "
+                          "asked for"),
+    marker_gradient_generators_once: ("the first bias is right, the others are not: every bias must start from the "
+                                      "same weights and batch, so each needs fresh generators seeded as the task says"),
+    plateau_one_sided: "half the right value: the answer may miss on either side of the target, |y - y*| < tol",
+    plateau_unscaled_tol: ("tol = 0.04 applies to 0.5 + (X1 + X2)/4, so on the sum X1 + X2 the tolerance is four "
+                           "times larger, 0.16"),
+    plateau_fixed_density: ("the density of the fixed variant's sum: here X1 and X2 are uniform on [-1, 1], so "
+                            "X1 + X2 spreads over [-2, 2] and its triangle peaks at 1/2"),
+    plateau_flat_density: ("a little too large: as if X1 + X2 were spread evenly at its peak density; the triangle "
+                           "falls off linearly on both sides of its peak, which takes off a term in tol**2"),
+}
+WRONG_05 = [entry for entry in WRONG if entry[0] in (getattr(C5, n) for n in C5.__all__)]
+
+
+def test_every_chapter_05_mistake_has_its_exact_diagnosis():
+    assert {fn for _, fn, _, _ in WRONG_05} == set(CAUSES_05)
+    per_check = {}
+    for check, fn, _, _ in WRONG_05:
+        per_check.setdefault(check.__name__, set()).add(CAUSES_05[fn])
+    assert sorted(per_check) == sorted(C5.__all__)
+    assert all(3 <= len(causes) <= 5 for causes in per_check.values()), per_check   # each its own message
+
+
+@pytest.mark.parametrize("entry", WRONG_05, ids=[_wrong_id(e) for e in WRONG_05])
+def test_chapter_05_check_prints_the_exact_cause(entry):
+    check, fn, _, _ = entry
+    with pytest.raises(checks.CheckFailed) as info:
+        check(fn)
+    causes = [line.strip() for line in str(info.value).splitlines() if line.strip().startswith("likely cause: ")]
+    assert causes == [f"likely cause: {CAUSES_05[fn]}"], str(info.value)

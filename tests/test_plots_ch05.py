@@ -104,3 +104,49 @@ def test_rnn_backward_routes_names_bad_norms(norms, words):
         plots.rnn_backward_routes(ax, norms, steps=4)
     assert all(w in str(info.value) for w in words), str(info.value)
     plt.close(fig)
+
+
+def traced_results():
+    config = {"batch_size": 32, "steps": 100}
+    runs = {"a": [{"solved_at": None, "eval_steps": [0, 50, 100], "marker_grad": [1e-9, 1e-8, 1e-10]},
+                  {"solved_at": 50, "eval_steps": [0, 50], "marker_grad": [1e-9, 1.0]}],
+            "b": [{"solved_at": 100, "eval_steps": [0, 50, 100], "marker_grad": [1e-4, 1e-5, 0.9]}]}
+    return {"name": "traced", "configs": {"a": config, "b": config}, "runs": runs}
+
+
+def test_seed_traces_draws_one_line_per_seed_and_marks_the_solved_step():
+    fig, ax = plt.subplots()
+    drawn = plots.seed_traces(ax, traced_results())
+    assert [len(lines) for lines in drawn.values()] == [2, 1]
+    assert list(drawn["a"][1].get_xdata()) == [0, 50] and list(drawn["a"][1].get_ydata()) == [1e-9, 1.0]
+    # colour and line style both tell the settings apart; a legend entry per setting, not per seed
+    a, b = drawn["a"][0], drawn["b"][0]
+    assert a.get_color() != b.get_color() and a.get_linestyle() != b.get_linestyle()
+    assert ax.get_legend_handles_labels()[1] == ["a", "b"]
+    markers = [line for line in ax.lines if line.get_marker() not in ("None", None, "")]
+    assert [(list(m.get_xdata()), list(m.get_ydata())) for m in markers] == [([50], [1.0]), ([100], [0.9])]
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "training step"
+    plt.close(fig)
+
+
+def test_seed_traces_on_the_stored_marker_gradient_sweep():
+    fig, ax = plt.subplots()
+    drawn = plots.seed_traces(ax, sweeps.load("marker_gradient"))
+    assert list(drawn) == ["tanh RNN", "LSTM", "IRNN"] and all(len(lines) == 10 for lines in drawn.values())
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("labels, words", [(["nope"], "labels: expected at most 3 settings"),
+                                           (["a", "b", "a", "b"], "labels: expected at most 3")])
+def test_seed_traces_names_bad_labels(labels, words):
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match=words):
+        plots.seed_traces(ax, traced_results(), labels=labels)
+    plt.close(fig)
+
+
+def test_seed_traces_names_a_sweep_without_traces():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="results: expected runs that keep 'eval_steps' and 'marker_grad'"):
+        plots.seed_traces(ax, sweeps.load("rnn_vs_lstm"), labels=["RNN, T = 50, lr 1e-2, 1,500 steps"])
+    plt.close(fig)

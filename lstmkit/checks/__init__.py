@@ -11,7 +11,7 @@ cause. Hints diagnose; they never hold a solution line. The untouched stub raise
     ch02  sigmoid_prime, largest_lag, grad_norms, clip_grad_norm
     ch03  lstm_gates, lstm_step_forward, gated_latch_params
     ch04  lstm_step_backward, cell_gradients, forget_bias_for_retention, peephole_step_backward
-    ch05  adding_target, marker_gradient, marker_gradient_by_forget_bias
+    ch05  adding_target, marker_gradient, marker_gradient_by_forget_bias, plateau_accuracy
     ch06  gru_step_forward, gru_step_backward, coupled_step_forward, cross_entropy, coupled_forget_gradient
     ch07  scan_operator, scan_forward, scan_backward, closed_form_breakdown
 

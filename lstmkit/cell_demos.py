@@ -139,11 +139,11 @@ def _check_run_cell(params, x, state0):
 
 @checked(_check_run_cell, copies=False)
 def run_cell(params, x, state0=None):
-    """lstm.step_forward over a sequence, keeping the gates: the record chapters 03-04 plot.
+    """lstm.step_forward over a sequence, keeping the gates: the record chapter 04 plots.
 
     x (T, N, D); state0 = (h0, c0), each (N, H), or None for zeros. Returns a dict with
     "i", "f", "g", "o" (T, N, H) the gate values at steps 1..T and "h", "c" (T+1, N, H) the
-    states at steps 0..T (entry 0 is state0). Defined in chapter 03.
+    states at steps 0..T (entry 0 is state0). Defined in chapter 04.
     """
     return _run(params, x, state0)[0]
 
@@ -328,3 +328,58 @@ def route_gains(data, t=None):
     c = float(data["c"][t])
     return {"t": int(t), "cell": float(data["f"][t]), "write": float(data["i"][t]),
             "out": float(data["o"][t] * (1.0 - np.tanh(c) ** 2)), "carousel": float(data["dcT_dc0"])}
+
+
+# ---- chapter 03: what the cell changes, beside the vanilla RNN -------------------------------------
+
+def _check_rnn_reference_path(T, w_hh, input_scale, seed):
+    check_positive_int("T", T)
+    check_number("w_hh", w_hh)
+    check_number("input_scale", input_scale, 0.0)
+    check_seed("seed", seed)
+
+
+@checked(_check_rnn_reference_path, copies=False)
+def rnn_reference_path(T, w_hh=1.0, input_scale=1.0, seed=0):
+    """The vanilla RNN's factor beside the cell path: dh_T/dh_t (T+1,) of one tanh unit.
+
+    h_t = tanh(w_hh h_{t-1} + x_t) from h_0 = 0, with x_t ~ N(0, input_scale^2) drawn from
+    default_rng(seed); dh_T/dh_t = prod_{k=t+1..T} w_hh tanh'(a_k), chapter 02's product of
+    Jacobians for H = 1. With w_hh = 1, the largest weight at which chapter 02's bound still rules out
+    growth, it falls geometrically where f = 1 keeps the cell path at 1. Defined in chapter 03.
+    """
+    x = input_scale * np.random.default_rng(seed).standard_normal(T)
+    a, h = np.empty(T), 0.0
+    for t in range(T):
+        a[t] = w_hh * h + x[t]
+        h = np.tanh(a[t])
+    return _cell_path(w_hh * (1.0 - np.tanh(a) ** 2))      # the same reversed product as the cell's
+
+
+def _check_one_step_back(params, x_t, state_prev, o_prev):
+    D, H, dtype = check_params(params, gates=4)
+    N, _ = check_array("x_t", x_t, (None, D), dtype, ("N", "D"))
+    check_state_pair("state_prev", state_prev, ("h_prev", "c_prev"), (N, H), dtype)
+    check_array("o_prev", o_prev, (N, H), dtype, ("N", "H"))
+
+
+@checked(_check_one_step_back, copies=False)
+def one_step_back(params, x_t, state_prev, o_prev):
+    """One step back along the cell: dc_t/dc_{t-1} = direct + through_h, each (N, H, H).
+
+    state_prev = (h_prev, c_prev) with h_prev = o_prev * tanh(c_prev), o_prev (N, H) the output gate
+    of step t-1 (it does not depend on c_{t-1}). direct = diag(f_t) is the cell path with h_{t-1} held
+    fixed; through_h adds the routes through h_{t-1} and the gates of step t:
+    [diag(c_{t-1} f'(a_f)) W_f + diag(g_t i'(a_i)) W_i + diag(i_t g'(a_g)) W_g] diag(o_{t-1} tanh'(c_{t-1})),
+    with W_i, W_f, W_g the row blocks of weight_hh and f' = f(1 - f), i' = i(1 - i), g' = 1 - g^2.
+    Defined in chapter 03.
+    """
+    h_prev, c_prev = state_prev
+    _, _, cache = lstm.step_forward(x_t, h_prev, c_prev, params)
+    i, f, g = cache.i, cache.f, cache.g                                      # each (N, H)
+    W_i, W_f, W_g, _ = np.split(params["weight_hh"], 4, axis=0)              # each (H, H)
+    dc_dh = ((c_prev * f * (1 - f))[:, :, None] * W_f + (g * i * (1 - i))[:, :, None] * W_i
+             + (i * (1 - g ** 2))[:, :, None] * W_g)                          # (N, H, H): dc_t/dh_{t-1}
+    dh_dc = o_prev * (1.0 - np.tanh(c_prev) ** 2)                            # (N, H): diagonal
+    direct = f[:, :, None] * np.eye(f.shape[1])                              # (N, H, H): diag(f_t)
+    return direct, dc_dh * dh_dc[:, None, :]

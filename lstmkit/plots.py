@@ -606,6 +606,33 @@ def gru_cell_diagram(ax):
     return routes
 
 
+# ---- chapter 03: what the cell changes, beside the vanilla RNN -------------------------------------
+
+def rnn_reference_line(ax, t, path, floor=1e-30):
+    """Draw a vanilla RNN's dh_T/dh_t (cell.rnn_reference_path) as a grey dashed reference on a
+    log-scale cell-path panel, lowering its y range to show it. Defined in chapter 03."""
+    shown = np.maximum(path, floor)
+    line, = ax.semilogy(t, shown, color="0.35", ls="--", lw=1.4, label=r"vanilla RNN: $\partial h_T/\partial h_t$")
+    lo, hi = ax.get_ylim()
+    ax.set_ylim(min(lo, 0.3 * shown.min()), hi)
+    ax.set_title(ax.get_title(), pad=_LEGEND_PAD)              # room for the legend under the title
+    _legend_above(ax, handles=[line], fontsize=7.5)            # its own line only: the panel may have more
+
+
+def jacobian_heatmaps(fig, axes, matrices, titles):
+    """Square matrices side by side on one symmetric colour scale (red +, blue -), rows = units of the
+    later state, columns = units of the earlier one; returns the colour bar. Defined in chapter 03."""
+    vmax = max(float(np.max(np.abs(m))) for m in matrices)
+    for ax, m, title in zip(axes, matrices, titles, strict=True):
+        image = ax.imshow(m, cmap="RdBu_r", vmin=-vmax, vmax=vmax)
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("unit $j$ of the earlier state")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    axes[0].set_ylabel("unit $i$ of the later state")
+    return fig.colorbar(image, ax=list(axes), shrink=0.8, label="entry $(i, j)$")
+
+
 SEED_TRACE_STYLES = (("tab:red", "-", "o"), ("tab:blue", "--", "s"), ("tab:green", ":", "^"))
 
 

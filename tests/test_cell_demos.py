@@ -4,6 +4,8 @@ The simulations are checked against their closed forms and against lstm.forward;
 norm is checked against an independent computation (lstm.backward / rnn.backward started at step t
 from the state the forward reached there), so the measurement cannot drift from the package.
 """
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -202,3 +204,55 @@ def test_route_gains_on_the_real_cell():
     gains = cell_demos.route_gains(d, t=7)
     assert gains["cell"] == d["f"][7] and gains["write"] == d["i"][7]
     assert gains["carousel"] == pytest.approx(np.prod(d["f"][1:]), rel=EXACT)
+
+
+def test_rnn_reference_path_is_the_product_of_the_scalar_rnns_jacobians():
+    """cell_demos.rnn_reference_path against rnn.backward of the same one-unit RNN, started at every step t."""
+    T, w, scale = 12, 0.9, 1.5
+    path = cell_demos.rnn_reference_path(T, w_hh=w, input_scale=scale, seed=4)
+    x = scale * np.random.default_rng(4).standard_normal(T).reshape(T, 1, 1)
+    params = {"weight_ih": np.ones((1, 1)), "weight_hh": np.full((1, 1), w),
+              "bias_ih": np.zeros(1), "bias_hh": np.zeros(1)}
+    hs, _, _ = rnn.forward(x, np.zeros((1, 1)), params)
+    states = np.concatenate([np.zeros((1, 1, 1)), hs])
+    for t in range(T):                       # dh_T/dh_t: backprop the rest of the run, started at h_t
+        _, _, cache = rnn.forward(x[t:], states[t], params)
+        dhs = np.zeros((T - t, 1, 1))
+        dhs[-1] = 1.0
+        assert path[t] == pytest.approx(rnn.backward(dhs, cache)[1][0, 0], rel=EXACT)
+    assert path[T] == 1.0 and np.all(np.diff(path) > 0)     # |w tanh'| < 1: it shrinks with the lag
+
+
+def test_one_step_back_is_the_total_derivative_and_its_direct_part_is_f():
+    rng = np.random.default_rng(5)
+    N, D, H = 2, 3, 4
+    params = {k: 2 * v for k, v in lstm.init_params(D, H, rng=rng).items()}
+    x = rng.standard_normal((2, N, D))
+    h1, c1, cache1 = lstm.step_forward(x[0], rng.standard_normal((N, H)), rng.standard_normal((N, H)), params)
+    direct, through_h = cell_demos.one_step_back(params, x[1], (h1, c1), cache1[6])
+    f = lstm.step_forward(x[1], h1, c1, params)[2][4]
+    np.testing.assert_array_equal(direct, f[:, :, None] * np.eye(H))      # the cell path: diag(f_t)
+
+    def c_next(c):                         # h_{t-1} follows the nudged c_{t-1} through o_{t-1} tanh
+        return lstm.step_forward(x[1], cache1[6] * np.tanh(c), c, params)[1]
+
+    eps = 1e-6
+    fd = np.stack([(c_next(c1 + eps * e) - c_next(c1 - eps * e)) / (2 * eps) for e in np.eye(H)], axis=-1)
+    np.testing.assert_allclose(direct + through_h, fd, rtol=1e-6, atol=1e-9)   # centred: error ~ eps**2
+    assert np.abs(through_h).max() > 1e-3                                   # the h route is not nothing
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda p: cell_demos.rnn_reference_path(0), "T: expected a positive integer, got 0"),
+    (lambda p: cell_demos.rnn_reference_path(5, input_scale=-1.0),
+     "input_scale: expected a finite number >= 0, got -1.0"),
+    (lambda p: cell_demos.rnn_reference_path(5, w_hh=float("nan")), "w_hh: expected a finite number, got nan"),
+    (lambda p: cell_demos.one_step_back(p, np.zeros((2, 3)), (np.zeros((2, 4)), np.zeros((2, 4))), np.zeros((2, 5))),
+     "o_prev: expected shape (N=2, H=4), got (2, 5)"),
+    (lambda p: cell_demos.one_step_back(p, np.zeros((2, 2)), (np.zeros((2, 4)), np.zeros((2, 4))), np.zeros((2, 4))),
+     "x_t: expected shape (N, D=3), got (2, 2)"),
+])
+def test_the_chapter_03_comparisons_name_a_bad_argument(call, message):
+    params = lstm.init_params(3, 4, rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call(params)

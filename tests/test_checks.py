@@ -5,7 +5,8 @@ prints one PASS line; (2) the exercise stub (raise NotImplementedError()) fails 
 NotImplementedYet "not implemented yet", naming the function to write; (3) at least three typical
 mistakes (a missing f'(a), a transposed weight, the gates in CS231n's order, ...) fail with a report
 that names the wrong output and the likely cause, in at most ten lines, with no line of the worked
-solutions in it; (4) complex values, an array where a number belongs, a non-callable and any other
+solutions in it (for chapters 01-03 the whole "likely cause:" line of each wrong answer is asserted);
+(4) complex values, an array where a number belongs, a non-callable and any other
 exception raised by the reader's code give clear messages.
 """
 import math
@@ -43,18 +44,37 @@ def rnn_backward(dhs, caches):
     return np.array(dx), dh, grads
 
 
-def scalar_bptt(w_hh, w_ih, b, xs, h0, fprime=True, accumulate=True):
+def scalar_bptt(w_hh, w_ih, b, xs, h0, fprime=True, accumulate=True, weight=True, backward=True):
     hs = [h0]
     for x in xs:
         hs.append(math.tanh(w_hh * hs[-1] + w_ih * x + b))
     d = {"w_hh": 0.0, "w_ih": 0.0, "b": 0.0}
     dh = 1.0
-    for t in range(len(xs), 0, -1):
+    for t in (range(len(xs), 0, -1) if backward else range(1, len(xs) + 1)):
         delta = (1 - hs[t] ** 2) * dh if fprime else dh
         for k, v in (("w_hh", hs[t - 1]), ("w_ih", xs[t - 1]), ("b", 1.0)):
             d[k] = d[k] + delta * v if accumulate else delta * v
-        dh = w_hh * delta
+        dh = w_hh * delta if weight else delta
     return d | {"h0": dh}
+
+
+def fixed_rnn_backward(dhs, caches):
+    """checks.ch01.buggy_rnn_backward with its wrong line put right, the rest as given."""
+    T = len(caches)
+    params = caches[0][3]
+    dx = np.empty((T,) + caches[0][0].shape)
+    grads = {k: np.zeros_like(v) for k, v in params.items()}
+    dh_next = np.zeros_like(dhs[0])
+    for t in reversed(range(T)):
+        x_t, h_prev, a, params, activation = caches[t]
+        da = (dhs[t] + dh_next) * (1.0 - np.tanh(a) ** 2)     # the fix: both parts through tanh'
+        dx[t] = da @ params["weight_ih"]
+        dh_next = da @ params["weight_hh"]
+        grads["weight_ih"] += da.T @ x_t
+        grads["weight_hh"] += da.T @ h_prev
+        grads["bias_ih"] += da.sum(axis=0)
+        grads["bias_hh"] += da.sum(axis=0)
+    return dx, dh_next, grads
 
 
 def sigmoid_prime(a):
@@ -72,6 +92,18 @@ def largest_lag(sigma_max, gamma, threshold):
     return k
 
 
+def _dh_all(params, x, h0, dhT):
+    """dL/dh_T, dL/dh_(T-1), ..., dL/dh_0 for L = sum(h_T * dhT)."""
+    caches, h = [], h0
+    for x_t in x:
+        h, cache = rnn.step_forward(x_t, h, params)
+        caches.append(cache)
+    out = [dhT]
+    for cache in reversed(caches):
+        out.append(rnn.step_backward(out[-1], cache)[1])
+    return out
+
+
 def grad_norms(params, x, h0, dhT, which=1):
     caches, h = [], h0
     for x_t in x:
@@ -85,6 +117,20 @@ def grad_norms(params, x, h0, dhT, which=1):
     return np.array(norms)
 
 
+def leaky_jacobian(x_t, h_prev, params, alpha, mistake=None):
+    """d h_t / d h_(t-1) of h_t = (1 - alpha) h_(t-1) + alpha tanh(a_t), row i = unit i of h_t."""
+    h_t, cache = rnn.step_forward(x_t, h_prev, params)
+    slope = 1 - np.tanh(cache[2]) ** 2
+    H, W = h_prev.shape[1], params["weight_hh"]
+    if mistake == "1 - h^2":
+        slope = 1 - ((1 - alpha) * h_prev + alpha * h_t) ** 2     # the leaky state's own h_t
+    direct = {"no identity": 0.0, "identity 1": 1.0}.get(mistake, 1 - alpha) * np.eye(H)
+    through = (1 if mistake == "no alpha" else alpha) * (
+        W * slope[:, None, :] if mistake == "columns" else slope[:, :, None] * W)
+    J = direct + through
+    return np.swapaxes(J, 1, 2) if mistake == "transposed" else J
+
+
 def lstm_gates(a):
     H = a.shape[1] // 4
     return (rnn.sigmoid(a[:, :H]), rnn.sigmoid(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), rnn.sigmoid(a[:, 3 * H:]))
@@ -95,6 +141,16 @@ def gated_latch_params():
     w_ih = np.array([[0.0, 20.0], [0.0, -20.0], [1.0, 0.0], [0.0, 0.0]])
     return {"weight_ih": w_ih, "weight_hh": np.zeros((4, 1)),
             "bias_ih": np.array([-10.0, 10.0, 0.0, 0.0]), "bias_hh": np.zeros(4)}
+
+
+def peephole_cell_derivative(x_t, h_prev, c_prev, params, mistake=None):
+    """d c_t / d c_(t-1) of the peephole cell, h_(t-1) held fixed, written out from its gates."""
+    _, _, cache = variants.step_forward(x_t, h_prev, c_prev, params, "peephole")
+    i, f, g = cache.i, cache.f, cache.g
+    s_i, s_f = (i, f) if mistake == "no slope" else (i * (1 - i), f * (1 - f))
+    through_f = 0 if mistake == "no forget route" else c_prev * s_f * params["peephole_f"]
+    through_i = 0 if mistake == "no input route" else g * s_i * params["peephole_i"]
+    return f if mistake == "f alone" else f + through_f + through_i
 
 
 def lstm_step_backward_with(dh, dc, cache, *, g_slope=None, route=True, order=(0, 1, 2, 3), fprime=True,
@@ -197,13 +253,16 @@ RIGHT = {
     checks.ch01.rnn_step_backward: rnn.step_backward,
     checks.ch01.rnn_backward: rnn_backward,
     checks.ch01.scalar_bptt: scalar_bptt,
+    checks.ch01.fixed_rnn_backward: fixed_rnn_backward,
     checks.ch02.sigmoid_prime: sigmoid_prime,
     checks.ch02.largest_lag: largest_lag,
     checks.ch02.grad_norms: grad_norms,
     checks.ch02.clip_grad_norm: optim.clip_grad_norm,
+    checks.ch02.leaky_jacobian: leaky_jacobian,
     checks.ch03.lstm_gates: lstm_gates,
     checks.ch03.lstm_step_forward: lstm.step_forward,
     checks.ch03.gated_latch_params: gated_latch_params,
+    checks.ch03.peephole_cell_derivative: peephole_cell_derivative,
     checks.ch04.lstm_step_backward: lstm.step_backward,
     checks.ch04.cell_gradients: cell_gradients,
     checks.ch04.forget_bias_for_retention: forget_bias_for_retention,
@@ -296,6 +355,15 @@ def rnn_forward_transposed_w_hh(x_t, h_prev, params):
     return np.tanh(a), (x_t, h_prev, a, params, "tanh")
 
 
+def rnn_forward_no_bias_hh(x_t, h_prev, params):
+    a = x_t @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T
+    return np.tanh(a), (x_t, h_prev, a, params, "tanh")
+
+
+def rnn_forward_bias_ih_twice(x_t, h_prev, params):
+    return rnn_step_forward(x_t, h_prev, dict(params, bias_ih=2 * params["bias_ih"]))
+
+
 def rnn_forward_caches_h(x_t, h_prev, params):
     h, cache = rnn.step_forward(x_t, h_prev, params)
     return h, cache[:2] + (h,) + cache[3:]
@@ -329,6 +397,35 @@ def rnn_backward_overwrites(dhs, caches):
         dx_t, dh, grads = rnn.step_backward(dhs[t] + dh, caches[t])
         dx.insert(0, dx_t)
     return np.array(dx), dh, grads
+
+
+def rnn_backward_in_time_order(dhs, caches):
+    grads = {k: np.zeros_like(v) for k, v in caches[0][3].items()}
+    dh, dx = np.zeros_like(dhs[0]), []
+    for t in range(len(caches)):                 # forward in time: step t+1 has not been done yet
+        dx_t, dh, g = rnn.step_backward(dhs[t] + dh, caches[t])
+        dx.append(dx_t)
+        for k in grads:
+            grads[k] += g[k]
+    return np.array(dx), dh, grads
+
+
+def rnn_backward_last_dx_with_dh_next(dhs, caches):
+    dx, dh0, grads = rnn_backward(dhs, caches)
+    x_t, h_prev, a, params, activation = caches[-1]
+    dx[-1] = (dhs[-1] + dhs[-2 if len(dhs) > 1 else -1]) * (1 - np.tanh(a) ** 2) @ params["weight_ih"]
+    return dx, dh0, grads
+
+
+def fixed_wrong_line(dhs, caches):
+    """The given function with a transpose 'fixed' into dh_next (da @ W_hh.T) instead of the real bug."""
+    swapped = [c._replace(params=dict(c.params, weight_hh=c.params["weight_hh"].T)) for c in caches]
+    return checks.ch01.buggy_rnn_backward(dhs, swapped)
+
+
+def fixed_by_rewriting(dhs, caches):
+    """Right numbers, but the whole loop rewritten around rnn.step_backward: the bug is never located."""
+    return rnn_backward(dhs, caches)
 
 
 def rnn_backward_dh0_is_local(dhs, caches):
@@ -372,6 +469,16 @@ def clip_norm_after(grads, max_norm):
     return clipped, math.sqrt(sum(float(np.sum(g ** 2)) for g in clipped.values()))
 
 
+def clip_scales_up(grads, max_norm):
+    _, norm = optim.clip_grad_norm(grads, max_norm)
+    return {k: g * (max_norm / norm) for k, g in grads.items()}, norm
+
+
+def clip_norm_of_norms(grads, max_norm):
+    norm = sum(float(np.linalg.norm(g)) for g in grads.values())
+    return {k: g * min(1.0, max_norm / norm) for k, g in grads.items()}, norm
+
+
 def lstm_gates_cs231n_order(a):
     i, f, g, o = lstm_gates(a)
     H = a.shape[1] // 4
@@ -406,6 +513,24 @@ def lstm_step_forward_no_input_gate(x_t, h_prev, c_prev, params):
     i, f, g, o = cache[3:7]
     c = f * c_prev + g
     return o * np.tanh(c), c, cache[:7] + (np.tanh(c), params)
+
+
+def lstm_step_forward_old_cell_out(x_t, h_prev, c_prev, params):
+    h, c, cache = lstm.step_forward(x_t, h_prev, c_prev, params)
+    return cache[6] * np.tanh(c_prev), c, cache[:7] + (np.tanh(c_prev), params)
+
+
+def lstm_step_forward_if_roles_swapped(x_t, h_prev, c_prev, params):
+    h, c, cache = lstm.step_forward(x_t, h_prev, c_prev, params)
+    i, f, g, o = cache[3:7]
+    c = i * c_prev + f * g
+    return o * np.tanh(c), c, cache[:7] + (np.tanh(c), params)
+
+
+def gated_latch_candidate_reads_store(x_t=None):
+    p = gated_latch_params()
+    p["weight_ih"][2] = [0.0, 1.0]   # g = tanh(s): the candidate reads the store signal, not the value
+    return p
 
 
 def gated_latch_forget_bias_zero():
@@ -951,47 +1076,197 @@ WRONG_07 = [   # (check, wrong answer, words its report must hold, words it must
      likely("float64's limits? this case is float32: np.finfo(np.float32).max is about 3.4e38")),
 ]
 WRONG = [   # (check, wrong answer, words its report must hold, words it must not hold)
-    (C1.rnn_step_forward, rnn_forward_transposed_w_hh, ["h (", "cache[2] (a)", "which side"], []),
-    (C1.rnn_step_forward, rnn_forward_caches_h, ["cache[2] (a)", "right: h", "pre-activation"], []),
-    (C1.rnn_step_forward, rnn_forward_sigmoid, ["h (", "right: cache[2] (a)", "nonlinearity"], []),
+    (C1.rnn_step_forward, rnn_forward_transposed_w_hh, ["h (", "cache[2] (a)", "which side",
+      'likely cause: h and a are both off, so the error is in a, before the tanh: which side does each '
+      'weight multiply, and is it transposed? (one case has D = H, where a missing .T keeps the shape)'], []),
+    (C1.rnn_step_forward, rnn_forward_no_bias_hh, ["cache[2] (a)", "exactly -bias_hh", "is missing",
+      'likely cause: a is off by the same vector for every example, exactly -bias_hh: a term of a_t that '
+      'does not depend on the example is missing (a_t has two biases, b_ih and b_hh)'], []),
+    (C1.rnn_step_forward, rnn_forward_bias_ih_twice, ["exactly +bias_ih", "counted twice",
+      'likely cause: a is off by the same vector for every example, exactly +bias_ih: a term of a_t that '
+      'does not depend on the example is counted twice (a_t has two biases, b_ih and b_hh)'], []),
+    (C1.rnn_step_forward, rnn_forward_caches_h, ["cache[2] (a)", "right: h", "pre-activation",
+      'likely cause: h is right; the cache must hold the pre-activation a at position 2, before the tanh'], []),
+    (C1.rnn_step_forward, rnn_forward_sigmoid, ["h (", "right: cache[2] (a)", "nonlinearity",
+      'likely cause: a is right but h is not: the nonlinearity applied to a'], []),
     (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, fprime=False),
-     ["dx (", "dh_prev (", "grads['weight_hh']", "every output is off", "f'(a_t)"], ["transpose"]),
+     ["dx (", "dh_prev (", "grads['weight_hh']", "every output is off", "f'(a_t)",
+      'likely cause: every output is off, and all of them pass through delta_t = dL/da_t: the factor '
+      "f'(a_t) that turns dh into delta_t (rnn.ACTIVATIONS[activation][1] is f')"], ["transpose"]),
     (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, transposed=True),
-     ["dh_prev (", "right: dx", "which side"], ["f'(a_t)"]),
+     ["dh_prev (", "right: dx", "which side",
+      'likely cause: dx is right, so delta_t is right; dh_prev is the product of delta_t with W_hh: which '
+      'side, and transposed or not? (shape (N, H) either way when the matrix is square)'], ["f'(a_t)"]),
     (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, bias=np.mean),
-     ["grads['bias_ih']", "every row"], []),
+     ["grads['bias_ih']", "every row",
+      'likely cause: a bias is added to every row of the batch, so its gradient collects delta_t from every'
+      ' row'], []),
     (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, act="tanh"),
-     ["activation='sigmoid'", "every tanh case passed"], []),
-    (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, sign=-1.0), ["sign is flipped", "the sign"], []),
-    (C1.rnn_backward, rnn_backward_no_dh_next, ["dx[:-1]", "right: dx[T-1]", "from step t+1"], []),
-    (C1.rnn_backward, rnn_backward_overwrites, ["grads['weight_ih']", "sum of every step"], []),
-    (C1.rnn_backward, rnn_backward_dh0_is_local, ["dh0 (", "first step"], []),
-    (C1.scalar_bptt, scalar_bptt_last_step_only, ["w_hh (", "h0 (", "T = 1 was right"], []),
-    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, fprime=False), ["T=1", "tanh'"], []),
-    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, accumulate=False), ["T=3", "summing every step"], []),
-    (C2.sigmoid_prime, sigmoid_prime_overflows, ["overflows at |a| = 1e4", "rnn.sigmoid"], []),
-    (C2.sigmoid_prime, lambda a: rnn.sigmoid(a), ["sigma'(a) (3, 4)", "1/4"], []),
-    (C2.sigmoid_prime, lambda a: 4 * sigmoid_prime(a), ["4 times the right value"], []),
-    (C2.largest_lag, largest_lag_first_below, ["got 5", "one step too far"], []),
-    (C2.largest_lag, largest_lag_unfloored, ["non-negative integer"], []),
-    (C2.largest_lag, lambda s, g, t: 0 if g * s >= 1 else largest_lag(s, g, t), ["never falls"], []),
-    (C2.grad_norms, lambda *a: grad_norms(*a)[::-1], ["norms (13,)", "reverse order"], []),
-    (C2.grad_norms, lambda *a: grad_norms(*a, which=0), ["norms[1]", "dh_prev, not its dx"], []),
-    (C2.grad_norms, lambda *a: grad_norms(*a)[:-1], ["shape (12,), expected (13,)"], []),
-    (C2.clip_grad_norm, clip_per_array, ["clipped['weight_ih']", "different factors"], []),
-    (C2.clip_grad_norm, clip_in_place, ["changed its input grads in place"], []),
-    (C2.clip_grad_norm, clip_norm_after, ["norm (", "before clipping"], []),
-    (C3.lstm_gates, lstm_gates_cs231n_order, ["g (", "o (", "right: i, f", "your g is tanh of block o"], []),
-    (C3.lstm_gates, lstm_gates_all_sigmoid, ["g (", "your g is sigmoid of block g"], []),
-    (C3.lstm_gates, lstm_gates_if_swapped, ["your i is sigmoid of block f"], []),
-    (C3.lstm_step_forward, lstm_step_forward_no_tanh, ["h (", "right: c", "squashed cell"], []),
-    (C3.lstm_step_forward, lstm_step_forward_transposed_w_hh, ["every gate is off", "which side"], []),
-    (C3.lstm_step_forward, lstm_step_forward_no_input_gate, ["c (", "cell update"], []),
+     ["activation='sigmoid'", "every tanh case passed",
+      'likely cause: every tanh case passed, every output is off with the sigmoid: the derivative must be '
+      'the one of the activation named in the cache'], []),
+    (C1.rnn_step_backward, lambda dh, c: rnn_step_backward_with(dh, c, sign=-1.0), ["sign is flipped", "the sign",
+      'likely cause: the sign: a missing minus, or a difference taken the other way round'], []),
+    (C1.rnn_backward, rnn_backward_no_dh_next, ["dx[:-1]", "right: dx[T-1]", "from step t+1",
+      'likely cause: the last step is right, the earlier ones are not: the total gradient on h_t is the '
+      'local dhs[t] plus what comes back from step t+1'], []),
+    (C1.rnn_backward, rnn_backward_overwrites, ["grads['weight_ih']", "sum of every step",
+      'likely cause: dx is right at every step; the same weights act at every step, so the weight gradients'
+      " are the sum of every step's share (an overwrite keeps only one step's)"], []),
+    (C1.rnn_backward, rnn_backward_dh0_is_local, ["dh0 (", "first step",
+      'likely cause: dx is right at every step; dh0 is what the backward of the first step passes to h_0'], []),
+    (C1.rnn_backward, rnn_backward_in_time_order, ["dx[T-1]", "forward in time",
+      'likely cause: your dx is what a loop that runs forward in time gives: the total gradient on h_t '
+      'needs what step t+1 sends back, so step t+1 must be done before step t'], []),
+    (C1.rnn_backward, rnn_backward_last_dx_with_dh_next, ["right: dx[:-1]", "dhs[T-1] alone",
+      "likely cause: only the last step's dx is off: there the total gradient on h_T is dhs[T-1] alone, "
+      'since nothing comes back from beyond the last step'], []),
+    (C1.scalar_bptt, scalar_bptt_last_step_only, ["w_hh (", "h0 (", "T = 1 was right",
+      'likely cause: T = 1 was right, so one step is; the error is in what carries dL/dh_t back from step t'
+      " to step t-1, or in summing every step's share into the parameters"], []),
+    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, fprime=False), ["T=1", "tanh'",
+      "likely cause: every derivative is off: delta_t, the gradient on the pre-activation, tanh'(a_t) "
+      'included'], []),
+    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, accumulate=False), ["T=3", "h0 is right", "one term per step",
+      'likely cause: h0 is right, so the recursion back through time is; w_hh, w_ih and b are used at every'
+      ' step, so each collects one term per step: add them all'], []),
+    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, weight=False), ["T=1", "right: w_hh, w_ih, b", "1/w_hh = 2",
+      'likely cause: only h0 is off, by the factor 1/w_hh = 2: going back from delta_t to dL/dh_(t-1) '
+      'crosses a weight, as it does at every step of the recursion'], []),
+    (C1.scalar_bptt, lambda *a: scalar_bptt(*a, backward=False), ["T=3", "forward in time",
+      'likely cause: your numbers are those of a loop that runs forward in time: delta_t needs dL/dh_t, '
+      'which needs delta_{t+1} first, so the loop must start at t = T'], []),
+    (C1.fixed_rnn_backward, checks.ch01.buggy_rnn_backward, ["right: dx[T-1]", "exactly those of the given",
+      'likely cause: your outputs are exactly those of the given function, so the bug is still there. They '
+      'are right at the last step and wrong before it: what does every earlier step receive that the last '
+      'one does not?'], []),
+    (C1.fixed_rnn_backward, fixed_wrong_line, ["right: dx[T-1]", "from step t+1",
+      'likely cause: the last step is right, the earlier ones are not: the total gradient on h_t is the '
+      'local dhs[t] plus what comes back from step t+1'], []),
+    (C1.fixed_rnn_backward, fixed_by_rewriting, ["outputs are right", "change only that one",
+      'likely cause: the bug sits in one line; change only that one and keep the others as they were, so '
+      'that you know which line it was'], []),
+    (C2.sigmoid_prime, sigmoid_prime_overflows, ["overflows at |a| = 1e4", "rnn.sigmoid",
+     "sigmoid_prime overflows at |a| = 1e4 (overflow encountered in exp): exp(-a) is inf for a = -1e4. "
+     "Build it on rnn.sigmoid, which never overflows"], []),
+    (C2.sigmoid_prime, lambda a: rnn.sigmoid(a), ["sigma'(a) (3, 4)", "sigma(a) itself",
+      'likely cause: your values are sigma(a) itself: the task asks for its derivative'], []),
+    (C2.sigmoid_prime, lambda a: 4 * sigmoid_prime(a), ["4 times the right value",
+      "likely cause: 4 times too large everywhere: sigma' peaks at 1/4, not 1"], []),
+    (C2.largest_lag, largest_lag_first_below, ["got 5", "one step too far",
+      'likely cause: the bound at k = 5 is 0.00032, already below the threshold: one step too far (the '
+      'first k below it, not the last k at or above it)'], []),
+    (C2.largest_lag, largest_lag_unfloored, ["non-negative integer",
+     "largest_lag should return a non-negative integer or math.inf, got 4.29202967422018 "
+     "(sigma_max=0.8, gamma=0.25, threshold=0.001)"], []),
+    (C2.largest_lag, lambda s, g, t: 0 if g * s >= 1 else largest_lag(s, g, t), ["never falls",
+      'likely cause: gamma * sigma_max >= 1 here: the bound never falls below the threshold'], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a)[::-1], ["norms (13,)", "reverse order",
+      'likely cause: the right numbers in reverse order: norms[0] belongs to h_T, norms[T] to h_0'], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a, which=0), ["norms[1]", "dh_prev, not its dx",
+      'likely cause: norms[0] is right, norms[1] is not: the first step back, from h_T to h_{T-1} (the '
+      "backward step's dh_prev, not its dx)"], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a)[:-1], ["shape (12,), expected (13,)",
+      'likely cause: your norms stop at h_1: the last entry, norms[T], is the norm of dL/dh_0, T steps back'], []),
+    (C2.clip_grad_norm, clip_per_array, ["clipped['weight_ih']", "different factors",
+      'likely cause: the norm is right, but the arrays are scaled by different factors: one factor, from '
+      'the global norm, keeps the direction of the whole gradient'], []),
+    (C2.clip_grad_norm, clip_in_place, ["changed its input grads in place",
+     "clip_grad_norm changed its input grads in place: an in-place product writes into the caller's arrays; "
+     "return new ones"], []),
+    (C2.clip_grad_norm, clip_norm_after, ["norm (", "before clipping",
+      'likely cause: the norm of every entry of every array together, before clipping'], []),
+    (C2.clip_grad_norm, clip_scales_up, ["clipped['weight_ih']", "never enlarges",
+      'likely cause: the gradient was scaled up to max_norm although its norm was below it: clipping only '
+      'ever shrinks a gradient, never enlarges it'], []),
+    (C2.clip_grad_norm, clip_norm_of_norms, ["norm (", "sum of each array's own norm",
+      "likely cause: your norm is the sum of each array's own norm; the global norm is the root of the sum "
+      'of every entry squared, over all arrays together'], []),
+    (C2.sigmoid_prime, lambda a: 1 - rnn.sigmoid(a) ** 2, ["sigma'(a) (3, 4)", "1 - sigma(a)^2",
+      "likely cause: you computed 1 - sigma(a)^2, the pattern of tanh' = 1 - tanh^2; the sigmoid's "
+      'derivative is a different product of sigma'], []),
+    (C2.sigmoid_prime, lambda a: 1 - np.tanh(a) ** 2, ["sigma'(a) (3, 4)", "tanh'(a)",
+      "likely cause: those are the values of tanh'(a), not of sigma'(a)"], []),
+    (C2.largest_lag, lambda s, g, t: largest_lag(s, 1.0, t), ["gamma=0.25", "sigma_max = 0.8 alone",
+      'likely cause: your k is the one for sigma_max = 0.8 alone; the bound is (gamma * sigma_max)^k, and '
+      "gamma = 0.25 caps f' at every step"], []),
+    (C2.grad_norms, lambda *a: grad_norms(*a)[1:], ["shape (12,), expected (13,)", "one step back",
+      'likely cause: your norms start one step back: norms[0] is the norm of dL/dh_T, which is dhT itself'], []),
+    (C2.grad_norms, lambda p, x, h0, dhT: np.array([np.linalg.norm(v, 2) for v in _dh_all(p, x, h0, dhT)]),
+     ["norms (13,)", "spectral norms",
+      'likely cause: those are spectral norms (np.linalg.norm(.., 2) of a matrix is its largest singular '
+      'value); the task asks for the Frobenius norm over every entry of the (N, H) array'], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="no identity"), ["J (2, 4, 4)", "(1 - alpha) I",
+      'likely cause: the (1 - alpha) I term is missing: h_(t-1) also reaches h_t directly, without passing '
+      'through W_hh'], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="no alpha"), ["J (2, 4, 4)", "its factor alpha",
+      'likely cause: the W_hh part lacks its factor alpha'], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="identity 1"), ["J (2, 4, 4)", "not 1",
+      "likely cause: the direct path's factor is 1 - alpha, not 1"], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="transposed"), ["J (2, 4, 4)", "the transpose",
+      'likely cause: your J is the transpose: J[n, i, j] = d h_t[n, i] / d h_(t-1)[n, j], so row i belongs '
+      'to unit i of h_t'], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="columns"), ["J (2, 4, 4)", "scales row i",
+      "likely cause: tanh'(a_t) scales the columns of W_hh in your J; it belongs to unit i of h_t, so it "
+      'scales row i'], []),
+    (C2.leaky_jacobian, lambda *a: leaky_jacobian(*a, mistake="1 - h^2"), ["J (2, 4, 4)", "1 - h_t^2",
+      "likely cause: you used 1 - h_t^2 for tanh'(a_t); in the leaky RNN h_t is not tanh(a_t), so take "
+      "tanh' of a_t itself"], []),
+    (C3.lstm_gates, lstm_gates_cs231n_order, ["g (", "o (", "right: i, f", "your g is tanh of block o",
+      'likely cause: your g is tanh of block o; your o is sigmoid of block g. The blocks are i, f, g, o in '
+      "torch's order (CS231n's is i, f, o, g); g has tanh"], []),
+    (C3.lstm_gates, lstm_gates_all_sigmoid, ["g (", "your g is sigmoid of block g",
+      "likely cause: your g is sigmoid of block g. The blocks are i, f, g, o in torch's order (CS231n's is "
+      'i, f, o, g); g has tanh'], []),
+    (C3.lstm_gates, lstm_gates_if_swapped, ["your i is sigmoid of block f",
+      'likely cause: your i is sigmoid of block f; your f is sigmoid of block i. The blocks are i, f, g, o '
+      "in torch's order (CS231n's is i, f, o, g); g has tanh"], []),
+    (C3.lstm_step_forward, lstm_step_forward_no_tanh, ["h (", "right: c", "squashed before",
+      'likely cause: h is the output gate times c_t itself; the cell is squashed before the gate shows it'], []),
+    (C3.lstm_step_forward, lstm_step_forward_transposed_w_hh, ["every gate is off", "which side",
+      'likely cause: every gate is off, so the pre-activation a is: which side does each weight multiply, '
+      'transposed or not? (one case has D = H, where a missing .T keeps the shape)'], []),
+    (C3.lstm_step_forward, lstm_step_forward_no_input_gate, ["c (", "whole candidate",
+      'likely cause: your c writes the whole candidate g_t: the input gate decides how much of it is '
+      'written'], []),
     (C3.gated_latch_params, gated_latch_forget_bias_zero,
-     ["at t=1, 1 step after the store at t=0", "f_t = 0.5000", "while holding"], []),
+     ["at t=1, 1 step after the store at t=0", "f_t = 0.5000", "while holding",
+      'likely cause: while holding, the cell may neither leak nor write, whatever v_t and h_(t-1) are: f_t '
+      'is not saturated enough (60 steps of f_t must keep 99%)'], []),
     (C3.gated_latch_params, gated_latch_without_erase,
-     ["at the store step t=60", "f_t = 1.0000", "f_t is not there"], []),
-    (C3.gated_latch_params, gated_latch_weak, ["while holding", "not saturated"], []),
+     ["at the store step t=60", "f_t = 1.0000", "f_t is not there",
+      'likely cause: on a store step the cell must drop what it held and take the candidate: f_t is not '
+      'there yet'], []),
+    (C3.gated_latch_params, gated_latch_weak, ["while holding", "not saturated",
+      'likely cause: while holding, the cell may neither leak nor write, whatever v_t and h_(t-1) are: f_t '
+      'is not saturated enough (60 steps of f_t must keep 99%)'], []),
+    (C3.lstm_gates, lambda a: tuple(np.tanh(b) for b in np.split(a, 4, axis=1)),
+     ["i (", "your i is tanh of block i",
+      'likely cause: your i is tanh of block i; your f is tanh of block f; your o is tanh of block o. The '
+      "blocks are i, f, g, o in torch's order (CS231n's is i, f, o, g); g has tanh"], []),
+    (C3.lstm_step_forward, lstm_step_forward_old_cell_out, ["h (", "right: c", "old cell",
+      'likely cause: h uses the old cell c_(t-1); the output gate shows the new cell c_t'], []),
+    (C3.lstm_step_forward, lstm_step_forward_if_roles_swapped, ["c (", "forget gate keeps",
+      'likely cause: your c keeps i_t of the old cell and writes f_t of the candidate: the forget gate '
+      'keeps, the input gate writes'], []),
+    (C3.gated_latch_params, gated_latch_candidate_reads_store, ["at the store step t=0", "g_t is not there",
+      'likely cause: on a store step the cell must drop what it held and take the candidate: g_t is not '
+      'there yet'], []),
+    (C3.peephole_cell_derivative, lambda *a: peephole_cell_derivative(*a, mistake="f alone"),
+     ["dc_t/dc_(t-1) (2, 4)", "f_t alone",
+      "likely cause: your derivative is f_t alone, the carousel's factor without peepholes; here the gates "
+      'i_t and f_t read c_(t-1) too, and c_t depends on both of them'], []),
+    (C3.peephole_cell_derivative, lambda *a: peephole_cell_derivative(*a, mistake="no input route"),
+     ["dc_t/dc_(t-1) (2, 4)", "through the input gate",
+      'likely cause: the route through the input gate is missing: i_t reads c_(t-1) through peephole_i, and'
+      ' c_t holds i_t g_t'], []),
+    (C3.peephole_cell_derivative, lambda *a: peephole_cell_derivative(*a, mistake="no forget route"),
+     ["dc_t/dc_(t-1) (2, 4)", "through the forget gate",
+      'likely cause: the route through the forget gate is missing: f_t reads c_(t-1) through peephole_f, '
+      'and c_t holds f_t c_(t-1)'], []),
+    (C3.peephole_cell_derivative, lambda *a: peephole_cell_derivative(*a, mistake="no slope"),
+     ["dc_t/dc_(t-1) (2, 4)", "slope is missing",
+      "likely cause: a gate's slope is missing: d sigma(z)/dz = sigma(z) (1 - sigma(z)), not sigma(z)"], []),
     *[entry[:4] for entry in WRONG_04],
     (C5.adding_target, adding_target_any_marker, ["variant='hochreiter1997'", "target (", "-1 end markers"], []),
     (C5.adding_target, adding_target_no_rescale, ["variant='hochreiter1997'", "rescales"], []),
@@ -1081,6 +1356,17 @@ def test_every_wrong_answer_has_its_exact_cause(chapter):
         id(e[1]) for e in EXACT if e[0].__module__.endswith(chapter)}
 
 
+@pytest.mark.parametrize("chapter", ["ch02", "ch03"])
+def test_every_wrong_answer_of_02_and_03_prints_its_exact_cause(chapter):
+    """Exercises 02 and 03: the last line of each typical mistake's report is written out, word for word."""
+    entries = [e for e in WRONG if e[0].__module__.endswith(chapter)]
+    assert len(entries) >= 3 * len(getattr(checks, chapter).__all__)
+    for check, fn, words, _ in entries:
+        with pytest.raises(checks.CheckFailed) as info:
+            check(fn)
+        assert info.value.lines[-1].strip() in words, str(info.value)
+
+
 def test_solution_lines_are_found():
     assert len(SOLUTION_LINES) > 40 and 'dx = da @ params["weight_ih"]         ' not in SOLUTION_LINES
 
@@ -1159,6 +1445,41 @@ def test_cell_gradients_reference_is_the_total_derivative_by_finite_differences(
         fd = np.array([[(loss(t, n, j, eps) - loss(t, n, j, -eps)) / (2 * eps) for j in range(H)] for n in range(N)])
         assert np.allclose(fd, total[t], rtol=1e-6, atol=1e-8), t   # centred differences: error ~ eps**2
     assert not np.allclose(total[1:T], held[1:T])                     # the two quantities differ inside
+
+
+def test_leaky_jacobian_reference_is_the_derivative_by_finite_differences():
+    from lstmkit.checks.ch02 import _leaky_jacobian
+    from lstmkit.gradcheck import numerical_gradient
+
+    rng = np.random.default_rng(8)
+    N, D, H, alpha = 2, 3, 4, 0.3
+    params = {k: 2 * v for k, v in rnn.init_params(D, H, rng=rng).items()}
+    x_t, h_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H))
+
+    def step(hp):
+        return (1 - alpha) * hp + alpha * rnn.step_forward(x_t, hp, params)[0]
+
+    rows = [numerical_gradient(step, h_prev, np.eye(H)[i] * np.ones((N, 1))) for i in range(H)]   # row i
+    assert np.allclose(_leaky_jacobian(x_t, h_prev, params, alpha), np.stack(rows, axis=1), rtol=0, atol=1e-9)
+
+
+def test_peephole_reference_is_the_derivative_by_finite_differences():
+    """d c_t / d c_(t-1) of the check's reference against nudging c_(t-1), with x_t and h_(t-1) fixed."""
+    from lstmkit.checks.ch03 import _peephole_derivative
+
+    rng = np.random.default_rng(9)
+    N, D, H = 2, 3, 4
+    params = {k: 3 * v for k, v in variants.init_params(D, H, rng=rng, variant="peephole").items()}
+    x_t, h_prev, c_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H)), 2 * rng.standard_normal((N, H))
+    eps = 1e-6
+
+    def c_t(c):
+        return variants.step_forward(x_t, h_prev, c, params, "peephole")[1]
+
+    # each unit's c_t reads only its own c_(t-1) (the peepholes are diagonal): nudge all units at once
+    fd = (c_t(c_prev + eps) - c_t(c_prev - eps)) / (2 * eps)
+    assert np.allclose(_peephole_derivative(x_t, h_prev, c_prev, params), fd, rtol=1e-7, atol=1e-9)
+    assert not np.allclose(fd, variants.step_forward(x_t, h_prev, c_prev, params, "peephole")[2].f)   # not f_t
 
 
 def test_checks_stay_in_the_experiments_layer():

@@ -94,8 +94,8 @@ def test_make_classroom_grades_every_submission_exactly(tmp_path, monkeypatch):
         for sub in plan:
             if sub.auto_points is not None:
                 assert got[(sub.student, assignment)] == sub.auto_points, (sub.student, assignment)
-    assert got[("full-marks", "01_rnn_bptt")] == 4 and got[("full-marks", "03_lstm_cell")] == 3
-    assert got[("untouched", "03_lstm_cell")] == 0 and got[("mistake", "03_lstm_cell")] == 1
+    assert got[("full-marks", "01_rnn_bptt")] == 5 and got[("full-marks", "03_lstm_cell")] == 4
+    assert got[("untouched", "03_lstm_cell")] == 0 and got[("mistake", "03_lstm_cell")] == 2
 
     # the refused file is named with nbgrader's reason; the timeout shows in the loop's feedback
     assert any("empty-file" in line and "flagged" in line and "NotJSONError" in line for line in lines)
@@ -104,7 +104,7 @@ def test_make_classroom_grades_every_submission_exactly(tmp_path, monkeypatch):
     deleted = (course / "feedback" / "deleted" / "03_lstm_cell" / "03_lstm_cell.html").read_text()
     assert "was missing from the submission" in deleted
     full = (course / "feedback" / "full-marks" / "03_lstm_cell" / "03_lstm_cell.html").read_text()
-    assert "Score: 3.0 / 3.0" in full
+    assert "Score: 4.0 / 5.0" in full        # four checks; 3.4's written derivation waits for a grader
     released = nbformat.read(course / "release" / "03_lstm_cell" / "03_lstm_cell.ipynb", as_version=4)
     assert all(c.metadata.get("nbgrader", {}).get("checksum") for c in released.cells
                if c.metadata.get("nbgrader", {}).get("locked")), "locked cells carry nbgrader's checksum"

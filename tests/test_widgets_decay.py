@@ -115,3 +115,5 @@ def test_layout_wraps_the_controls_and_sizes_the_figure_for_a_680px_column(explo
     assert out.layout.min_height == f"{wd.FIGSIZE[1] * wd.DPI:.0f}px"   # no band below the plot
     fig = wd.draw(explorer.data, 1.0, "tanh")
     assert tuple(fig.get_size_inches()) == pytest.approx(wd.FIGSIZE)
+    title = wd.draw(explorer.data, 1.0, "tanh", 1.0, 40).axes[0].get_title()
+    assert "input scale 1, T = 40" in title                  # a static copy names what it shows

@@ -49,6 +49,8 @@ def test_decay_frame_matches_the_widget(activation, sigma_max):
     fig, readout, data = frames.decay_frame(activation=activation, sigma_max=sigma_max)
     assert readout == plain(ex.readout.value)
     np.testing.assert_array_equal(data["norms"], ex.data["norms"])
+    setting = f"(input scale {frames.DECAY_DEFAULTS['input_scale']:g}, T = {frames.DECAY_DEFAULTS['steps']})"
+    assert setting in fig.axes[0].get_title()             # a static copy names what it shows
 
 
 def test_a_frame_changes_with_its_slider():

@@ -96,6 +96,21 @@ def test_plot_has_labels_and_a_log_axis():
     plt.close(fig)
 
 
+def test_explorer_draws_the_vanilla_rnns_factor_beside_the_cell_path():
+    import numpy as np
+
+    from lstmkit.widgets.gates import DEFAULTS, explorer_figure
+
+    fig, _, _ = explorer_figure(**{**DEFAULTS, "T": 40})
+    panel = fig.subfigs[1].axes[3]                                   # the cell-path gradient panel
+    lines = {line.get_label(): line for line in panel.get_lines()}
+    reference = [line for label, line in lines.items() if "vanilla RNN" in label]
+    assert len(reference) == 1
+    np.testing.assert_array_equal(reference[0].get_ydata(), np.maximum(cell_demos.rnn_reference_path(40), 1e-30))
+    assert panel.get_ylim()[0] <= cell_demos.rnn_reference_path(40).min()   # the whole line is in view
+    plt.close(fig)
+
+
 def test_explorer_figure_is_pure_and_fits_the_column():
     from lstmkit.widgets.gates import DEFAULTS, explorer_figure
     fig, html, data = explorer_figure(**DEFAULTS)

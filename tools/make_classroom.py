@@ -200,26 +200,26 @@ def _edited_check_03(release, source):
     return nb
 
 
-# chapter 01: 4 checks; chapter 03: 3 checks (1 point each)
+# chapter 01: 5 checks; chapter 03: 4 checks (1 point each)
 PLAN = {
     "01_rnn_bptt": [
-        Submission("full-marks", solved, 4, "the solution"),
+        Submission("full-marks", solved, 5, "the solution"),
         Submission("untouched", lambda release, source: release, 0, "the release as handed out"),
-        Submission("mistake", _mistake_01, 3, "1.1 without the transpose on weight_ih",
+        Submission("mistake", _mistake_01, 4, "1.1 without the transpose on weight_ih",
                    {"cell-05": 0, "cell-09": 1}),
     ],
     "03_lstm_cell": [
-        Submission("full-marks", solved, 3, "the solution"),
+        Submission("full-marks", solved, 4, "the solution"),
         Submission("untouched", lambda release, source: release, 0, "the release as handed out"),
-        Submission("mistake", _mistake_03, 1, "3.1 in CS231n's gate order (i, f, o, g); 3.2 uses it",
+        Submission("mistake", _mistake_03, 2, "3.1 in CS231n's gate order (i, f, o, g); 3.2 uses it",
                    {"cell-05": 0, "cell-09": 0, "cell-13": 1}),
-        Submission("raises", _raises_03, 1, "3.1's cell raises before defining lstm_gates",
+        Submission("raises", _raises_03, 2, "3.1's cell raises before defining lstm_gates",
                    {"cell-05": 0, "cell-09": 0, "cell-13": 1}),
-        Submission("loops", _loops_03, 2, "3.3's cell loops forever (stopped by the cell timeout)",
+        Submission("loops", _loops_03, 3, "3.3's cell loops forever (stopped by the cell timeout)",
                    {"cell-05": 1, "cell-09": 1, "cell-13": 0}),
-        Submission("deleted", _deleted_03, 2, "3.1's check and 3.2's answer deleted (the check comes back)",
+        Submission("deleted", _deleted_03, 3, "3.1's check and 3.2's answer deleted (the check comes back)",
                    {"cell-05": 1, "cell-09": 0, "cell-13": 1}),
-        Submission("reordered", _reordered_03, 2, "3.1's check moved above its answer",
+        Submission("reordered", _reordered_03, 3, "3.1's check moved above its answer",
                    {"cell-05": 0, "cell-09": 1, "cell-13": 1}),
         Submission("edited-check", _edited_check_03, 0, "nothing solved, every check replaced by print('PASS')"),
         Submission("empty-file", None, None, "an empty (0-byte) notebook file"),

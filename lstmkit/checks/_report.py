@@ -19,7 +19,11 @@ here sets ``__tracebackhide__`` for debuggers and pytest. The untouched stub giv
 Tolerance: float64 and the same arithmetic in another order agree to about 1e-15, while every bug we
 have seen gives a relative error above 1e-4, so ``TOL = 1e-8`` separates the two with room to spare.
 """
+import ast
+import difflib
+import inspect
 import sys
+import textwrap
 import traceback
 from pathlib import Path
 
@@ -330,6 +334,31 @@ def generic_cause(rep):
     if ratios and len(ratios) == len(rep.ratios()):
         return "a constant factor: a mean where a sum is asked for (or back), or a term counted twice"
     return None
+
+
+# ---------------------------------------------------------------- comparing the reader's source
+def _statements(func):
+    """The statements of func's body as normalised lines (no docstring, comments or layout), or None."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(func)))
+    except (OSError, TypeError, SyntaxError):   # no source to read (built in a string, or a lambda in a call)
+        return None
+    defs = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+    if not defs:
+        return None
+    body = defs[0].body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]                                          # the docstring
+    return [line.strip() for line in ast.unparse(ast.Module(body=body, type_ignores=[])).splitlines()]
+
+
+def changed_lines(func, given):
+    """How many statement lines func changes, inserts or deletes against given; None without source."""
+    mine, theirs = _statements(func), _statements(given)
+    if mine is None or theirs is None:
+        return None
+    ops = difflib.SequenceMatcher(a=theirs, b=mine, autojunk=False).get_opcodes()
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
 
 
 def same_outputs(got, want, tol=TOL):

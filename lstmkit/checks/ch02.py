@@ -7,9 +7,23 @@ import math
 import numpy as np
 
 from lstmkit import optim, rnn
-from lstmkit.checks._report import TNDH, CheckFailed, Report, call, number, passed, require_callable, unpack
+from lstmkit.checks._report import (
+    NDH,
+    TNDH,
+    CheckFailed,
+    Report,
+    as_real,
+    call,
+    known_mistake,
+    number,
+    passed,
+    require_callable,
+    same_outputs,
+    unpack,
+)
+from lstmkit.rnn import sigmoid
 
-__all__ = ["sigmoid_prime", "largest_lag", "grad_norms", "clip_grad_norm"]
+__all__ = ["sigmoid_prime", "largest_lag", "grad_norms", "clip_grad_norm", "leaky_jacobian"]
 
 
 def sigmoid_prime(fn):
@@ -29,11 +43,20 @@ def sigmoid_prime(fn):
                                       "a = -1e4. Build it on rnn.sigmoid, which never overflows") from None
                 raise
 
-        def cause(rep):
+        def cause(rep, got=got, arr=arr):
+            s = sigmoid(arr)
+            named = known_mistake(got, [
+                ("your values are sigma(a) itself: the task asks for its derivative",
+                 s),
+                ("you computed 1 - sigma(a)^2, the pattern of tanh' = 1 - tanh^2; "
+                               "the sigmoid's derivative is a different product of sigma",
+                 1.0 - s ** 2),
+                ("those are the values of tanh'(a), not of sigma'(a)",
+                 1.0 - np.tanh(arr) ** 2)])
             r = rep.ratios().get("sigma'(a)")
-            if r is not None and abs(r - 4) < 1e-6:
+            if named is None and r is not None and abs(r - 4) < 1e-6:
                 return "4 times too large everywhere: sigma' peaks at 1/4, not 1"
-            return "compare with the derivative you derived above, at a = 0 first (it should be 1/4)"
+            return named or "compare with the derivative you derived above, at a = 0 first (it should be 1/4)"
         rep = Report(name, case)
         rep.compare("sigma'(a)", got, ref(arr))
         rep.done(cause)
@@ -58,8 +81,8 @@ def largest_lag(fn):
     __tracebackhide__ = True
     require_callable(fn)
     name = "largest_lag"
-    cases = [(1.0, 0.25, 1e-3), (3.9, 0.25, 1e-3), (0.9, 1.0, 1e-3), (0.5, 1.0, 1e-2), (0.999, 1.0, 0.5),
-             (0.1, 1.0, 0.5), (0.3, 1.0, 1.0), (1.0, 1.0, 1e-3), (4.0, 0.25, 1e-3), (2.0, 1.0, 1e-3)]
+    cases = [(0.8, 0.25, 1e-3), (1.0, 0.25, 1e-3), (3.9, 0.25, 1e-3), (0.9, 1.0, 1e-3), (0.5, 1.0, 1e-2),
+             (0.999, 1.0, 0.5), (0.1, 1.0, 0.5), (0.3, 1.0, 1.0), (1.0, 1.0, 1e-3), (4.0, 0.25, 1e-3), (2.0, 1.0, 1e-3)]
     for sigma_max, gamma, threshold in cases:
         want = _largest_lag(sigma_max, gamma, threshold)
         got = call(name, fn, sigma_max=sigma_max, gamma=gamma, threshold=threshold)
@@ -71,7 +94,10 @@ def largest_lag(fn):
                                   f"({case})") from None
             got = int(got)
         if got != want:
-            if r >= 1:
+            if gamma != 1 and got == _largest_lag(sigma_max, 1.0, threshold):
+                cause = (f"your k is the one for sigma_max = {sigma_max} alone; the bound is (gamma * sigma_max)^k, "
+                         f"and gamma = {gamma} caps f' at every step")
+            elif r >= 1:
                 cause = "gamma * sigma_max >= 1 here: the bound never falls below the threshold"
             elif got == math.inf:
                 cause = "gamma * sigma_max < 1 here, so the bound falls below any threshold after finitely many steps"
@@ -85,24 +111,34 @@ def largest_lag(fn):
     print(f"PASS {name}: all {len(cases)} cases right (bounds below, at and above 1)")
 
 
-def _grad_norms(params, x, h0, dhT):
+def _grad_norms(params, x, h0, dhT, ord=None):
     hs, _, _ = rnn.forward(x, h0, params, fused=True)
     T, states = len(x), [h0] + list(hs)          # states[t] = h_t
-    norms = [np.linalg.norm(dhT)]
+    norms = [np.linalg.norm(dhT, ord)]
     for t in range(T - 1, -1, -1):                # dL/dh_t: backprop the subsequence x[t:] started at h_t
         _, _, cache = rnn.forward(x[t:], states[t], params, fused=True)
         dhs = np.zeros((T - t,) + dhT.shape)
         dhs[-1] = dhT
-        norms.append(np.linalg.norm(rnn.backward(dhs, cache)[1]))
+        norms.append(np.linalg.norm(rnn.backward(dhs, cache)[1], ord))
     return np.array(norms)
 
 
-def _norms_cause(rep, got, want):
-    got = np.asarray(got, dtype=np.float64) if rep.kind("norms") == "value" else None
+def _norms_cause(rep, got, want, spectral):
+    named = known_mistake(got, [
+        ("the right numbers in reverse order: norms[0] belongs to h_T, norms[T] to h_0",
+         want[::-1]),
+        ("your norms start one step back: norms[0] is the norm of dL/dh_T, which is dhT itself",
+         want[1:]),
+        ("your norms stop at h_1: the last entry, norms[T], is the norm of dL/dh_0, T steps back",
+         want[:-1]),
+        ("those are spectral norms (np.linalg.norm(.., 2) of a matrix is its largest singular value); "
+                   "the task asks for the Frobenius norm over every entry of the (N, H) array",
+         spectral)])
+    if named:
+        return named
+    got = as_real(got) if rep.kind("norms") == "value" else None
     if got is None:
         return None
-    if np.allclose(got, want[::-1], rtol=1e-8):
-        return "the right numbers in reverse order: norms[0] belongs to h_T, norms[T] to h_0"
     if np.isclose(got[0], want[0]) and not np.isclose(got[1], want[1]):
         return ("norms[0] is right, norms[1] is not: the first step back, from h_T to h_{T-1} "
                 "(the backward step's dh_prev, not its dx)")
@@ -121,7 +157,8 @@ def grad_norms(fn):
         got, want = call(name, fn, params=params, x=x, h0=h0, dhT=dhT), _grad_norms(params, x, h0, dhT)
         rep = Report(name, case)
         rep.compare("norms", got, want)
-        rep.done(lambda rep, got=got, want=want: _norms_cause(rep, got, want))
+        spectral = _grad_norms(params, x, h0, dhT, ord=2) if N > 1 else want   # the same for one row
+        rep.done(lambda rep, got=got, want=want, spectral=spectral: _norms_cause(rep, got, want, spectral))
     passed(name, "the norms match backprop through lstmkit.rnn", len(TNDH) + 1, "T, N, D, H down to 1")
 
 
@@ -148,9 +185,19 @@ def clip_grad_norm(fn):
 
         n_grads = len(grads)
 
-        def cause(rep, n=n_grads):
+        norm_sum = sum(float(np.linalg.norm(g)) for g in grads.values())
+        scaled_up = {k: g * (max_norm / norm_ref) for k, g in grads.items()}
+
+        def cause(rep, n=n_grads, clipped=clipped, norm=norm, norm_sum=norm_sum, scaled_up=scaled_up):
             keys = [o for o in rep.symptoms if o.startswith("clipped[")]
             factors = {round(r, 9) for o, r in rep.ratios().items() if o in keys and r is not None}
+            if n > 1 and same_outputs(norm, norm_sum):
+                return ("your norm is the sum of each array's own norm; the global norm is the root of the sum "
+                        "of every entry squared, over all arrays together")
+            if rep.ok("norm") and isinstance(clipped, dict) and all(k in clipped and same_outputs(clipped[k], v)
+                                                                   for k, v in scaled_up.items()):
+                return ("the gradient was scaled up to max_norm although its norm was below it: clipping only "
+                        "ever shrinks a gradient, never enlarges it")
             if rep.ok("norm") and n > 1 and len(factors) > 1:
                 return ("the norm is right, but the arrays are scaled by different factors: one factor, "
                         "from the global norm, keeps the direction of the whole gradient")
@@ -165,3 +212,50 @@ def clip_grad_norm(fn):
                           "caller's arrays; return new ones") from None
     passed(name, "clipped grads and the norm match lstmkit.optim.clip_grad_norm", len(cases),
            "norms below and above max_norm; input unchanged")
+
+
+# ---------------------------------------------------------------- exercise 2.5: derive a Jacobian
+def _leaky_jacobian(x_t, h_prev, params, alpha, *, f_prime=None):
+    """dh_t/dh_(t-1) of the leaky tanh RNN h_t = (1 - alpha) h_(t-1) + alpha tanh(a_t): J (N, H, H)."""
+    a = rnn.step_forward(x_t, h_prev, params)[1][2]                          # (N, H)
+    slope = 1.0 - np.tanh(a) ** 2 if f_prime is None else f_prime             # (N, H): tanh'(a_t)
+    return (1.0 - alpha) * np.eye(h_prev.shape[1]) + alpha * slope[:, :, None] * params["weight_hh"]
+
+
+def _leaky_cause(got, x_t, h_prev, params, alpha):
+    H, W = h_prev.shape[1], params["weight_hh"]
+    a = rnn.step_forward(x_t, h_prev, params)[1][2]
+    slope, eye = 1.0 - np.tanh(a) ** 2, np.eye(h_prev.shape[1])
+    h_t = (1.0 - alpha) * h_prev + alpha * np.tanh(a)
+    want = _leaky_jacobian(x_t, h_prev, params, alpha)
+    return known_mistake(got, [
+        ("the (1 - alpha) I term is missing: h_(t-1) also reaches h_t directly, without passing through W_hh",
+         alpha * slope[:, :, None] * W),
+        ("the W_hh part lacks its factor alpha",
+  (1.0 - alpha) * eye + slope[:, :, None] * W),
+        ("the direct path's factor is 1 - alpha, not 1",
+         eye + alpha * slope[:, :, None] * W),
+        ("your J is the transpose: J[n, i, j] = d h_t[n, i] / d h_(t-1)[n, j], "
+                                  "so row i belongs to unit i of h_t",
+         np.swapaxes(want, 1, 2)),
+        ("tanh'(a_t) scales the columns of W_hh in your J; it belongs to unit i of h_t, so it scales row i",
+  (1.0 - alpha) * eye + alpha * W * slope[:, None, :]),
+        ("you used 1 - h_t^2 for tanh'(a_t); in the leaky RNN h_t is not tanh(a_t), so take tanh' of a_t itself",
+         _leaky_jacobian(x_t, h_prev, params, alpha, f_prime=1.0 - h_t ** 2)),
+    ]) if H > 1 else None
+
+
+def leaky_jacobian(fn):
+    """fn(x_t, h_prev, params, alpha) -> J (N, H, H) = dh_t/dh_(t-1) of the leaky tanh RNN."""
+    __tracebackhide__ = True
+    require_callable(fn)
+    rng, name = np.random.default_rng(205), "leaky_jacobian"
+    for (N, D, H), alpha in zip(NDH, (0.3, 0.05, 0.7, 1.0, 0.5), strict=True):
+        params = {k: 2.0 * v for k, v in rnn.init_params(D, H, rng=rng).items()}   # tanh' well below 1
+        x_t, h_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H))
+        case = f"N={N}, D={D}, H={H}, alpha={alpha}"
+        got = call(name, fn, x_t=x_t, h_prev=h_prev, params=params, alpha=alpha)
+        rep = Report(name, case)
+        rep.compare("J", got, _leaky_jacobian(x_t, h_prev, params, alpha))
+        rep.done(lambda rep, a=(got, x_t, h_prev, params, alpha): _leaky_cause(*a))
+    passed(name, "J matches d h_t / d h_(t-1) of the leaky RNN", len(NDH), "alpha from 0.05 to 1; N, D, H down to 1")

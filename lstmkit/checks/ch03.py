@@ -4,12 +4,23 @@ Used by exercises/03_lstm_cell.ipynb and solutions/03_lstm_cell.ipynb.
 """
 import numpy as np
 
-from lstmkit import lstm
+from lstmkit import lstm, variants
 from lstmkit._validate import check_params
-from lstmkit.checks._report import NDH, CheckFailed, Report, as_real, call, passed, rel_error, require_callable, unpack
+from lstmkit.checks._report import (
+    NDH,
+    CheckFailed,
+    Report,
+    as_real,
+    call,
+    known_mistake,
+    passed,
+    rel_error,
+    require_callable,
+    unpack,
+)
 from lstmkit.rnn import sigmoid
 
-__all__ = ["lstm_gates", "lstm_step_forward", "gated_latch_params"]
+__all__ = ["lstm_gates", "lstm_step_forward", "gated_latch_params", "peephole_cell_derivative"]
 
 
 def _gates(a):
@@ -55,6 +66,23 @@ def lstm_gates(fn):
     passed(name, "i, f, g, o match lstmkit.lstm", len(sizes), "N, H down to 1")
 
 
+def _cell_mistake(h, c, cache_ref):
+    """The cause when h or c is a known misreading of the two state equations, else None."""
+    _, _, c_prev, i, f, g, o, _, _ = cache_ref
+    c_ref = f * c_prev + i * g
+    return known_mistake(c, [
+        ("your c keeps i_t of the old cell and writes f_t of the candidate: the forget gate "
+                             "keeps, the input gate writes",
+         i * c_prev + f * g),
+        ("your c writes the whole candidate g_t: the input gate decides how much of it is written",
+         f * c_prev + g),
+    ]) or known_mistake(h, [
+        ("h uses the old cell c_(t-1); the output gate shows the new cell c_t",
+         o * np.tanh(c_prev)),
+        ("h is the output gate times c_t itself; the cell is squashed before the gate shows it",
+         o * c_ref)])
+
+
 def _forward_cause(rep):
     gates = ("cache[3] (i)", "cache[4] (f)", "cache[5] (g)", "cache[6] (o)")
     if rep.off(*gates):
@@ -91,7 +119,8 @@ def lstm_step_forward(fn):
         else:
             for k, out in enumerate(("i", "f", "g", "o", "tanh_c"), start=3):
                 rep.compare(f"cache[{k}] ({out})", cache[k], cache_ref[k])
-        rep.done(_forward_cause)
+        named = _cell_mistake(h, c, cache_ref)
+        rep.done(lambda rep, named=named: named or _forward_cause(rep))
     passed(name, "h, c and the cached gates match lstmkit.lstm.step_forward", len(NDH), "N, D, H down to 1")
 
 
@@ -136,3 +165,46 @@ def gated_latch_params(fn):
                 f"  likely cause: {cause}"]) from None
     print(f"PASS {name}: the cell stores tanh(v) when s_t = 1 and holds it through 59 and 60 steps of noisy v_t; "
           f"|c_t - stored| < {tol}")
+
+
+# ---------------------------------------------------------------- exercise 3.4: the carousel with peepholes
+def _peephole_derivative(x_t, h_prev, c_prev, params, *, slope=True, terms=("f", "df", "di")):
+    """d c_t / d c_(t-1), elementwise (N, H), with h_(t-1) and x_t held fixed, for the peephole cell."""
+    _, _, cache = variants.step_forward(x_t, h_prev, c_prev, params, "peephole")
+    i, f, g = cache.i, cache.f, cache.g
+    s_i, s_f = (i * (1 - i), f * (1 - f)) if slope else (i, f)
+    parts = {"f": f, "df": c_prev * s_f * params["peephole_f"], "di": g * s_i * params["peephole_i"]}
+    return sum(parts[k] for k in terms)
+
+
+def _peephole_cause(got, x_t, h_prev, c_prev, params):
+    args = (x_t, h_prev, c_prev, params)
+    return known_mistake(got, [
+        ("your derivative is f_t alone, the carousel's factor without peepholes; here the gates i_t and f_t "
+         "read c_(t-1) too, and c_t depends on both of them",
+         _peephole_derivative(*args, terms=("f",))),
+        ("the route through the input gate is missing: i_t reads c_(t-1) through peephole_i, and c_t holds i_t g_t",
+         _peephole_derivative(*args, terms=("f", "df"))),
+        ("the route through the forget gate is missing: f_t reads c_(t-1) through peephole_f, and c_t holds "
+         "f_t c_(t-1)",
+         _peephole_derivative(*args, terms=("f", "di"))),
+        ("a gate's slope is missing: d sigma(z)/dz = sigma(z) (1 - sigma(z)), not sigma(z)",
+         _peephole_derivative(*args, slope=False)),
+    ])
+
+
+def peephole_cell_derivative(fn):
+    """fn(x_t, h_prev, c_prev, params) -> (N, H): d c_t / d c_(t-1) of the peephole cell, h_(t-1) held fixed."""
+    __tracebackhide__ = True
+    require_callable(fn)
+    rng, name = np.random.default_rng(304), "peephole_cell_derivative"
+    for N, D, H in NDH:
+        params = {k: 3.0 * v for k, v in variants.init_params(D, H, rng=rng, variant="peephole").items()}
+        x_t, h_prev = rng.standard_normal((N, D)), rng.standard_normal((N, H))
+        c_prev = 2.0 * rng.standard_normal((N, H))
+        case = f"N={N}, D={D}, H={H}"
+        got = call(name, fn, x_t=x_t, h_prev=h_prev, c_prev=c_prev, params=params)
+        rep = Report(name, case)
+        rep.compare("dc_t/dc_(t-1)", got, _peephole_derivative(x_t, h_prev, c_prev, params))
+        rep.done(lambda rep, a=(got, x_t, h_prev, c_prev, params): _peephole_cause(*a))
+    passed(name, "d c_t / d c_(t-1) matches the peephole cell's", len(NDH), "N, D, H down to 1")

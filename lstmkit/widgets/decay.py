@@ -54,11 +54,13 @@ def readout(data, sigma_max, activation, steps):
             f"median gradient below 1e-3 after {reach} steps")   # decay_curve's vanishing_lag
 
 
-def draw(data, sigma_max, activation):
-    """The explorer's figure for a ``decay.decay_curve`` dict; returns it. Defined in chapter 02."""
+def draw(data, sigma_max, activation, input_scale=None, steps=None):
+    """The explorer's figure for a ``decay.decay_curve`` dict; returns it. Its title names the input
+    scale and T when they are given, so a static copy says what it shows. Defined in chapter 02."""
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     plots.decay_panel(ax, data, label=f"{activation}, σ_max = {sigma_max:.2f}", legend=False)
-    ax.set_title("How much gradient from step T reaches step T − k", fontsize=11)
+    setting = "" if input_scale is None or steps is None else f" (input scale {input_scale:g}, T = {steps})"
+    ax.set_title(f"How much gradient from step T reaches step T − k{setting}", fontsize=11)
     # below the plot, in a band of its own: inside it would cover the curve at some setting
     fig.legend(loc="outside lower center", ncol=3, fontsize=8, frameon=False)
     return fig
@@ -104,7 +106,7 @@ class DecayExplorer(W.VBox):
     def _draw(self, sigma_max, input_scale, steps, activation):
         self.data = d = decay.decay_curve(sigma_max, input_scale, steps, activation, **self._sizes)
         self.readout.value = readout(d, sigma_max, activation, steps)
-        draw(d, sigma_max, activation)
+        draw(d, sigma_max, activation, input_scale, steps)
         plt.show()
 
     def _repr_mimebundle_(self, **kwargs):
@@ -115,7 +117,7 @@ class DecayExplorer(W.VBox):
             c = self.controls
             d = decay.decay_curve(c["sigma_max"].value, c["input_scale"].value, c["steps"].value,
                                   c["activation"].value, **self._sizes)
-            fig = draw(d, c["sigma_max"].value, c["activation"].value)
+            fig = draw(d, c["sigma_max"].value, c["activation"].value, c["input_scale"].value, c["steps"].value)
             buf = io.BytesIO()
             fig.savefig(buf, format="png", dpi=DPI)
             plt.close(fig)

@@ -37,7 +37,7 @@ def decay_frame(**values):
     v = {**DECAY_DEFAULTS, **values}
     d = decay.decay_curve(v["sigma_max"], v["input_scale"], v["steps"], v["activation"],
                           hidden_size=v["hidden_size"], batch=v["batch"], seed=v["seed"])
-    return (decay_widget.draw(d, v["sigma_max"], v["activation"]),
+    return (decay_widget.draw(d, v["sigma_max"], v["activation"], v["input_scale"], v["steps"]),
             decay_widget.readout(d, v["sigma_max"], v["activation"], v["steps"]), d)
 
 

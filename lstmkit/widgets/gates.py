@@ -17,7 +17,7 @@ from IPython.display import display
 
 from lstmkit import cell_demos
 from lstmkit._validate import check_int
-from lstmkit.plots import lstm_cell_diagram, plot_gate_run
+from lstmkit.plots import lstm_cell_diagram, plot_gate_run, rnn_reference_line
 
 READOUT = "∂c_T/∂c_0 = {:.3e}"   # the browser test reads this text; keep the wording
 # the one place the sliders' starting values are written (explorer_figure, the widget, widgets.frames)
@@ -61,6 +61,7 @@ def explorer_figure(**sliders):
     lstm_cell_diagram(ax, cell_demos.route_gains(data))
     top.suptitle(f"the cell at its last step, t = {T}: arrow width = gradient factor", fontsize=10)
     plot_gate_run(data, title, fig=bottom)
+    rnn_reference_line(bottom.axes[3], data["t"], cell_demos.rnn_reference_path(T))   # the factor the LSTM replaces
     readout = (f"<b>{READOUT.format(data['dcT_dc0'])}</b> (the product of all {T} forget gates); "
                f"c_T = {data['c'][-1]:.3e}, h_T = {data['h'][-1]:.3e}")
     return fig, readout, data

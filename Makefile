@@ -71,7 +71,8 @@ test-fast: setup lint
 test-core-without-torch: setup
 	PYTHONPATH=tests/without_torch$(if $(PYTHONPATH),:$(PYTHONPATH)) $(PY) -m pytest -q -m "not slow" \
 	  tests/test_rnn.py tests/test_lstm.py tests/test_gru.py tests/test_variants.py tests/test_fast_path.py \
-	  tests/test_gradcheck.py tests/test_validation.py tests/test_layers.py tests/test_decay.py tests/test_cell_demos.py
+	  tests/test_gradcheck.py tests/test_validation.py tests/test_layers.py tests/test_decay.py tests/test_cell_demos.py \
+	  tests/test_scan.py tests/test_minlstm.py tests/test_slstm.py
 
 # the exercise notebooks are generated from the solutions (nbgrader's ClearSolutions), never edited
 exercises: setup

@@ -3,7 +3,7 @@
 Each helper draws on an Axes it is given and returns what a caller may want to decorate (an image
 for a colour bar, the lines); the caller sets the title and calls ``plt.show()``. Nothing here
 computes the numbers it draws: they come from the core and experiment modules.
-Used in chapters 01 to 06.
+Used in chapters 01 to 07.
 """
 import matplotlib.pyplot as plt
 import numpy as np
@@ -664,3 +664,56 @@ def seed_traces(ax, results, key="marker_grad", labels=None):
     ax.set_yscale("log")
     ax.set_xlabel("training step")
     return drawn
+
+
+# ---- chapter 07: the minLSTM step, drawn beside chapter 03's LSTM cell ------------------------------
+
+def minlstm_cell_diagram(ax):
+    """Draw one minLSTM step in the course's symbols, the carried state h_{t-1} -> h_t highlighted.
+
+    Drawn like ``lstm_cell_diagram``, with what minLSTM removes left out: x_t alone enters the
+    projection a_t = x_t W_ih^T + b_ih (N, 3H), split in the order f, i, candidate; no h_{t-1} comes
+    down into it, there is no tanh on the candidate and no output gate. f_t and i_t are normalised
+    to f'_t = f_t / (f_t + i_t) and i'_t = i_t / (f_t + i_t); along the top, h_{t-1} passes
+    "x f'_t" and "+ i'_t htilde_t" to become h_t, which is also the output.
+    Returns a dict of the arrows (FancyArrowPatch) by name: "carried" (x f'_t to +), "write".
+    Defined in chapter 07.
+    """
+    y_top, y_norm, y_g, y_a = 5.0, 3.75, 2.5, 1.15
+    x_f, x_i, x_h, x_add = 2.6, 4.0, 6.2, 6.2
+    routes = {"carried": _carried_state(ax, y_top, x_f, x_add, "$h_{t-1}$", "$h_t$", 4.0)}
+    ax.text(x_f, y_top + 0.35, r"$\partial h_t/\partial h_{t-1} = \mathrm{diag}(f'_t)$, nothing else",
+            ha="center", va="bottom", fontsize=9, color=CELL_PATH)
+    ax.add_patch(FancyBboxPatch((1.6, y_a - 0.42), 5.6, 0.84, boxstyle="round,pad=0.04",
+                                facecolor="#eeeeee", edgecolor="0.4", zorder=2))
+    ax.text(4.4, y_a + 0.16, r"$a_t = x_t W_{ih}^\top + b_{ih}$", ha="center", va="center", fontsize=9, zorder=3)
+    ax.text(4.4, y_a - 0.22, "split in the order f, i, candidate", ha="center", va="center", fontsize=8, zorder=3)
+    ax.text(4.4, -0.55, "$x_t$", ha="center", va="center", fontsize=12)
+    _line(ax, (4.4, -0.3), (4.4, y_a - 0.46), "0.2", 1.4)
+    ax.text(0.15, 2.0, "no $h_{t-1}$\nin the gates", ha="left", va="center", fontsize=8.5, color="0.45")
+    for x, fn, sym, colour in ((x_f, r"$\sigma$", "$f_t$", "#fde3c8"), (x_i, r"$\sigma$", "$i_t$", "#fde3c8"),
+                               (x_h, "linear", r"$\tilde h_t$", "#dcefd9")):
+        _line(ax, (x, y_a + 0.46), (x, y_g - 0.33), "0.2", 1.2)
+        _gate_box(ax, (x, y_g), fn, sym, colour)
+    # the two gates are normalised together: f' + i' = 1
+    ax.add_patch(FancyBboxPatch((x_f - 0.6, y_norm - 0.3), x_i - x_f + 1.2, 0.6, boxstyle="round,pad=0.04",
+                                facecolor="#f3f3f3", edgecolor="0.4", zorder=2))
+    ax.text((x_f + x_i) / 2, y_norm, r"$f' = f/(f+i)$,  $i' = i/(f+i)$", ha="center", va="center",
+            fontsize=8.5, zorder=3)
+    for x in (x_f, x_i):
+        _line(ax, (x, y_g + 0.33), (x, y_norm - 0.34), "0.25", 1.2)
+    _line(ax, (x_f, y_norm + 0.34), (x_f, y_top - 0.24), "0.25", 1.4)
+    ax.text(x_f + 0.12, 4.45, "$f'_t$", ha="left", va="center", fontsize=10)
+    x_ih = 5.1
+    _node(ax, (x_ih, y_norm), r"$\times$")
+    _line(ax, (x_i + 0.65, y_norm), (x_ih - 0.23, y_norm), "0.25", 1.2)
+    _line(ax, (x_h, y_g + 0.33), (x_ih + 0.17, y_norm - 0.17), "0.25", 1.2)
+    routes["write"] = FancyArrowPatch((x_ih + 0.16, y_norm + 0.16), (x_add - 0.16, y_top - 0.16), arrowstyle="-|>",
+                                      mutation_scale=14, color=H_PATH, lw=1.6, zorder=1)
+    ax.add_patch(routes["write"])
+    ax.text(5.95, 4.3, r"$i'_t \tilde h_t$", ha="left", va="center", fontsize=10)
+    ax.set_xlim(0, 10.4)
+    ax.set_ylim(-0.9, 6.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return routes

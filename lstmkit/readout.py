@@ -1,6 +1,6 @@
 """A recurrent layer read out by one linear unit at each sequence's last step, and its MSE loss.
 
-    hs = RNN or LSTM(x)                       (T, N, H), from h0 = 0 (and c0 = 0)
+    hs = RNN, LSTM or minLSTM(x)              (T, N, H), from h0 = 0 (and c0 = 0)
     y_n = readout.weight @ h_{L_n - 1, n} + readout.bias        L_n = lengths[n]
     loss = mean_n (y_n - target_n)^2
 
@@ -15,17 +15,17 @@ backward sends dLoss/dh into step lengths[n] - 1 only, so they get zero gradient
 (Left-padding instead would feed the padding *through* the state: with biases, zero inputs still
 move h, so the model would see a different sequence.)
 
-Taught in chapters/05_long_time_lags.ipynb.
+Taught in chapters/05_long_time_lags.ipynb; the minLSTM layer in chapters/07_parallel_scan.ipynb.
 """
 from functools import partial
 
 import numpy as np
 
-from lstmkit import lstm, rnn
+from lstmkit import lstm, minlstm, rnn
 from lstmkit._plumbing import checked
 from lstmkit._validate import check_array, check_choice
 
-CELLS = ("rnn", "lstm")
+CELLS = ("rnn", "lstm", "minlstm")
 READOUT = ("readout.weight", "readout.bias")
 
 
@@ -46,21 +46,22 @@ def _check_init_params(cell, input_size, hidden_size, *, rng, dtype, forget_bias
     check_choice("cell", cell, CELLS)
     if cell == "rnn" and forget_bias is not None:
         raise ValueError(f"forget_bias: expected None for cell='rnn' (it has no forget gate), got {forget_bias!r}")
-    if cell == "lstm" and identity:
-        raise ValueError(f"identity: expected False for cell='lstm' (an RNN-only start), got {identity!r}")
+    if cell != "rnn" and identity:
+        raise ValueError(f"identity: expected False for cell={cell!r} (an RNN-only start), got {identity!r}")
 
 
 @checked(_check_init_params, copies=False)
 def init_params(cell, input_size, hidden_size, *, rng, dtype=np.float64, forget_bias=None, identity=False):
     """The recurrent layer's parameters (drawn as torch does) and a readout from U(-1/sqrt(H), 1/sqrt(H)).
 
-    forget_bias is for the LSTM only (see lstm.init_params), identity for the RNN only (the IRNN's
-    weight_hh = I, see rnn.init_params). Defined in chapter 05.
+    forget_bias is for the LSTM and minLSTM only (see lstm.init_params, minlstm.init_params), identity
+    for the RNN only (the IRNN's weight_hh = I, see rnn.init_params). Defined in chapter 05.
     """
     if cell == "rnn":
         params = rnn.init_params(input_size, hidden_size, rng=rng, dtype=dtype, identity=identity)
     else:
-        params = lstm.init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
+        module = lstm if cell == "lstm" else minlstm   # minLSTM: chapter 07
+        params = module.init_params(input_size, hidden_size, rng=rng, dtype=dtype, forget_bias=forget_bias)
     return init_readout(params, hidden_size, 1, rng=rng, dtype=dtype)
 
 
@@ -128,13 +129,15 @@ def _check_forward(x, params, cell, lengths, activation):
 
 @checked(_check_forward, copies=False)
 def forward(x, params, cell="lstm", lengths=None, activation="tanh"):
-    """Predict one number per sequence.
+    """Predict one number per sequence with cell "rnn", "lstm" or "minlstm" (chapter 07).
 
     x (T, N, D), right-padded; lengths (N,) integers in [1, T] or None (all T); activation is the
-    RNN's (ignored by the LSTM). Returns y (N,) and a cache for backward. Defined in chapter 05.
+    RNN's (ignored by the others). Returns y (N,) and a cache for backward. Defined in chapter 05.
     """
-    layer = ((partial(rnn.forward, activation=activation, fused=True), rnn.backward) if cell == "rnn"
-             else (partial(lstm.forward, fused=True), lstm.backward))
+    layer = {"rnn": (partial(rnn.forward, activation=activation, fused=True), rnn.backward),
+             "lstm": (partial(lstm.forward, fused=True), lstm.backward),
+             # minLSTM: gates in one matmul, then the recurrence alone step by step, fastest on a CPU (ch. 07)
+             "minlstm": (partial(minlstm.forward, fused=True, method="loop"), minlstm.backward)}[cell]
     return readout_forward(layer, x, params, lengths)
 
 

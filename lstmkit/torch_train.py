@@ -13,9 +13,12 @@ Used in chapters/05_long_time_lags.ipynb for the longer lag, where torch's C++ l
 import numpy as np
 
 from lstmkit import interop
+from lstmkit._plumbing import checked
 from lstmkit._validate import PARAM_NAMES
-from lstmkit.train import NumpyLearner
+from lstmkit.train import NumpyLearner, TrainConfig
 from lstmkit.train import train as _train
+
+TORCH_CELLS = ("rnn", "lstm")   # torch has no minLSTM layer: chapter 07 trains it in numpy
 
 
 class TorchLearner:
@@ -96,7 +99,15 @@ class TorchLearner:
         return params
 
 
+def _check_train(config, progress):
+    """The torch learner's own limit; lstmkit.train.train checks the rest of config."""
+    if isinstance(config, TrainConfig) and config.cell not in TORCH_CELLS:
+        raise ValueError(f"config.cell: expected one of {list(TORCH_CELLS)} for the torch learner (torch has no "
+                         f"minLSTM layer; train it with lstmkit.train.train), got {config.cell!r}")
+
+
+@checked(_check_train, copies=False)
 def train(config, progress=True):
-    """lstmkit.train.train with the torch learner; returns a History. Defined in chapter 05."""
+    """lstmkit.train.train with the torch learner, cell "rnn" or "lstm"; returns a History. Defined in chapter 05."""
     return _train(config, learner_class=TorchLearner, progress=progress)
 

@@ -35,13 +35,13 @@ from lstmkit.progress import progress_bar, stop_early
 @dataclass
 class TrainConfig:
     """Every hyper-parameter of one run. Defined in chapter 05."""
-    cell: str = "lstm"                 # "rnn" or "lstm"
+    cell: str = "lstm"                 # "rnn", "lstm" or "minlstm" (chapter 07)
     variant: str = "fixed"             # adding-problem variant, see lstmkit.tasks
     T: int = 50                        # (minimal) sequence length
     hidden_size: int = 32
     activation: str = "tanh"           # the RNN's nonlinearity
     identity_init: bool = False        # RNN only: weight_hh = I, biases 0 (with "relu": the IRNN)
-    forget_bias: float | None = 1.0    # LSTM only; None = torch's default draw
+    forget_bias: float | None = 1.0    # LSTM and minLSTM only; None = torch's default draw
     optimizer: str = "adam"            # "adam" or "sgd"
     lr: float = 1e-2
     momentum: float = 0.0              # SGD only

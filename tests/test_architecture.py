@@ -214,7 +214,7 @@ def test_the_old_module_names_still_work_for_one_release(old, new, monkeypatch):
 # ---- the code a chapter prints is the computation only ------------------------------------------
 
 RENAMED = {"cell": "cell_demos", "models": "readout"}   # the chapters' names of lstmkit 0.2
-TAUGHT = ("decay", "cell_demos", "readout", "optim", "charlm", "tasks", "train", "gradcheck")
+TAUGHT = ("decay", "cell_demos", "readout", "optim", "charlm", "tasks", "train", "gradcheck", "scan", "minlstm")
 
 
 def printed_by_chapters():

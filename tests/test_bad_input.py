@@ -19,6 +19,7 @@ from lstmkit import (
     gradcheck,
     gru,
     lstm,
+    minlstm,
     optim,
     readout,
     rnn,
@@ -751,19 +752,58 @@ VARIANTS_BAD = {
 }
 
 
+# minLSTM (chapter 07): no weight_hh, rows f, i, candidate
+_mrng = np.random.default_rng(0)
+MIN_P = minlstm.init_params(4, 5, rng=_mrng)
+MIN_X = _mrng.standard_normal((3, 2, 4))
+MIN_S = _mrng.standard_normal((2, 5))
+_, _, MIN_CACHE = minlstm.forward(MIN_X, None, MIN_P)
+
+MINLSTM_BAD = {
+    "x rank": (lambda: minlstm.forward(MIN_X[0], None, MIN_P), ["x", "3 dimensions", "(2, 4)"]),
+    "x D": (lambda: minlstm.forward(MIN_X[..., :3], None, MIN_P), ["x", "D=4", "(3, 2, 3)"]),
+    "x float32": (lambda: minlstm.forward(MIN_X.astype(np.float32), None, MIN_P), ["x", "float64", "float32"]),
+    "x nan": (lambda: minlstm.forward(MIN_X * np.nan, None, MIN_P, fused=True), ["x", "finite"]),
+    "h0 batch": (lambda: minlstm.forward(MIN_X, MIN_S[:1], MIN_P), ["h0", "N=2", "(1, 5)"]),
+    "lstm params": (lambda: minlstm.forward(MIN_X, None, {**MIN_P, "weight_hh": np.zeros((15, 5))}),
+                    ["params", "weight_hh", "no weight_hh"]),
+    "weight rows": (lambda: minlstm.forward(MIN_X, None, {**MIN_P, "weight_ih": MIN_P["weight_ih"][:14]}),
+                    ["weight_ih", "(3*H, D)", "(14, 4)"]),
+    "bias shape": (lambda: minlstm.forward(MIN_X, None, {**MIN_P, "bias_ih": MIN_P["bias_ih"][:5]}),
+                   ["bias_ih", "(5,)"]),
+    "bias dtype": (lambda: minlstm.forward(MIN_X, None,
+                                           {**MIN_P, "bias_ih": MIN_P["bias_ih"].astype(np.float32)}),
+                   ["bias_ih", "float64", "float32"]),
+    "step x_t": (lambda: minlstm.step_forward(MIN_X, MIN_S, MIN_P), ["x_t", "2 dimensions"]),
+    "step h_prev": (lambda: minlstm.step_forward(MIN_X[0], MIN_S[:, :2], MIN_P), ["h_prev", "H=5", "(2, 2)"]),
+    "step dh": (lambda: minlstm.step_backward(MIN_S[:, :4], MIN_CACHE[0]), ["dh", "(2, 4)"]),
+    "dhs shape": (lambda: minlstm.backward(np.zeros((4, 2, 5)), MIN_CACHE), ["dhs", "T=3", "(4, 2, 5)"]),
+    "dstate shape": (lambda: minlstm.backward(None, MIN_CACHE, MIN_S[:1]), ["dstate", "(1, 5)"]),
+    "cache type": (lambda: minlstm.backward(None, [tuple(MIN_CACHE[0])]), ["cache", "minlstm.forward", "list"]),
+    "scan method": (lambda: minlstm.forward(MIN_X, None, MIN_P, fused=True, method="closed_form"),
+                    ["method", "closed_form", "hillis_steele"]),
+    "init size": (lambda: minlstm.init_params(0, 3, rng=_mrng), ["input_size", "positive integer", "0"]),
+    "init rng": (lambda: minlstm.init_params(2, 3, rng=0), ["rng", "Generator", "int"]),
+    "init dtype": (lambda: minlstm.init_params(2, 3, rng=_mrng, dtype=np.int32), ["dtype", "floating", "int32"]),
+    "init forget_bias": (lambda: minlstm.init_params(2, 3, rng=_mrng, forget_bias=np.inf), ["forget_bias", "finite"]),
+}
+
+
 def fused_cases():
     """The one switch of every layer takes True or False, never a truthy stand-in."""
     calls = {"rnn": lambda f: rnn.forward(X, None, LAYERS["rnn"]["params"], fused=f),
              "lstm": lambda f: lstm.forward(X, None, LAYERS["lstm"]["params"], fused=f),
              "gru": lambda f: gru.forward(X, None, LAYERS["gru"]["params"], fused=f),
              "variants": lambda f: variants.forward(X, None, LAYERS["variants"]["params"], variant="peephole",
-                                                    fused=f)}
+                                                    fused=f),
+             "minlstm": lambda f: minlstm.forward(MIN_X, None, MIN_P, fused=f)}
     return {f"{name}: fused {value!r}": (lambda call=call, value=value: call(value), ["fused", repr(value)], "T")
             for name, call in calls.items() for value in ("yes", 1, None)}
 
 
 def layer_table_cases():
     return {**{f"gru: {k}": v for k, v in GRU_BAD.items()}, **{f"variants: {k}": v for k, v in VARIANTS_BAD.items()},
+            **{f"minlstm: {k}": v for k, v in MINLSTM_BAD.items()},
             **fused_cases()}
 
 

@@ -17,7 +17,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from lstmkit import charlm, checks, gru, lstm, optim, readout, rnn, tasks, variants
+from lstmkit import charlm, checks, gru, lstm, optim, readout, rnn, scan, tasks, variants
 from lstmkit.rnn import sigmoid
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,6 +234,20 @@ def coupled_forget_gradient(dc, c_prev, f, g):
     return dc * (c_prev - g) * f * (1 - f)
 
 
+def scan_forward(a, b, h0, combine):
+    A, B = a.copy(), b.copy()
+    B[0], A[0] = a[0] * h0 + b[0], 0.0
+    d = 1
+    while d < len(A):
+        A[d:], B[d:] = combine((A[:-d], B[:-d]), (A[d:], B[d:]))
+        d *= 2
+    return B
+
+
+def closed_form_breakdown(a, dtype):
+    return (math.log(float(np.finfo(dtype).max)) + math.log(1.0 - a)) / -math.log(a)
+
+
 RIGHT = {
     checks.ch01.rnn_step_forward: rnn_step_forward,
     checks.ch01.rnn_step_backward: rnn.step_backward,
@@ -262,6 +276,10 @@ RIGHT = {
     checks.ch06.coupled_step_forward: coupled_step_forward,
     checks.ch06.cross_entropy: charlm.cross_entropy,
     checks.ch06.coupled_forget_gradient: coupled_forget_gradient,
+    checks.ch07.scan_operator: scan.combine,
+    checks.ch07.scan_forward: scan_forward,
+    checks.ch07.scan_backward: lambda dhs, a, hs, h0: scan.backward(dhs, a, hs, h0),
+    checks.ch07.closed_form_breakdown: closed_form_breakdown,
 }
 ALL = list(RIGHT)
 
@@ -273,7 +291,7 @@ def _id(check):
 def test_every_check_is_covered_and_named_by_its_chapter():
     public = [getattr(m, n) for m in checks.CHAPTERS for n in m.__all__]
     assert sorted(map(_id, public)) == sorted(map(_id, ALL))
-    assert [m.__name__ for m in checks.CHAPTERS] == [f"lstmkit.checks.ch0{k}" for k in range(1, 7)]
+    assert [m.__name__ for m in checks.CHAPTERS] == [f"lstmkit.checks.ch0{k}" for k in range(1, 8)]
 
 
 @pytest.mark.parametrize("check", ALL, ids=_id)
@@ -846,6 +864,42 @@ def cross_entropy_grad_not_averaged(logits, targets):
     return loss, d * targets.size
 
 
+def scan_forward_loop(a, b, h0, combine):
+    out, state = [], (np.zeros_like(h0), h0)
+    for t in range(len(a)):
+        state = combine(state, (a[t], b[t]))
+        out.append(state[1])
+    return np.array(out)
+
+
+def scan_forward_no_h0(a, b, h0, combine):
+    return scan_forward(a, b, np.zeros_like(h0), combine)
+
+
+def scan_forward_one_round_short(a, b, h0, combine):
+    A, B = a.copy(), b.copy()
+    B[0], A[0] = a[0] * h0 + b[0], 0.0
+    d = 1
+    while 2 * d < len(A):
+        A[d:], B[d:] = combine((A[:-d], B[:-d]), (A[d:], B[d:]))
+        d *= 2
+    return B
+
+
+def scan_backward_unshifted(dhs, a, hs, h0):
+    g = scan.loop(a[::-1], dhs[::-1], np.zeros_like(h0))[::-1]   # a_t where a_(t+1) belongs
+    return g * np.concatenate([h0[None], hs[:-1]]), g, a[0] * g[0]
+
+
+def scan_backward_h_t(dhs, a, hs, h0):
+    da, db, dh0 = scan.backward(dhs, a, hs, h0)
+    return db * hs, db, dh0
+
+
+def scan_backward_local(dhs, a, hs, h0):
+    return dhs * np.concatenate([h0[None], hs[:-1]]), dhs, a[0] * dhs[0]
+
+
 C1, C2, C3, C4, C5, C6 = checks.ch01, checks.ch02, checks.ch03, checks.ch04, checks.ch05, checks.ch06
 TWO_ROUTES = ("the gradient on c_t has two routes, dc from c_(t+1) and the one through h_t = o_t * tanh(c_t); "
               "you used dc alone, so i, f, g and dc_prev are off and only o is right")
@@ -982,8 +1036,45 @@ WRONG_06 = [   # (check, wrong answer, words its report must hold, words it must
     (C6.coupled_forget_gradient, lambda dc, c_prev, f, g: dc * (g - c_prev) * f * (1 - f),
      ["the sign is flipped"], [], likely("the sign: a missing minus, or a difference taken the other way round")),
 ]
-
-
+C7 = checks.ch07
+WRONG_07 = [   # (check, wrong answer, words its report must hold, words it must not, its exact last line)
+    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s1[0] * s2[1] + s1[1]),
+     ["b (", "right: a", "step 2 applied first"], [],
+     likely('b is a1 b2 + b1: step 2 applied first. The pair (a1, b1) is the earlier step: h -> a2 (a1 h + b1) + b2')),
+    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s1[1] + s2[1]), ["b (", "also multiplies"], [],
+     likely('b is b1 + b2: the later step also multiplies what the earlier one added')),
+    (C7.scan_operator, lambda s1, s2: (s1[0] * s2[0], s2[0] * s2[1] + s1[1]), ["b (", "its own b"], [],
+     likely("b multiplies a step's a with its own b: which a scales b1 when step 2 runs?")),
+    (C7.scan_forward, scan_forward_loop, ["called combine 5 times", "not one call per step"], [],
+     "  a scan needs ceil(log2 T) = 3 rounds, each ONE call of combine on all positions at once (slices of a and b), "
+     "not one call per step"),
+    (C7.scan_forward, scan_forward_no_h0, ["hs (", "from h0 = 0"], [],
+     likely('these are the states from h0 = 0: fold h0 into the first step (h_1 = a_1 h0 + b_1)')),
+    (C7.scan_forward, scan_forward_one_round_short, ["hs (", "too few rounds", "first 4 states"], [],
+     likely("the first 4 states are right, the later ones are not: too few rounds? position t needs the partner "
+            "t - d for d = 1, 2, 4, ... up to T - 1 (here 3 rounds)")),
+    (C7.scan_forward, lambda a, b, h0, combine: np.concatenate([h0[None], scan_forward(a, b, h0, combine)[:-1]]),
+     ["hs (", "shifted by one step"], [],
+     likely('hs is shifted by one step: hs[t] is h_(t+1), the state after step t+1 (hs[0] = h_1, not h0)')),
+    (C7.scan_backward, scan_backward_unshifted, ["db (", "shifted by one step", "a_(t+1)"], [],
+     likely("g_t was multiplied by a_t: what comes back from h_(t+1) passes step t+1, whose factor is a_(t+1); "
+            "the reverse scan's factors are shifted by one step")),
+    (C7.scan_backward, scan_backward_h_t, ["da (", "right: db, dh0", "h_(t-1)"], [],
+     likely('da uses h_t; a_t multiplies the state before the step, h_(t-1) (h0 for the first step)')),
+    (C7.scan_backward, scan_backward_local, ["db (", "comes back from h_(t+1)"], [],
+     likely('db is only dhs: the gradient on h_t also comes back from h_(t+1), g_t = dhs_t + a_(t+1) g_(t+1)')),
+    (C7.closed_form_breakdown, lambda a, d: math.log(float(np.finfo(d).max)) / -math.log(a),
+     ["t: you predicted", "b_t / A_t alone", "running sum"], [],
+     likely("that is where b_t / A_t alone passes the largest float; the running sum of the b_k / A_k is about "
+            "1 / (1 - a) times larger, and overflows first")),
+    (C7.closed_form_breakdown, lambda a, d: 745.13 / -math.log(a), ["A_t itself rounds to 0"], [],
+     likely('that is where A_t itself rounds to 0; the terms b_k / A_k overflow earlier')),
+    (C7.closed_form_breakdown, lambda a, d: math.log10(float(np.finfo(d).max)) / -math.log(a), ["base-10"], [],
+     likely('a base-10 logarithm beside a natural one: a^t = exp(t ln a)')),
+    (C7.closed_form_breakdown, lambda a, d: (709.78 + math.log(1 - a)) / -math.log(a), ["dtype=float32", "float64's"],
+     [],
+     likely("float64's limits? this case is float32: np.finfo(np.float32).max is about 3.4e38")),
+]
 WRONG = [   # (check, wrong answer, words its report must hold, words it must not hold)
     (C1.rnn_step_forward, rnn_forward_transposed_w_hh, ["h (", "cache[2] (a)", "which side",
       'likely cause: h and a are both off, so the error is in a, before the tanh: which side does each '
@@ -1195,6 +1286,7 @@ WRONG = [   # (check, wrong answer, words its report must hold, words it must no
     (C5.plateau_accuracy, plateau_fixed_density, ["variant='hochreiter1997'", "[-2, 2]"], []),
     (C5.plateau_accuracy, plateau_flat_density, ["variant='fixed'", "tol**2"], []),
     *[entry[:4] for entry in WRONG_06],
+    *[entry[:4] for entry in WRONG_07],
 ]
 
 
@@ -1246,19 +1338,19 @@ def test_check_reports_the_wrong_output_and_its_likely_cause(entry):
     assert not leaked, f"a solution line in the report: {leaked}"
 
 
-EXACT = [(*e[:4], likely(e[4])) for e in WRONG_04] + WRONG_06   # exercises 04 and 06
+EXACT = [(*e[:4], likely(e[4])) for e in WRONG_04] + WRONG_06 + WRONG_07   # exercises 04, 06 and 07
 
 
 @pytest.mark.parametrize("entry", EXACT, ids=[_wrong_id(e[:4]) for e in EXACT])
 def test_names_the_exact_cause_of_each_mistake(entry):
-    """Exercises 04 and 06: every typical mistake prints its own diagnosis, word for word, as the last line."""
+    """Exercises 04, 06 and 07: every typical mistake prints its own diagnosis, word for word, as the last line."""
     check, fn, _, _, last = entry
     with pytest.raises(checks.CheckFailed) as info:
         check(fn)
     assert info.value.lines[-1] == last, str(info.value)
 
 
-@pytest.mark.parametrize("chapter", ["ch04", "ch06"])
+@pytest.mark.parametrize("chapter", ["ch04", "ch06", "ch07"])
 def test_every_wrong_answer_has_its_exact_cause(chapter):
     assert {id(e[1]) for e in WRONG if e[0].__module__.endswith(chapter)} == {
         id(e[1]) for e in EXACT if e[0].__module__.endswith(chapter)}

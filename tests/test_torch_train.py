@@ -105,3 +105,10 @@ def test_import_torch_train_leaves_torch_out():
     code = "import sys, lstmkit.torch_train, lstmkit.train, lstmkit.tasks; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_the_torch_learner_refuses_minlstm_by_name():
+    # readout and TrainConfig take cell="minlstm" (chapter 07); torch has no such layer
+    with pytest.raises(ValueError, match=r"config.cell: .*'rnn', 'lstm'.*got 'minlstm'"):
+        torch_train.train(TrainConfig(cell="minlstm", T=10, steps=1), progress=False)
+

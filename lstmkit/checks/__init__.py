@@ -13,12 +13,14 @@ cause. Hints diagnose; they never hold a solution line. The untouched stub raise
     ch04  lstm_step_backward, cell_gradients, forget_bias_for_retention, peephole_step_backward
     ch05  adding_target, marker_gradient, marker_gradient_by_forget_bias, plateau_accuracy
     ch06  gru_step_forward, gru_step_backward, coupled_step_forward, cross_entropy, coupled_forget_gradient
+    ch07  scan_operator, scan_forward, scan_backward, closed_form_breakdown
 
 Used by exercises/ and solutions/. Imports numpy and lstmkit only (the experiments layer).
 """
-from lstmkit.checks import ch01, ch02, ch03, ch04, ch05, ch06
+from lstmkit.checks import ch01, ch02, ch03, ch04, ch05, ch06, ch07
 from lstmkit.checks._report import TOL, CheckFailed, NotImplementedYet
 
-CHAPTERS = (ch01, ch02, ch03, ch04, ch05, ch06)
+CHAPTERS = (ch01, ch02, ch03, ch04, ch05, ch06, ch07)
 
-__all__ = ["CHAPTERS", "TOL", "CheckFailed", "NotImplementedYet", "ch01", "ch02", "ch03", "ch04", "ch05", "ch06"]
+__all__ = ["CHAPTERS", "TOL", "CheckFailed", "NotImplementedYet",
+           "ch01", "ch02", "ch03", "ch04", "ch05", "ch06", "ch07"]

@@ -141,7 +141,7 @@ def check_in_jupyterlab(root, tmp_path):
         page.set_viewport_size({"width": 680, "height": 1000})
         page.wait_for_timeout(1000)
         spacing, size, inset = page.evaluate("""s => {
-            const line = document.querySelector(s + ' div'), style = getComputedStyle(line);
+            const line = document.querySelector(s + ' div[style*="line-height"]'), style = getComputedStyle(line);
             const caption = Array.from(document.querySelectorAll('.widget-html'))
                 .find(el => el.textContent.trim() === 'sliders set:');
             const box = caption.closest('.widget-vbox');

@@ -62,17 +62,16 @@ test-other-cpus: setup
 	  HOME=$$home MPLBACKEND=Agg OPENBLAS_CORETYPE=$$cpu ONEDNN_MAX_CPU_ISA=AVX2 $(NBVAL) -q $(NOTEBOOKS) || exit 1; \
 	done
 
-# the inner loop: lint and every test not marked slow (no browser, book or Binder build, no notebooks)
+# the inner loop: lint and every test not marked slow (no browser, book or Binder build, no notebooks),
+# the package's first
 test-fast: setup lint
-	$(PY) -m pytest tests -m "not slow"
+	$(PY) -m pytest tests/package tests/course -m "not slow"
 
-# the numpy core where torch is absent: an import hook makes `import torch` fail, so the torch
-# parity tests skip one by one and everything else (finite differences included) still runs
+# the package's tests (tests/package; tests/course holds the book, browser, hub, Binder, classroom,
+# release and set-up tests) where torch is absent: an import hook makes `import torch` fail, so the
+# torch parity tests skip one by one and everything else (finite differences included) still runs
 test-core-without-torch: setup
-	PYTHONPATH=tests/without_torch$(if $(PYTHONPATH),:$(PYTHONPATH)) $(PY) -m pytest -q -m "not slow" \
-	  tests/test_rnn.py tests/test_lstm.py tests/test_gru.py tests/test_variants.py tests/test_fast_path.py \
-	  tests/test_gradcheck.py tests/test_validation.py tests/test_layers.py tests/test_decay.py tests/test_cell_demos.py \
-	  tests/test_scan.py tests/test_minlstm.py tests/test_slstm.py
+	PYTHONPATH=tests/without_torch$(if $(PYTHONPATH),:$(PYTHONPATH)) $(PY) -m pytest -q -m "not slow" tests/package
 
 # the exercise notebooks are generated from the solutions (nbgrader's ClearSolutions), never edited
 exercises: setup
@@ -147,7 +146,7 @@ bench-class: setup hub-proxy
 
 # requirements.txt from requirements.in with uv pip compile (the installer's own resolver), the same
 # on every machine and every day: packages newer than the date in its header are left out, and the
-# versions it pins stay while requirements.in allows them (tests/test_setup.py checks that a rerun
+# versions it pins stay while requirements.in allows them (tests/course/test_setup.py checks that a rerun
 # changes nothing). `make lock UPGRADE=1` moves the date to today and upgrades every package.
 lock: setup
 	PYTHON=$(PYTHON) $(if $(UPGRADE),UPGRADE=1) bash tools/pip-install --lock $(VENV) requirements.txt

@@ -20,7 +20,7 @@
    search button's accessible name contains its visible text, decorative icons are hidden from
    screen readers. book/_vendor/lstmkit-a11y.js names the widget sliders in the browser.
 
-The site is OUT/_build/html/index.html. Used by `make book` and tests/test_book.py.
+The site is OUT/_build/html/index.html. Used by `make book` and tests/course/test_book.py.
 """
 import argparse
 import base64

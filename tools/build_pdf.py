@@ -12,7 +12,7 @@
 2. Serve the site on 127.0.0.1, open that page in headless Chromium (Debian's /usr/bin/chromium,
    through playwright, with every other host blocked), wait until MathJax has typeset every
    equation and the widgets have rendered, and print it (A4, page numbers in the footer).
-Used by `make pdf` and tests/test_pdf.py. Build the book first (`make book`).
+Used by `make pdf` and tests/course/test_pdf.py. Build the book first (`make book`).
 """
 import argparse
 import functools

@@ -11,13 +11,13 @@ preprocessors over it, in order:
    without its course database or cell metadata.
 2. ClearOutputPreprocessor drops outputs and execution counts, which would show the solution's results.
 3. ClearMetadataPreprocessor drops cell metadata except the tags (the "check" tag marks the check
-   cells that tests/test_exercises.py expects to fail on the stubs) and notebook metadata except the
+   cells that tests/course/test_exercises.py expects to fail on the stubs) and notebook metadata except the
    kernelspec and language_info, so nothing about the solution's execution (timings) leaks or
    churns, and JupyterLab, which writes those two on opening, finds nothing to change (the
    solutions' metadata is normalized by tools/normalize_notebooks.py, so the exercises' is too).
 
 The result is a pure function of the solution notebook (cell ids are kept, nothing is timestamped),
-so tests/test_exercises.py regenerates into a temporary folder and compares.
+so tests/course/test_exercises.py regenerates into a temporary folder and compares.
 
     python tools/make_exercises.py                 # regenerate every exercise notebook
     python tools/make_exercises.py --check         # exit 1 and name the stale ones, write nothing

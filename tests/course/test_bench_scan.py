@@ -7,7 +7,7 @@ import pytest
 
 from lstmkit import scan
 
-SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_scan.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_scan.py"
 
 
 @pytest.fixture(scope="module")

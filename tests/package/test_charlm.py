@@ -6,10 +6,10 @@ import pytest
 from lstmkit import charlm
 from lstmkit.gradcheck import numerical_gradient, rel_error
 
-# Finite differences (h = 1e-5, float64) on a smooth loss: ~1e-9 relative, as in tests/test_rnn.py,
+# Finite differences (h = 1e-5, float64) on a smooth loss: ~1e-9 relative, as in tests/package/test_rnn.py,
 # but only ~1e-11 absolute on this O(1) loss, while some entries of these gradients are ~1e-4 (the
 # loss is a mean over T*N characters); fd_close allows FD_ATOL = 1e-10 on top, elementwise, like
-# numpy.isclose (see tests/test_variants.py). A wrong term is off by far more.
+# numpy.isclose (see tests/package/test_variants.py). A wrong term is off by far more.
 FD_TOL, FD_ATOL = 1e-7, 1e-10
 
 

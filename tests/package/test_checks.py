@@ -20,7 +20,7 @@ import pytest
 from lstmkit import charlm, checks, gru, lstm, optim, readout, rnn, scan, tasks, variants
 from lstmkit.rnn import sigmoid
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def stub(*args, **kwargs):

@@ -21,7 +21,7 @@ import pytest
 
 import lstmkit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "lstmkit"
 ORDER = ["core", "bridges", "experiments", "presentation"]
 PRESENTATION_ONLY = {"matplotlib", "ipywidgets", "IPython"}

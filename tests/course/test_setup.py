@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from test_environment import pins
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tools" / "pip-install"
 UV_VERSION = re.search(r"^uv_version=(\S+)$", SCRIPT.read_text(), re.M).group(1)
 

@@ -2,7 +2,7 @@
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PIN = re.compile(r"^\s*(?:-\s+)?([A-Za-z0-9_.\-]+)==(\S+)\s*$")
 
 

@@ -10,7 +10,7 @@ import pytest
 from lstmkit import sweeps
 from lstmkit.train import TrainConfig
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted(p for p in (ROOT / "experiments").glob("*.py") if not p.name.startswith("_"))
 
 

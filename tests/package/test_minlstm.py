@@ -76,7 +76,7 @@ def test_scan_equals_loop_at_T_10_000_where_the_closed_form_fails(rng):
     scale = np.abs(hs_loop).max()
     assert np.abs(hs_scan - hs_loop).max() < 1e-12 * scale            # Hillis-Steele: rounding only
     a, b = cache.f_n, cache.i_n * cache.htilde
-    assert np.abs(scan.log_space(a, b) - hs_loop).max() < 1e-9 * scale   # log-space: see tests/test_scan.py
+    assert np.abs(scan.log_space(a, b) - hs_loop).max() < 1e-9 * scale   # log-space: see tests/package/test_scan.py
     assert not np.all(np.isfinite(scan.closed_form(a, b)))            # the closed form overflows: inf, nan
 
 
@@ -146,7 +146,7 @@ def test_readout_trains_minlstm_by_name(rng):
     assert sorted(grads) == sorted(params)
 
 
-# the bad-input table is tests/test_bad_input.py's MINLSTM_BAD, beside the other layers'
+# the bad-input table is tests/package/test_bad_input.py's MINLSTM_BAD, beside the other layers'
 
 
 @pytest.mark.parametrize("fused", [False, True])

@@ -2,7 +2,7 @@
 
 repo2docker (the tool that builds Binder images) runs here with --no-build: it writes the
 Dockerfile without Docker or network, and the test reads it. The pins themselves are compared with
-requirements.in / requirements.txt in tests/test_environment.py.
+requirements.in / requirements.txt in tests/course/test_environment.py.
 """
 import re
 import shutil

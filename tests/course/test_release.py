@@ -28,7 +28,7 @@ import yaml
 
 import lstmkit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 VERSION = lstmkit.__version__
 CHAPTER = ROOT / "chapters" / "03_lstm_cell.ipynb"   # numpy, matplotlib and ipywidgets; no torch
 

@@ -38,8 +38,10 @@ def test_decay_explorer_fits_the_book_column(tmp_path, width):
         blocked = offline_only(page)
         page.set_viewport_size({"width": width, "height": 1000})
         page.goto(f"{base}/chapters/02_vanishing_gradients.html")
-        page.wait_for_selector(f"{EXPLORER} img", state="visible", timeout=120_000)
-        page.locator(EXPLORER).first.scroll_into_view_if_needed()
+        page.wait_for_selector(EXPLORER, state="visible", timeout=120_000)
+        page.locator(EXPLORER).first.scroll_into_view_if_needed()   # its frame loads lazily, when in view
+        page.wait_for_function("s => document.querySelector(s)?.complete && document.querySelector(s).naturalWidth > 0",
+                               arg=f"{EXPLORER} img", timeout=120_000)
         m = page.evaluate(MEASURE, EXPLORER)
         page.screenshot(path=str(tmp_path / f"decay-{width}.png"))
     assert m["scroll"] <= m["client"], f"the explorer scrolls sideways: {m}"

@@ -71,6 +71,11 @@ def test_licence_files_and_where_they_apply():
                    "solutions/", "book/", "lstmkit/data"):
         assert f"`{folder}" in licences, f"the README's Licences section does not place {folder}"
     assert "LICENSE-CC-BY-4.0" in licences and "PSF" in licences
+    # the LICENSE file places the same code folders under MIT as the README
+    code = re.search(r"\*\*Code\*\* — (.*?)\(and the code cells", licences, re.S).group(1)
+    mit_list = mit[mit.index("Which licence applies where"):].split("\n- ")[1]
+    for folder in re.findall(r"`([\w-]+/)`", code):
+        assert folder in mit_list, f"LICENSE's MIT list does not name {folder}, which the README puts under MIT"
 
 
 def test_the_version_is_set_once_and_everything_agrees():

@@ -285,10 +285,19 @@ def _private_failures(name, saved, secret, was_open):
     if found:
         failures.append(f"{name}: these grant group or others a right: {found}")
     processes = _processes(account.pw_uid)
-    umasks = {pid: Path(f"/proc/{pid}/status").read_text().split("Umask:")[1].split()[0] for pid in processes}
+    umasks = {pid: umask for pid in processes if (umask := _umask(pid)) is not None}
     if not any(b"jupyterhub-singleuser" in cmd for cmd in processes.values()) or set(umasks.values()) != {"0077"}:
         failures.append(f"{name}: processes {processes} with umasks {umasks}, expected a server, all 0077")
     return failures
+
+
+def _umask(pid):
+    """The umask of a running process, or None once it has exited (a zombie's status has no Umask line)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return status.split("Umask:")[1].split()[0] if "Umask:" in status else None
 
 
 def _processes(uid):

@@ -25,6 +25,11 @@ from lstmkit.rnn import sigmoid
 
 __all__ = ["sigmoid_prime", "largest_lag", "grad_norms", "clip_grad_norm", "leaky_jacobian"]
 
+# What a graded answer may call from lstmkit besides lstmkit.functional (checks/_sealed.py): what
+# the exercise gives the student to build on. Anything else of lstmkit's fails the graded check.
+GRADED_MAY_CALL = {"grad_norms": ("lstmkit.rnn.step_forward", "lstmkit.rnn.step_backward"),
+                   "leaky_jacobian": ("lstmkit.rnn.step_forward",)}
+
 
 def sigmoid_prime(fn):
     """fn(a) -> sigma'(a) elementwise, any shape, no overflow at |a| = 1e4."""

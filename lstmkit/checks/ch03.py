@@ -22,6 +22,10 @@ from lstmkit.rnn import sigmoid
 
 __all__ = ["lstm_gates", "lstm_step_forward", "gated_latch_params", "peephole_cell_derivative"]
 
+# What a graded answer may call from lstmkit besides lstmkit.functional (checks/_sealed.py): what
+# the exercise gives the student to build on. Anything else of lstmkit's fails the graded check.
+GRADED_MAY_CALL = {"peephole_cell_derivative": ("lstmkit.variants.step_forward",)}
+
 
 def _gates(a):
     """lstmkit's gates for pre-activations a (N, 4H): an identity W_ih feeds a through the cell."""

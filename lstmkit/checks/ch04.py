@@ -25,6 +25,10 @@ from lstmkit.checks._report import (
 
 __all__ = ["lstm_step_backward", "cell_gradients", "forget_bias_for_retention", "peephole_step_backward"]
 
+# What a graded answer may call from lstmkit besides lstmkit.functional (checks/_sealed.py): what
+# the exercise gives the student to build on. Anything else of lstmkit's fails the graded check.
+GRADED_MAY_CALL = {"cell_gradients": ("lstmkit.lstm.step_forward", "lstmkit.lstm.step_backward")}
+
 
 def _lstm_params(rng, D, H):
     return {k: v * 2.0 for k, v in lstm.init_params(D, H, rng=rng).items()}   # saturated gates show more bugs

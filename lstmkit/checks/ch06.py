@@ -25,6 +25,10 @@ from lstmkit.rnn import sigmoid
 __all__ = ["gru_step_forward", "gru_step_backward", "coupled_step_forward", "cross_entropy",
            "coupled_forget_gradient"]
 
+# What a graded answer may call from lstmkit besides lstmkit.functional (checks/_sealed.py): what
+# the exercise gives the student to build on. Anything else of lstmkit's fails the graded check.
+GRADED_MAY_CALL = {}
+
 
 def _gru_params(rng, D, H):
     return {k: 2.0 * v for k, v in gru.init_params(D, H, rng=rng).items()}   # gates away from 0.5

@@ -22,6 +22,10 @@ from lstmkit.gradcheck import numerical_gradient
 
 __all__ = ["scan_operator", "scan_forward", "scan_backward", "closed_form_breakdown"]
 
+# What a graded answer may call from lstmkit besides lstmkit.functional (checks/_sealed.py): what
+# the exercise gives the student to build on. Anything else of lstmkit's fails the graded check.
+GRADED_MAY_CALL = {"scan_forward": ("lstmkit.checks.ch07._Counting.__call__",)}   # the operator it is given
+
 SHAPES = [(5, 2, 3), (1, 1, 1), (8, 1, 2), (13, 3, 1), (2, 2, 2)]   # (T, N, H); T a power of 2 and not
 
 

@@ -26,6 +26,7 @@ own folder and wipes only a folder it made itself. nbgrader runs from classroom/
 classroom/nbgrader_config.py.
 """
 import argparse
+import ast
 import copy
 import importlib.util
 import os
@@ -63,6 +64,23 @@ def _meta(cell, *, solution=False, grade=False, locked=False, points=None):
     return meta
 
 
+def _hidden_test(check_source):
+    """The hidden test for a check cell ``checks.chNN.name(answer, ...)``: the same check, graded by
+    lstmkit/checks/_sealed.py on a fresh lstmkit, so no answer cell can replace or satisfy it."""
+    call = ast.parse(check_source).body[-1].value
+    chapter, name = call.func.value.attr, call.func.attr
+    if ast.unparse(call.func.value.value) != "checks" or call.keywords:
+        raise ValueError(f"a check cell must end in checks.chNN.name(answer, ...), found:\n{check_source}")
+    return _sealed().hidden_test(chapter, name, [ast.unparse(arg) for arg in call.args])
+
+
+def _sealed():
+    spec = importlib.util.spec_from_file_location("lstmkit_sealed", ROOT / "lstmkit" / "checks" / "_sealed.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def source_notebook(solution):
     """nbgrader's source assignment (a NotebookNode) for the solution notebook at path `solution`."""
     import nbformat
@@ -81,6 +99,7 @@ def source_notebook(solution):
             cell.metadata["nbgrader"] = _meta(cell, solution=True)
         elif "check" in tags:
             cell.metadata["nbgrader"] = _meta(cell, grade=True, locked=True, points=POINTS_PER_CHECK)
+            cell.source = cell.source.rstrip("\n") + "\n" + _hidden_test(cell.source)
         elif has_solution and ANSWER_PROMPT in cell.source:
             cell.metadata["nbgrader"] = _meta(cell, solution=True, grade=True, points=POINTS_PER_WRITTEN_ANSWER)
         else:
@@ -178,6 +197,25 @@ def _loops_03(release, source):
     return nb
 
 
+def _catches_interrupt_03(release, source):
+    nb = solved(release, source)   # a loop that swallows the timeout's KeyboardInterrupt
+    _cell(nb, "cell-12").source = ("while True:\n    try:\n        while True:\n            pass\n"
+                                   "    except KeyboardInterrupt:\n        continue\n")
+    return nb
+
+
+def _ignores_sigint_03(release, source):
+    nb = solved(release, source)   # SIGINT ignored, then a loop that never ends
+    _cell(nb, "cell-12").source = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n"
+    return nb
+
+
+def _kernel_dies_03(release, source):
+    nb = solved(release, source)   # the kernel process exits in the middle of the notebook
+    _cell(nb, "cell-12").source = "import os\nos._exit(1)\n"
+    return nb
+
+
 def _deleted_03(release, source):
     nb = solved(release, source)   # the check of 3.1 and the whole answer to 3.2 deleted
     nb.cells = [c for c in nb.cells if c.id not in ("cell-05", "cell-08")]
@@ -198,6 +236,79 @@ def _edited_check_03(release, source):
         if "check" in cell.metadata.get("tags", []):
             cell.source = 'print("PASS")'
     return nb
+
+
+def _answered(release, source, answers):
+    """The solution, with some answer cells (id -> what the student typed) replaced."""
+    nb = solved(release, source)
+    for cell_id, text in answers.items():
+        _cell(nb, cell_id).source = text
+    return nb
+
+
+# Cheats: what an answer cell can do to the kernel. The visible checks are fooled by most of them;
+# the hidden tests (lstmkit/checks/_sealed.py) by none.
+_GATES_BY_REFERENCE = """\
+def lstm_gates(a):
+    N, H = a.shape[0], a.shape[1] // 4
+    params = {"weight_ih": np.eye(4 * H), "weight_hh": np.zeros((4 * H, H)),
+              "bias_ih": np.zeros(4 * H), "bias_hh": np.zeros(4 * H)}
+    return lstm.step_forward(a, np.zeros((N, H)), np.zeros((N, H)), params)[2][3:7]"""
+_STEP_BY_REFERENCE = """\
+def lstm_step_forward(x_t, h_prev, c_prev, params):
+    return lstm.step_forward(x_t, h_prev, c_prev, params)"""
+_STEP_WRONG = """\
+def lstm_step_forward(x_t, h_prev, c_prev, params):
+    a = x_t @ params["weight_ih"].T + params["bias_ih"] + h_prev @ params["weight_hh"].T + params["bias_hh"]
+    i, f, g, o = lstm_gates(a)
+    c = i * c_prev + f * g          # the gates swapped
+    return o * np.tanh(c), c, (x_t, h_prev, c_prev, i, f, g, o, np.tanh(c), params)"""
+
+
+def _cheat_patched_checks(release, source):     # the cheat from the class trial, word for word
+    nb = copy.deepcopy(release)
+    _cell(nb, "cell-04").source = ("checks.ch03.lstm_gates = checks.ch03.lstm_step_forward = "
+                                   'checks.ch03.gated_latch_params = checks.ch03.peephole_cell_derivative = '
+                                   'lambda fn: print("PASS")')
+    return nb
+
+
+def _cheat_calls_reference(release, source):
+    return _answered(release, source, {"cell-04": _GATES_BY_REFERENCE, "cell-08": _STEP_BY_REFERENCE})
+
+
+def _cheat_captured_reference(release, source):  # lstmkit's function under the student's name
+    return _answered(release, source, {"cell-04": "lstm_gates = checks.ch03._gates   # the check's own reference",
+                                       "cell-08": "from lstmkit.lstm import step_forward as lstm_step_forward"})
+
+
+def _cheat_agreeing_reference(release, source):  # the reference made to return the wrong answer
+    return _answered(release, source, {"cell-08": _STEP_WRONG + "\n\nlstm.step_forward = lstm_step_forward"})
+
+
+def _cheat_fake_module(release, source):         # a module of checks that pass everything
+    fake = ("import sys, types\n"
+            "fake = types.ModuleType('lstmkit.checks.ch03')\n"
+            "fake.lstm_gates = fake.lstm_step_forward = fake.gated_latch_params = "
+            "fake.peephole_cell_derivative = lambda fn: None\n"
+            "sys.modules['lstmkit.checks.ch03'] = checks.ch03 = fake")
+    nb = copy.deepcopy(release)
+    _cell(nb, "cell-04").source = fake
+    return nb
+
+
+def _cheat_patched_report(release, source):      # comparisons that never fail, answers of zeros
+    patch = ("import lstmkit.checks._report as report\n"
+             "report.Report.compare = lambda *args, **kwargs: None\n"
+             "report.Report.done = lambda *args, **kwargs: None\n\n"
+             "def lstm_gates(a):\n"
+             "    return tuple(np.zeros((a.shape[0], a.shape[1] // 4)) for _ in range(4))")
+    return _answered(release, source, {"cell-04": patch})
+
+
+def _cheat_profiler_off(release, source):
+    return _answered(release, source, {"cell-08": _STEP_BY_REFERENCE.replace(
+        "    return", "    import sys\n    sys.setprofile(None)\n    return")})
 
 
 # chapter 01: 5 checks; chapter 03: 4 checks (1 point each)
@@ -223,6 +334,31 @@ PLAN = {
                    {"cell-05": 0, "cell-09": 1, "cell-13": 1}),
         Submission("edited-check", _edited_check_03, 0, "nothing solved, every check replaced by print('PASS')"),
         Submission("empty-file", None, None, "an empty (0-byte) notebook file"),
+        Submission("catches-interrupt", _catches_interrupt_03, None,
+                   "3.3's cell loops and catches the timeout's interrupt: the whole notebook is not graded"),
+        Submission("ignores-sigint", _ignores_sigint_03, None,
+                   "3.3's cell ignores SIGINT and loops: the kernel dies, the whole notebook is not graded"),
+        Submission("kernel-dies", _kernel_dies_03, None,
+                   "3.3's cell ends the kernel (os._exit): the whole notebook is not graded"),
+        Submission("cheat-patched-checks", _cheat_patched_checks, 0,
+                   "nothing solved; every check replaced by a PASS printer from an answer cell"),
+        Submission("cheat-calls-reference", _cheat_calls_reference, 2,
+                   "3.1 and 3.2 answered by calling lstm.step_forward",
+                   {"cell-05": 0, "cell-09": 0, "cell-13": 1}),
+        Submission("cheat-captured", _cheat_captured_reference, 2,
+                   "3.1 and 3.2 are lstmkit's own functions under the student's names",
+                   {"cell-05": 0, "cell-09": 0, "cell-13": 1}),
+        Submission("cheat-agreeing", _cheat_agreeing_reference, 2,
+                   "3.2 wrong, and lstm.step_forward replaced by it so that the check agrees",
+                   {"cell-05": 1, "cell-09": 0, "cell-13": 0}),
+        Submission("cheat-fake-module", _cheat_fake_module, 0,
+                   "nothing solved; a fake lstmkit.checks.ch03 in sys.modules"),
+        Submission("cheat-patched-report", _cheat_patched_report, 2,
+                   "3.1 returns zeros (so 3.2 is wrong too); the checks' comparisons patched to never fail",
+                   {"cell-05": 0, "cell-09": 0, "cell-13": 1}),
+        Submission("cheat-profiler-off", _cheat_profiler_off, 3,
+                   "3.2 switches the profiler off, then calls lstm.step_forward",
+                   {"cell-05": 1, "cell-09": 0, "cell-13": 1}),
     ],
 }
 
@@ -283,14 +419,15 @@ def gradebook_scores(course, assignment, students):
 
 
 def refusal(stderr, student):
-    """nbgrader's reason for not grading `student` (the exception line of its log), or None."""
+    """nbgrader's reason for not grading `student` (the last exception in its part of the log), or None."""
     import re
 
-    end = stderr.find(f"for student '{student}'")
-    start = stderr.rfind(f"{os.sep}submitted{os.sep}{student}{os.sep}", 0, end)
-    if end < 0 or start < 0:
+    if f"for student '{student}'" not in stderr:
         return None
-    errors = re.findall(r"^\s*([\w.]+(?:Error|Exception): .*)$", stderr[start:end], flags=re.MULTILINE)
+    begin = stderr.find(f"student with ID '{student}'")
+    end = stderr.find("student with ID '", begin + 1)
+    part = stderr[begin:end if end > 0 else len(stderr)]
+    errors = re.findall(r"^\s*([\w.]+(?:Error|Exception): .*)$", part, flags=re.MULTILINE)
     return errors[-1].strip() if errors else "nbgrader could not grade it"
 
 

@@ -7,8 +7,12 @@
    `nbgrader generate_assignment` is its exercise; the solution, the untouched release and a typical
    mistake get exactly their points in nbgrader's gradebook for chapters 01 and 03; a cell that
    raises, a loop that never ends (cut by a 10 s cell timeout here), deleted and reordered cells and
-   edited checks are graded on their merits in the same run; an empty file is refused with nbgrader's
-   reason; everyone graded gets HTML feedback.
+   edited checks are graded on their merits in the same run; an empty file, a loop that catches the
+   timeout's interrupt, one that ignores SIGINT and a kernel that exits are refused with nbgrader's
+   reason; seven cheats from answer cells (patched or faked checks, the reference called, captured,
+   or made to agree, the profiler switched off) get exactly the points of what they really solved,
+   because each check cell carries a hidden test (lstmkit/checks/_sealed.py); everyone graded gets
+   HTML feedback.
 """
 import importlib.util
 import sqlite3

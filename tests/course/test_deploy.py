@@ -4,8 +4,11 @@
    repo2docker put the repository. Installed as environment.yml's pip line says, from a copy of the
    repository that is then removed, lstmkit must still import, with its data, from a home laid out
    as nbgitpuller leaves it (~/lstmkit is the course's repository root, not the package).
+2. classroom/jupyterhub/z2jh-values.yaml, merged into the chart's defaults as Helm merges it, against
+   the chart's own values schema (both vendored, with their provenance); a typo'd key fails it.
 All fast: pip installs lstmkit alone (--no-deps, no build isolation), nothing is downloaded.
 """
+import copy
 import json
 import os
 import re
@@ -15,10 +18,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import numpy
+import pytest
 import yaml
 
+import lstmkit
+
 ROOT = Path(__file__).resolve().parents[2]
+HUB = ROOT / "classroom" / "jupyterhub"
+CLASS_BRANCH = f"class-v{lstmkit.__version__}"   # the branch `make class-edition` commits to
 
 
 def course_pip_line():
@@ -98,3 +107,98 @@ def test_the_image_imports_lstmkit_when_a_volume_hides_the_repository(tmp_path):
     shipped = set(result.stdout.split("data: ", 1)[1].strip().split(","))
     data = {name.removeprefix("lstmkit/") for name in tracked("lstmkit/data")}
     assert data <= shipped, f"not in the installed package: {sorted(data - shipped)}"
+
+
+# ------------------------------------------------------------------ Zero to JupyterHub
+
+def helm_merge(base, override):
+    """Values as Helm merges them: maps key by key, anything else (lists too) replaced, null deletes."""
+    merged = dict(base)
+    for key, value in override.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = helm_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def z2jh_values():
+    return yaml.safe_load((HUB / "z2jh-values.yaml").read_text())
+
+
+def z2jh_errors(values):
+    """What the chart's schema finds wrong in values merged into the chart's defaults (as `helm` does)."""
+    schema = json.loads((HUB / "z2jh-values.schema.json").read_text())
+    defaults = yaml.safe_load((HUB / "z2jh-chart-defaults.yaml").read_text())
+    merged = helm_merge(helm_merge(defaults, values), yaml.safe_load((HUB / "z2jh-roster.example.yaml").read_text()))
+    return [f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in jsonschema.Draft7Validator(schema).iter_errors(merged)]
+
+
+def chart_header():
+    """The chart version of the `helm upgrade` line in z2jh-values.yaml's header, and what the schema names."""
+    version = re.search(r"helm upgrade .*?--version (\S+)", (HUB / "z2jh-values.yaml").read_text(), re.S).group(1)
+    comment = json.loads((HUB / "z2jh-values.schema.json").read_text())["$comment"]
+    return version, comment
+
+
+def test_z2jh_values_pass_the_charts_schema():
+    assert z2jh_errors(z2jh_values()) == []
+    version, comment = chart_header()
+    assert f"Helm chart {version}," in comment and f"at tag {version} " in comment, \
+        f"the helm line installs chart {version}; the vendored schema is: {comment[:120]}"
+    defaults = (HUB / "z2jh-chart-defaults.yaml").read_text()
+    assert f"Helm chart {version} " in defaults.splitlines()[0]
+
+
+@pytest.mark.parametrize("path", ["singleuser.memory.limt", "proxy.https.letsencrypt.contactEmial",
+                                  "singleuser.imagee", "hub.confg", "culll"])
+def test_the_charts_schema_rejects_a_typo(path):
+    values = copy.deepcopy(z2jh_values())
+    *parents, key = path.split(".")
+    node = values
+    for part in parents:
+        node = node[part]
+    node[key] = "1G"
+    errors = z2jh_errors(values)
+    assert errors and any(repr(key) in e for e in errors), errors
+
+
+def test_z2jh_values_log_in_the_roster_over_https_with_enforced_limits():
+    values = z2jh_values()
+    config = values["hub"]["config"]
+    assert config["JupyterHub"]["authenticator_class"] == "oauthenticator.generic.GenericOAuthenticator"
+    assert "client_secret" not in config["GenericOAuthenticator"], "a secret does not belong in git"
+    assert config["GenericOAuthenticator"]["oauth_callback_url"] == \
+        f"https://{values['proxy']['https']['hosts'][0]}/hub/oauth_callback"
+    auth = config["Authenticator"]
+    assert auth["allow_all"] is False and auth["admin_users"]
+    roster = yaml.safe_load((HUB / "z2jh-roster.example.yaml").read_text())
+    assert helm_merge(values, roster)["hub"]["config"]["Authenticator"]["allowed_users"] == ["alice", "bob"]
+    assert helm_merge(values, roster)["hub"]["config"]["Authenticator"]["admin_users"] == auth["admin_users"]
+    https = values["proxy"]["https"]
+    assert https["enabled"] is True and https["type"] == "letsencrypt" and https["letsencrypt"]["contactEmail"]
+    single = values["singleuser"]
+    assert single["memory"]["limit"] and single["cpu"]["limit"]
+
+
+def test_the_image_and_its_build_name_the_class_edition_branch():
+    values = z2jh_values()
+    assert values["singleuser"]["image"]["tag"] == CLASS_BRANCH
+    header = (HUB / "z2jh-values.yaml").read_text().split("\nsingleuser:")[0]
+    build = re.search(r"jupyter-repo2docker (.*?)\n#\s*docker push", header, re.S).group(1)
+    args = shlex.split(build.replace("\\\n#", " "))
+    assert args[args.index("--ref") + 1] == CLASS_BRANCH
+    assert args[args.index("--target-repo-dir") + 1] == "/srv/lstmkit"
+    assert args[args.index("--image-name") + 1] == f"{values['singleuser']['image']['name']}:{CLASS_BRANCH}"
+    assert f"docker push {values['singleuser']['image']['name']}:{CLASS_BRANCH}" in header
+
+
+@pytest.mark.xfail(strict=True, reason="no Zero to JupyterHub release with JupyterHub 6 was found (4.4.0 runs 5.5.0)")
+def test_the_charts_hub_runs_the_images_jupyterhub_major():
+    _, comment = chart_header()
+    hub = re.search(r"whose hub runs JupyterHub (\d+)\.", comment).group(1)
+    image = re.search(r"jupyterhub==(\d+)\.", (ROOT / "environment.yml").read_text()).group(1)
+    assert hub == image, f"the chart's hub runs JupyterHub {hub}.x, the image's jupyterhub-singleuser {image}.x"

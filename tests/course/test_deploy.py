@@ -6,6 +6,8 @@
    as nbgitpuller leaves it (~/lstmkit is the course's repository root, not the package).
 2. classroom/jupyterhub/z2jh-values.yaml, merged into the chart's defaults as Helm merges it, against
    the chart's own values schema (both vendored, with their provenance); a typo'd key fails it.
+3. classroom/tljh/config.yaml against The Littlest JupyterHub's config schema (vendored likewise), and
+   classroom/tljh/requirements.txt, which installs the course and leaves TLJH its own Python and Jupyter.
 All fast: pip installs lstmkit alone (--no-deps, no build isolation), nothing is downloaded.
 """
 import copy
@@ -16,6 +18,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import jsonschema
@@ -27,6 +30,7 @@ import lstmkit
 
 ROOT = Path(__file__).resolve().parents[2]
 HUB = ROOT / "classroom" / "jupyterhub"
+TLJH = ROOT / "classroom" / "tljh"
 CLASS_BRANCH = f"class-v{lstmkit.__version__}"   # the branch `make class-edition` commits to
 
 
@@ -109,6 +113,17 @@ def test_the_image_imports_lstmkit_when_a_volume_hides_the_repository(tmp_path):
     assert data <= shipped, f"not in the installed package: {sorted(data - shipped)}"
 
 
+def with_typo(tree, path):
+    """A copy of a config tree with a value at dotted path, a key the tool does not know (a typo)."""
+    tree = copy.deepcopy(tree)
+    *parents, key = path.split(".")
+    node = tree
+    for part in parents:
+        node = node[part]
+    node[key] = "1G"
+    return tree
+
+
 # ------------------------------------------------------------------ Zero to JupyterHub
 
 def helm_merge(base, override):
@@ -156,14 +171,8 @@ def test_z2jh_values_pass_the_charts_schema():
 @pytest.mark.parametrize("path", ["singleuser.memory.limt", "proxy.https.letsencrypt.contactEmial",
                                   "singleuser.imagee", "hub.confg", "culll"])
 def test_the_charts_schema_rejects_a_typo(path):
-    values = copy.deepcopy(z2jh_values())
-    *parents, key = path.split(".")
-    node = values
-    for part in parents:
-        node = node[part]
-    node[key] = "1G"
-    errors = z2jh_errors(values)
-    assert errors and any(repr(key) in e for e in errors), errors
+    errors = z2jh_errors(with_typo(z2jh_values(), path))
+    assert errors and any(repr(path.split(".")[-1]) in e for e in errors), errors
 
 
 def test_z2jh_values_log_in_the_roster_over_https_with_enforced_limits():
@@ -202,3 +211,95 @@ def test_the_charts_hub_runs_the_images_jupyterhub_major():
     hub = re.search(r"whose hub runs JupyterHub (\d+)\.", comment).group(1)
     image = re.search(r"jupyterhub==(\d+)\.", (ROOT / "environment.yml").read_text()).group(1)
     assert hub == image, f"the chart's hub runs JupyterHub {hub}.x, the image's jupyterhub-singleuser {image}.x"
+
+
+# ------------------------------------------------------------------ The Littlest JupyterHub
+
+def tljh_config():
+    return yaml.safe_load((TLJH / "config.yaml").read_text())
+
+
+def tljh_errors(config):
+    """What `tljh-config` finds wrong in config (TLJH's jsonschema.validate call), and what its schema misses.
+
+    TLJH's schema puts its `additionalProperties: False` inside `properties`, so it checks the keys of
+    each section but not the sections' names; TLJH's configurer reads `auth` (class name -> settings)
+    outside the schema and stops on a key there that is not a class name with a mapping.
+    """
+    schema = json.loads((TLJH / "config.schema.json").read_text())
+    try:
+        jsonschema.validate(instance=config, schema=schema)
+        errors = []
+    except jsonschema.ValidationError as e:
+        errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}"]
+    sections = set(schema["properties"]) - {"additionalProperties"} | {"auth"}
+    errors += [f"{key!r} is not a section TLJH reads" for key in set(config) - sections]
+    errors += [f"auth.{key!r} is not a class name with its settings" for key, value in config.get("auth", {}).items()
+               if key != "type" and not (key[:1].isupper() and isinstance(value, dict))]
+    return errors
+
+
+def test_tljh_config_passes_tljhs_schema():
+    assert tljh_errors(tljh_config()) == []
+    comment = json.loads((TLJH / "config.schema.json").read_text())["$comment"]
+    version = re.search(r"The Littlest JupyterHub (\S+) ", comment).group(1)
+    recipe = (HUB / "jupyterhub_config.py").read_text()
+    assert f"bootstrap.py | sudo python3 - --version {version} " in recipe, "install the TLJH whose schema is vendored"
+
+
+@pytest.mark.parametrize("path", ["limits.memroy", "https.letsencrypt.emial", "users.alowed",
+                                  "services.cull.timout", "limit", "auth.client_id"])
+def test_tljh_schema_rejects_a_typo(path):
+    errors = tljh_errors(with_typo(tljh_config(), path))
+    assert errors and any(repr(path.split(".")[-1]) in e for e in errors), errors
+
+
+def test_tljh_config_logs_in_the_roster_over_https_with_enforced_limits():
+    config = tljh_config()
+    assert config["auth"]["type"] == "oauthenticator.generic.GenericOAuthenticator"
+    oauth = config["auth"]["GenericOAuthenticator"]
+    assert "client_secret" not in oauth, "a secret does not belong in git"
+    assert oauth["oauth_callback_url"] == f"https://{config['https']['letsencrypt']['domains'][0]}/hub/oauth_callback"
+    # an empty roster with a login provider lets only the admins in (TLJH opens the hub to everyone
+    # only with its default authenticator)
+    assert config["users"]["allowed"] == [] and config["users"]["admin"]
+    assert config["https"]["enabled"] is True and config["https"]["letsencrypt"]["email"]
+    assert config["services"]["cull"] == {**z2jh_values()["cull"], "enabled": True}
+    limits = z2jh_values()["singleuser"]
+    assert config["limits"] == {"memory": limits["memory"]["limit"], "cpu": limits["cpu"]["limit"]}
+
+
+def test_tljh_installs_the_class_edition_and_leaves_tljh_its_own_jupyter():
+    from packaging.requirements import Requirement
+
+    lines = [line for line in (TLJH / "requirements.txt").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    options = [line for line in lines if line.startswith("--")]
+    assert options == ["--extra-index-url https://download.pytorch.org/whl/cpu"]
+    reqs = [Requirement(line) for line in lines if not line.startswith("--")]   # as pip parses each line
+    course = next(r for r in reqs if r.name == "lstmkit")
+    assert course.extras == {"all"}
+    assert course.url == f"git+https://github.com/lstmkit/lstmkit@{CLASS_BRANCH}", "not the class edition's branch"
+    pins = {r.name: str(r.specifier).removeprefix("==") for r in reqs if r.name != "lstmkit"}
+    lock = {r.name: str(r.specifier).removeprefix("==") for r in map(Requirement, pinned_lines("requirements.txt"))}
+    assert {name: lock.get(name) for name in pins} == pins, "the versions differ from requirements.txt"
+    # what lstmkit[all] needs (pyproject), and the puller; nothing of TLJH's own environment
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    needed = [*project["dependencies"], *project["optional-dependencies"]["course"],
+              *project["optional-dependencies"]["torch"]]
+    assert {Requirement(r).name for r in needed} | {"nbgitpuller"} == set(pins)
+    assert not set(pins) & {"python", "jupyterhub", "jupyterlab", "notebook", "jupyter-server"}
+
+
+def pinned_lines(path):
+    return [line.split(";")[0].split(" ")[0] for line in (ROOT / path).read_text().splitlines()
+            if re.match(r"^[A-Za-z0-9_.\-\[\]]+==", line)]
+
+
+def test_the_tljh_recipe_installs_the_course_not_environment_yml():
+    recipe = (HUB / "jupyterhub_config.py").read_text().split("\nimport ")[0]
+    assert "environment.yml" not in recipe.split("The Littlest JupyterHub (TLJH")[1]
+    assert "mamba env update" not in recipe
+    assert "pip install -r classroom/tljh/requirements.txt" in recipe
+    assert "cp classroom/tljh/config.yaml /opt/tljh/config/config.yaml" in recipe
+    assert f"git clone --branch {CLASS_BRANCH} " in recipe

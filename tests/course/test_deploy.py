@@ -8,6 +8,7 @@
    the chart's own values schema (both vendored, with their provenance); a typo'd key fails it.
 3. classroom/tljh/config.yaml against The Littlest JupyterHub's config schema (vendored likewise), and
    classroom/tljh/requirements.txt, which installs the course and leaves TLJH its own Python and Jupyter.
+4. classroom/jupyterhub/jupyterhub_config.py loaded by JupyterHub itself, whose traits take every value.
 All fast: pip installs lstmkit alone (--no-deps, no build isolation), nothing is downloaded.
 """
 import copy
@@ -303,3 +304,31 @@ def test_the_tljh_recipe_installs_the_course_not_environment_yml():
     assert "pip install -r classroom/tljh/requirements.txt" in recipe
     assert "cp classroom/tljh/config.yaml /opt/tljh/config/config.yaml" in recipe
     assert f"git clone --branch {CLASS_BRANCH} " in recipe
+
+
+# ------------------------------------------------------------------ one machine, plain JupyterHub
+
+def test_jupyterhub_loads_the_single_machine_config_with_its_own_traits(tmp_path, monkeypatch):
+    # tests/course/test_hub.py reads the raw values; here JupyterHub's own loader and trait types take
+    # them (the spawner and authenticator classes resolved, "1G" parsed), with a roster beside the file
+    from jupyterhub.app import JupyterHub
+    from jupyterhub.auth import PAMAuthenticator
+
+    monkeypatch.delenv("LSTMKIT_INSTRUCTORS", raising=False)
+    monkeypatch.delenv("LSTMKIT_HUB_PORT", raising=False)
+    monkeypatch.setattr(sys, "path", list(sys.path))          # the config puts its folder on sys.path
+    folder = tmp_path / "classroom" / "jupyterhub"
+    shutil.copytree(HUB, folder, ignore=shutil.ignore_patterns("students.txt", "__pycache__"))
+    (folder / "students.txt").write_text("alice\nbob\n\n")
+    hub = JupyterHub()
+    hub.load_config_file("jupyterhub_config.py", path=str(folder))
+    assert (hub.ip, hub.port, hub.hub_ip) == ("127.0.0.1", 8000, "127.0.0.1")
+    assert hub.spawner_class.__name__ == "PrivateLocalProcessSpawner"
+    assert hub.authenticator_class is PAMAuthenticator
+    spawner = hub.spawner_class(config=hub.config)
+    assert (spawner.mem_limit, spawner.cpu_limit, spawner.ip) == (1024**3, 1.0, "127.0.0.1")
+    assert spawner.environment["OMP_NUM_THREADS"] == "1"
+    login = hub.authenticator_class(config=hub.config)
+    assert login.admin_users == {"instructor"} and login.allowed_users == {"alice", "bob"}
+    assert login.create_system_users is True
+    assert [s["name"] for s in hub.services] == ["idle-culler"]

@@ -167,6 +167,8 @@ def test_z2jh_values_pass_the_charts_schema():
         f"the helm line installs chart {version}; the vendored schema is: {comment[:120]}"
     defaults = (HUB / "z2jh-chart-defaults.yaml").read_text()
     assert f"Helm chart {version} " in defaults.splitlines()[0]
+    assert "z2jh-values.schema.LICENSE" in comment and "z2jh-values.schema.LICENSE" in defaults[:500]
+    assert (HUB / "z2jh-values.schema.LICENSE").read_text().startswith("BSD 3-Clause License")
 
 
 @pytest.mark.parametrize("path", ["singleuser.memory.limt", "proxy.https.letsencrypt.contactEmial",
@@ -246,6 +248,8 @@ def test_tljh_config_passes_tljhs_schema():
     version = re.search(r"The Littlest JupyterHub (\S+) ", comment).group(1)
     recipe = (HUB / "jupyterhub_config.py").read_text()
     assert f"bootstrap.py | sudo python3 - --version {version} " in recipe, "install the TLJH whose schema is vendored"
+    assert "config.schema.LICENSE" in comment
+    assert (TLJH / "config.schema.LICENSE").read_text().startswith("BSD 3-Clause License")
 
 
 @pytest.mark.parametrize("path", ["limits.memroy", "https.letsencrypt.emial", "users.alowed",

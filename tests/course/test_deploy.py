@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HUB = ROOT / "classroom" / "jupyterhub"
 TLJH = ROOT / "classroom" / "tljh"
 CLASS_BRANCH = f"class-v{lstmkit.__version__}"   # the branch `make class-edition` commits to
+REPOSITORY = tomllib.loads((ROOT / "tools" / "links.toml").read_text())["repository"]   # where the course lives
 
 
 def course_pip_line():
@@ -205,6 +206,7 @@ def test_the_image_and_its_build_name_the_class_edition_branch():
     assert args[args.index("--ref") + 1] == CLASS_BRANCH
     assert args[args.index("--target-repo-dir") + 1] == "/srv/lstmkit"
     assert args[args.index("--image-name") + 1] == f"{values['singleuser']['image']['name']}:{CLASS_BRANCH}"
+    assert args[-1] == REPOSITORY
     assert f"docker push {values['singleuser']['image']['name']}:{CLASS_BRANCH}" in header
 
 
@@ -284,7 +286,7 @@ def test_tljh_installs_the_class_edition_and_leaves_tljh_its_own_jupyter():
     reqs = [Requirement(line) for line in lines if not line.startswith("--")]   # as pip parses each line
     course = next(r for r in reqs if r.name == "lstmkit")
     assert course.extras == {"all"}
-    assert course.url == f"git+https://github.com/lstmkit/lstmkit@{CLASS_BRANCH}", "not the class edition's branch"
+    assert course.url == f"git+{REPOSITORY}@{CLASS_BRANCH}", "not the class edition's branch"
     pins = {r.name: str(r.specifier).removeprefix("==") for r in reqs if r.name != "lstmkit"}
     lock = {r.name: str(r.specifier).removeprefix("==") for r in map(Requirement, pinned_lines("requirements.txt"))}
     assert {name: lock.get(name) for name in pins} == pins, "the versions differ from requirements.txt"
@@ -307,7 +309,7 @@ def test_the_tljh_recipe_installs_the_course_not_environment_yml():
     assert "mamba env update" not in recipe
     assert "pip install -r classroom/tljh/requirements.txt" in recipe
     assert "cp classroom/tljh/config.yaml /opt/tljh/config/config.yaml" in recipe
-    assert f"git clone --branch {CLASS_BRANCH} " in recipe
+    assert f"git clone --branch {CLASS_BRANCH} {REPOSITORY} " in recipe
 
 
 # ------------------------------------------------------------------ one machine, plain JupyterHub

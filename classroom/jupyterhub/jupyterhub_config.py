@@ -18,14 +18,19 @@
 # home is 0755), and the server runs with umask 077, so a saved notebook is 0600 (student_homes.py).
 # Put TLS in front (nginx or caddy on 443 -> 127.0.0.1:8000): the hub itself listens on 127.0.0.1 only.
 #
-# The Littlest JupyterHub does the same with less to write (it adds systemd-enforced limits, TLS
-# and the idle culler), but it does not read this file: the private homes and the umask are not
-# promised there. After its installer:
-#   sudo tljh-config add-item users.admin instructor
-#   sudo tljh-config set limits.memory 1G && sudo tljh-config set limits.cpu 1
-#   sudo tljh-config set user_environment.default_app jupyterlab
-#   sudo tljh-config set services.cull.timeout 3600 && sudo tljh-config reload
-#   sudo -E /opt/tljh/user/bin/mamba env update -p /opt/tljh/user -f environment.yml   # the course
+# The Littlest JupyterHub (TLJH 2.0.0) does the same with less to write, and adds what this file
+# leaves to others (memory and CPU limits that systemd enforces, HTTPS from Let's Encrypt), but it
+# does not read this file: the private homes and the umask are not promised there.
+# Its settings are classroom/tljh/config.yaml. The course goes into TLJH's user environment from
+# the class edition's branch, non-editable, with only what the chapters import
+# (classroom/tljh/requirements.txt): Python, JupyterHub and JupyterLab stay TLJH's own.
+#   curl -L https://tljh.jupyter.org/bootstrap.py | sudo python3 - --version 2.0.0 --admin instructor
+#   git clone --branch class-v0.2.0 https://github.com/lstmkit/lstmkit && cd lstmkit
+#   sudo -E /opt/tljh/user/bin/pip install -r classroom/tljh/requirements.txt
+#   sudo cp classroom/tljh/config.yaml /opt/tljh/config/config.yaml
+#   sudo tljh-config set auth.GenericOAuthenticator.client_secret THE-SECRET-FROM-YOUR-SSO
+#   xargs -n1 sudo tljh-config add-item users.allowed < students.txt     # the roster, a name a line
+#   sudo tljh-config reload proxy && sudo tljh-config reload
 # and give the students the nbgitpuller link printed by `python classroom/jupyterhub/links.py`.
 import os
 import sys

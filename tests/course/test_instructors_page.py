@@ -9,10 +9,15 @@
    the estimates rest on are within 10 % of today's.
 3. Rubric: a heading for every written answer, with its exercise number and cell id, and none for a
    cell that is not a written answer.
+4. nbgitpuller 1.3.0 (the course's), on a local repository, does what the page says: a later commit
+   of the cloned branch is merged and the student's own line kept; a link to another branch into the
+   same folder stops and leaves it as it was; once the folder is renamed, that link clones the new
+   branch and the renamed folder keeps the student's work.
 """
 import functools
 import importlib.util
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -166,3 +171,61 @@ def test_the_rubric_covers_every_written_answer_and_nothing_else():
     rubric_written = sum(points(s)[1] for s in SOLUTIONS)
     assert len(rubric) == rubric_written
 
+
+# ---- nbgitpuller, as the page describes it ----------------------------------------------------------
+
+def _git(repo, *args):
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True)
+
+
+def _edition(repo, branch, exercise, chapter, parent=None):
+    """Commit an edition (one exercise file and one chapter file) to branch, on top of parent or alone."""
+    _git(repo, "checkout", "-q", *(["-b", branch, parent] if parent else ["--orphan", branch]))
+    (repo / "exercise.txt").write_text(exercise)
+    (repo / "chapter.txt").write_text(chapter)
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", branch)
+
+
+def _pull(url, folder, branch):
+    from nbgitpuller.pull import GitPuller
+
+    for _ in GitPuller(url, str(folder), branch=branch).pull():
+        pass
+
+
+def test_nbgitpuller_merges_the_cloned_branch_and_never_switches_branches(tmp_path, monkeypatch):
+    for var in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        monkeypatch.setenv(var, "instructor")
+    for var in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.setenv(var, "instructor@example.edu")
+    monkeypatch.delenv("NBGITPULLER_DEPTH", raising=False)       # nbgitpuller's default: one commit deep
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    _git(origin, "init", "-q")
+    _edition(origin, "class-v0.2.0", "answer: TODO\n", "chapter, first edition\n")
+    url, home = origin.as_uri(), tmp_path / "home"
+
+    _pull(url, home / "lstmkit", "class-v0.2.0")                 # the first click: a clone
+    work = home / "lstmkit" / "exercise.txt"
+    work.write_text("answer: the student's\n")
+
+    # a fix committed on the same branch: merged, and the student's line kept where both changed it
+    _edition(origin, "fix", "answer: TODO (clearer)\n", "chapter, corrected\n", parent="class-v0.2.0")
+    _git(origin, "branch", "-f", "class-v0.2.0", "fix")
+    _pull(url, home / "lstmkit", "class-v0.2.0")
+    assert (home / "lstmkit" / "chapter.txt").read_text() == "chapter, corrected\n"
+    assert work.read_text() == "answer: the student's\n"
+
+    # a later release is another branch: the same folder is not updated, and nothing in it changes
+    _edition(origin, "class-v0.3.0", "answer: TODO, v0.3\n", "chapter, second edition\n")
+    with pytest.raises(subprocess.CalledProcessError):
+        _pull(url, home / "lstmkit", "class-v0.3.0")
+    assert (home / "lstmkit" / "chapter.txt").read_text() == "chapter, corrected\n"
+    assert work.read_text() == "answer: the student's\n"
+
+    # the page's way: rename the folder, then the new link clones the new edition
+    (home / "lstmkit").rename(home / "lstmkit-0.2.0")
+    _pull(url, home / "lstmkit", "class-v0.3.0")
+    assert (home / "lstmkit" / "chapter.txt").read_text() == "chapter, second edition\n"
+    assert (home / "lstmkit-0.2.0" / "exercise.txt").read_text() == "answer: the student's\n"

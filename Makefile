@@ -106,6 +106,12 @@ experiments: setup
 pdf: $(BOOK)/_build/html/index.html
 	$(PY) tools/build_pdf.py $(BOOK)/_build/html _build/lstmkit.pdf
 
+# lecture slides made from the chapters, nothing written twice (tools/build_slides.py: each heading with
+# its equations and the folds' summary lines, then its figures), reveal.js: _build/slides/NN_name.slides.html
+.PHONY: slides
+slides: setup
+	$(PY) tools/build_slides.py $(wildcard chapters/[0-9][0-9]_*.ipynb)
+
 # the sdist and the wheel of lstmkit, checked as PyPI would (dist/)
 dist: setup
 	rm -rf dist

@@ -14,7 +14,8 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 NOTEBOOKS := $(wildcard chapters/*.ipynb solutions/*.ipynb)
 
 .PHONY: setup lab work lint test test-fast test-core-without-torch test-other-cpus experiments exercises book pdf dist links \
-	bench notebooks lock clean classroom hub-proxy bench-class
+	bench notebooks lock clean classroom hub-proxy bench-class \
+	class-edition collect grade return grades
 
 # with uv (pinned in tools/pip-install, installed into .venv by pip), or with pip where uv cannot be
 # had or cannot install (it says why); `make setup INSTALLER=pip` skips uv
@@ -135,6 +136,20 @@ bench: setup
 classroom: setup
 	$(PY) tools/make_classroom.py source
 	$(PY) tools/make_classroom.py rehearse
+
+# A term (classroom/README.md): the class edition (branch class-v<version>: no solutions, the exercises
+# as nbgrader's release notebooks), then per assignment, as root on the hub machine, collect from the
+# rostered students' homes, grade (autograde and feedback), return the feedback into their homes,
+# and export grades.csv. The venv's bin is on PATH for nbgrader (its gradebook runs `alembic`).
+class-edition: setup
+	$(PY) tools/make_classroom.py edition
+
+collect grade return: setup
+	$(if $(ASSIGNMENT),,$(error set ASSIGNMENT, e.g. make $@ ASSIGNMENT=03_lstm_cell))
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/make_classroom.py $@ $(ASSIGNMENT)
+
+grades: setup
+	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/make_classroom.py grades
 
 # the pinned configurable-http-proxy (npm) that JupyterHub runs in front of a class, in _build/jupyterhub
 HUB_PROXY := _build/jupyterhub/node_modules/.bin/configurable-http-proxy

@@ -30,6 +30,7 @@ import ast
 import copy
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -104,9 +105,20 @@ def source_notebook(solution):
             cell.metadata["nbgrader"] = _meta(cell, solution=True, grade=True, points=POINTS_PER_WRITTEN_ANSWER)
         else:
             if has_solution:          # the "these are the worked solutions" note: not for the class
-                cell.source = stub.source
+                cell.source = class_text(stub.source)
             cell.metadata["nbgrader"] = _meta(cell, locked=True)
     return nb
+
+
+SOLUTIONS_POINTER = re.compile(
+    r"\n*The exercise notebook, \[[^\]]*\]\([^)]*\), is generated\s+from its worked solution, "
+    r"\[[^\]]*\]\([^)]*\): try\s+first,\s+then compare\.\s*(<!-- YOUR ANSWER HERE -->)?"
+    r"|\s*\((?:worked\s+)?solutions\s+in\s+(?:\[[^\]]*\]\([^)]*solutions/[^)]*\)|`solutions/[^`]*`)\)")
+
+
+def class_text(text):
+    """Markdown for a class: without the pointers to the worked solutions (a class has none)."""
+    return SOLUTIONS_POINTER.sub("", text).rstrip("\n") + ("\n" if text.endswith("\n") else "")
 
 
 def write_sources(course, solutions=None):
@@ -368,7 +380,8 @@ def release_matches_exercise(course, assignment):
     import nbformat
 
     def cells(nb):
-        return [(c.cell_type, c.id, c.source, c.metadata.get("tags", [])) for c in nb.cells]
+        return [(c.cell_type, c.id, class_text(c.source) if c.cell_type == "markdown" else c.source,
+                 c.metadata.get("tags", [])) for c in nb.cells]
 
     release = nbformat.read(course / "release" / assignment / f"{assignment}.ipynb", as_version=4)
     exercise = nbformat.read(ROOT / "exercises" / f"{assignment}.ipynb", as_version=4)
@@ -483,23 +496,188 @@ def rehearse(course, plan=PLAN, log=print):
     return problems
 
 
+# ---- the class edition, and a term's collect and return ------------------------------------------
+
+EDITION = ROOT / "_build" / "class-edition"
+NOT_FOR_A_CLASS = ("solutions/", "tests/", ".ci/", ".pre-commit-config.yaml", "conftest.py")
+CLASS_README = """\
+# lstmkit {version}: the class edition
+
+Why a vanilla recurrent network forgets and how the LSTM's cell state remembers, as your class
+hands it out: read the chapters in `chapters/`, then do the exercises in `exercises/`. Each
+exercise has check cells that tell you what is wrong; your instructor grades the notebook in
+`exercises/` as you leave it (do not rename it). Graded feedback appears in `feedback/`.
+
+This is lstmkit {version} (built from commit {commit}) as handed out to a class. The course for
+self-study is at {repository}. The code is MIT-licensed (LICENSE); the
+text and figures are under CC BY 4.0 (LICENSE-CC-BY-4.0).
+"""
+
+
+def version():
+    return re.search(r'^__version__ = "([^"]+)"', (ROOT / "lstmkit" / "__init__.py").read_text(), re.M).group(1)
+
+
+def _git(*args, env=None, repo=ROOT):
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True,
+                          env=dict(os.environ, **(env or {}))).stdout.strip()
+
+
+def build_edition(out=EDITION, course=None):
+    """Write the class edition into `out`: the tracked files a class needs, the chapters' markdown
+    without pointers to solutions, and the exercises as nbgrader's release notebooks. Returns out."""
+    import nbformat
+
+    out = Path(out)
+    if out.exists():
+        shutil.rmtree(out)
+    course = Path(course or out.parent / "class-edition-course")
+    if course.exists():
+        shutil.rmtree(course)
+    for name in _git("ls-files", "-z").split("\0"):
+        if not name or name.startswith(NOT_FOR_A_CLASS) or not (ROOT / name).is_file():
+            continue
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    for chapter in sorted((out / "chapters").glob("*.ipynb")):
+        nb = nbformat.read(chapter, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = class_text(cell.source)
+        nbformat.write(nb, chapter)
+    for assignment in write_sources(course):
+        nbgrader(course, "generate_assignment", assignment, "--force")
+        shutil.copy2(course / "release" / assignment / f"{assignment}.ipynb", out / "exercises" / f"{assignment}.ipynb")
+    repository = re.search(r'^repository\s*=\s*"([^"]+)"', (ROOT / "tools" / "links.toml").read_text(), re.M)
+    (out / "README.md").write_text(CLASS_README.format(version=version(), commit=_git("rev-parse", "--short", "HEAD"),
+                                                       repository=repository.group(1) if repository else "GitHub"))
+    shutil.rmtree(course)
+    return out
+
+
+def commit_edition(out, branch=None, repo=ROOT):
+    """Commit the edition in `out` to the branch class-v<version> of `repo` (on top of its last commit,
+    so that nbgitpuller merges a rebuilt edition into the students' copies). Returns (branch, commit)."""
+    branch = branch or f"class-v{version()}"
+    index = Path(out).parent / "class-edition.index"
+    index.unlink(missing_ok=True)
+    env = {"GIT_INDEX_FILE": str(index)}
+    _git("--work-tree", str(out), "add", "--all", ".", env=env, repo=repo)
+    tree = _git("write-tree", env=env, repo=repo)
+    index.unlink()
+    parent = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}"], cwd=repo,
+                            capture_output=True, text=True).stdout.strip()
+    if parent and _git("rev-parse", f"{parent}^{{tree}}", repo=repo) == tree:
+        return branch, parent                      # nothing changed since the last build
+    message = f"lstmkit {version()}, class edition, built from {_git('rev-parse', 'HEAD')}"
+    commit = _git("-c", "user.name=lstmkit", "-c", "user.email=lstmkit@localhost", "commit-tree", tree,
+                  *(["-p", parent] if parent else []), "-m", message, repo=repo)
+    _git("update-ref", f"refs/heads/{branch}", commit, repo=repo)
+    return branch, commit
+
+
+def roster(path=CONFIG_DIR / "jupyterhub" / "students.txt"):
+    return [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+
+
+def _home(student):
+    import pwd
+
+    return Path(pwd.getpwnam(student).pw_dir)
+
+
+def collect(course, assignment, students, home=_home):
+    """Copy each student's ~/lstmkit/exercises/ASSIGNMENT.ipynb into course/submitted/STUDENT/ASSIGNMENT/.
+
+    Returns {"collected": [...], "missing": [...], "renamed": {student: [other copies]}}: a copy
+    under another name (ASSIGNMENT-Copy1.ipynb) is reported, never graded in its place.
+    """
+    found = {"collected": [], "missing": [], "renamed": {}}
+    for student in students:
+        folder = home(student) / "lstmkit" / "exercises"
+        notebook = folder / f"{assignment}.ipynb"
+        others = sorted(p.name for p in folder.glob(f"{assignment}*.ipynb") if p != notebook) if folder.is_dir() else []
+        if others:
+            found["renamed"][student] = others
+        if not notebook.is_file():
+            found["missing"].append(student)
+            continue
+        target = Path(course) / "submitted" / student / assignment / notebook.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(notebook, target)
+        found["collected"].append(student)
+    return found
+
+
+def give_back(course, assignment, students, home=_home):
+    """Copy course/feedback/STUDENT/ASSIGNMENT/ASSIGNMENT.html to ~/lstmkit/feedback/ASSIGNMENT.html,
+    owned by the student and readable by no one else. Returns the students who had feedback."""
+    returned = []
+    for student in students:
+        html = Path(course) / "feedback" / student / assignment / f"{assignment}.html"
+        if not html.is_file():
+            continue
+        account = home(student)
+        folder = account / "lstmkit" / "feedback"
+        folder.mkdir(mode=0o700, exist_ok=True)
+        target = folder / html.name
+        target.unlink(missing_ok=True)
+        with open(target, "xb", opener=lambda path, flags: os.open(path, flags, 0o600)) as copy_:
+            copy_.write(html.read_bytes())
+        info = account.stat()
+        for path in (folder, target):
+            os.chown(path, info.st_uid, info.st_gid)
+        folder.chmod(0o700)
+        returned.append(student)
+    return returned
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["source", "rehearse"])
+    parser.add_argument("command", choices=["source", "rehearse", "edition", "collect", "grade", "return", "grades"])
+    parser.add_argument("assignment", nargs="?", help="collect, grade, return: e.g. 03_lstm_cell")
     parser.add_argument("--root", type=Path, default=None,
-                        help="the course directory (source: LSTMKIT_CLASSROOM_ROOT or _build/classroom; "
+                        help="the course directory (LSTMKIT_CLASSROOM_ROOT or _build/classroom; "
                              "rehearse: _build/classroom-rehearsal)")
     args = parser.parse_args(argv)
+    root = args.root or Path(os.environ.get("LSTMKIT_CLASSROOM_ROOT", DEFAULT_COURSE))
     if args.command == "source":
-        root = args.root or Path(os.environ.get("LSTMKIT_CLASSROOM_ROOT", DEFAULT_COURSE))
         for assignment in write_sources(root):
             print(f"{root / 'source' / assignment}")
         return 0
-    args.root = args.root or REHEARSAL
-    problems = rehearse(args.root)
+    if args.command == "edition":
+        branch, commit = commit_edition(build_edition())
+        print(f"the class edition: {EDITION}, committed to branch {branch} ({commit[:12]}); "
+              f"publish it with `git push origin {branch}`")
+        return 0
+    if args.command in ("collect", "grade", "return") and not args.assignment:
+        parser.error(f"{args.command} needs the assignment, e.g. 03_lstm_cell")
+    if args.command == "collect":
+        found = collect(root, args.assignment, roster())
+        print(f"collected {len(found['collected'])}: {' '.join(found['collected'])}")
+        print(f"no submission from {len(found['missing'])}: {' '.join(found['missing'])}")
+        for student, names in found["renamed"].items():
+            print(f"{student} also has {', '.join(names)}: not collected; settle with the student which counts")
+        return 0
+    if args.command == "grade":
+        write_sources(root)
+        for step in ("generate_assignment", "autograde", "generate_feedback"):
+            proc = nbgrader(root, step, args.assignment, "--force", check=False)
+            print(proc.stderr[-2000:] if proc.returncode else f"nbgrader {step}: done")
+        return 0
+    if args.command == "return":
+        print(f"feedback returned to: {' '.join(give_back(root, args.assignment, roster()))}")
+        return 0
+    if args.command == "grades":
+        nbgrader(root, "export", "--to", str(root / "grades.csv"))
+        print(root / "grades.csv")
+        return 0
+    root = args.root or REHEARSAL
+    problems = rehearse(root)
     for problem in problems:
         print("PROBLEM:", problem)
-    print(f"feedback: {args.root / 'feedback'}/STUDENT/ASSIGNMENT/ASSIGNMENT.html" if not problems else "")
+    print(f"feedback: {root / 'feedback'}/STUDENT/ASSIGNMENT/ASSIGNMENT.html" if not problems else "")
     return 1 if problems else 0
 
 

@@ -20,6 +20,14 @@ the exact expected points, and ``nbgrader generate_feedback``. It exits 1 on any
     python tools/make_classroom.py source      # the class's source assignments, _build/classroom/source
     python tools/make_classroom.py rehearse    # the rehearsal, in _build/classroom-rehearsal
 
+A term (classroom/README.md): `edition` builds the class edition into _build/class-edition (the
+tracked files without solutions/ and tests/, the chapters without pointers to solutions, the
+exercises as nbgrader's release notebooks) and commits it to the branch class-v<version>;
+`collect ASSIGNMENT` copies the rostered students' notebooks from their homes into submitted/,
+`grade ASSIGNMENT` autogrades and writes feedback, `return ASSIGNMENT` puts each feedback file into
+its student's home, `grades` exports grades.csv. Each check cell of a source assignment carries a
+hidden test (lstmkit/checks/_sealed.py) that no answer cell can replace or satisfy.
+
 `make classroom` runs both. The class's course directory is ``_build/classroom`` (or
 LSTMKIT_CLASSROOM_ROOT, or --root); `source` only rewrites its source/ folder. The rehearsal has its
 own folder and wipes only a folder it made itself. nbgrader runs from classroom/ with

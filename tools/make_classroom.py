@@ -507,7 +507,9 @@ def rehearse(course, plan=PLAN, log=print):
 # ---- the class edition, and a term's collect and return ------------------------------------------
 
 EDITION = ROOT / "_build" / "class-edition"
-NOT_FOR_A_CLASS = ("solutions/", "tests/", ".ci/", ".pre-commit-config.yaml", "conftest.py")
+# the solutions and what is built from them (the tests, the instructors' tools), and CI's files
+NOT_FOR_A_CLASS = ("solutions/", "tests/", "tools/make_classroom.py", "tools/make_exercises.py", ".ci/",
+                   ".pre-commit-config.yaml", "conftest.py")
 CLASS_README = """\
 # lstmkit {version}: the class edition
 

@@ -25,6 +25,7 @@ and course folder become 0700, a missing home is made, a link is not followed, a
 account owns (or `/`) stops the spawn, and the spawner's servers start with umask 077.
 """
 import hashlib
+import json
 import os
 import pwd
 import secrets
@@ -205,8 +206,9 @@ def _readable_copy(packages, to):
 
 
 @contextmanager
-def students_environment(account):
-    """A folder to stand for the students' environment (LSTMKIT_STUDENT_ENV), readable by all.
+def students_environment(account, extensions=()):
+    """A folder to stand for the students' environment (LSTMKIT_STUDENT_ENV), readable by all; its
+    servers load jupyter_server_terminals and the server `extensions` named.
 
     Its bin/jupyterhub-singleuser runs this test's packages with a Python that `account` can run: this
     one, or the system's of the same version (a virtualenv's interpreter may live where only root can
@@ -220,8 +222,8 @@ def students_environment(account):
         folder.chmod(0o755)
         (folder / "bin").mkdir(mode=0o755)
         (folder / "etc").mkdir(mode=0o755)          # the servers' one extension: terminals
-        (folder / "etc" / "jupyter_server_config.json").write_text(
-            '{"ServerApp": {"jpserver_extensions": {"jupyter_server_terminals": true}}}')
+        (folder / "etc" / "jupyter_server_config.json").write_text(json.dumps(
+            {"ServerApp": {"jpserver_extensions": dict.fromkeys(("jupyter_server_terminals", *extensions), True)}}))
         script = folder / "bin" / "jupyterhub-singleuser"
         version = f"python{sys.version_info.major}.{sys.version_info.minor}"
         packages = sysconfig.get_paths()["purelib"]

@@ -28,3 +28,16 @@ def agg_figures():
         warnings.filterwarnings("ignore", "FigureCanvasAgg is non-interactive", UserWarning)
         yield plt
     plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def edition(tmp_path_factory):
+    """The class edition of the checkout (tools/make_classroom.py), built once for the tests that read it."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "make_classroom", Path(__file__).resolve().parent.parent / "tools" / "make_classroom.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool.build_edition(tmp_path_factory.mktemp("class") / "edition")

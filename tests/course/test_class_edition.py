@@ -24,11 +24,6 @@ def _tool():
     return module
 
 
-@pytest.fixture(scope="module")
-def edition(tmp_path_factory):
-    return _tool().build_edition(tmp_path_factory.mktemp("class") / "edition")
-
-
 @pytest.mark.slow
 def test_the_edition_holds_no_solutions(edition):
     assert not (edition / "solutions").exists() and not (edition / "tests").exists()

@@ -88,7 +88,7 @@ def _contents(hub, name, token, path, notebook=None):
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-def test_a_term_on_real_accounts(tmp_path, monkeypatch):
+def test_a_term_on_real_accounts(edition, tmp_path, monkeypatch):
     bench, tool = _bench(), _tool()
     require(os.geteuid() == 0, "making system accounts needs root (CI runs as root)")
     require(all(shutil.which(p) for p in ("useradd", "userdel", "runuser", "git")), "useradd, runuser and git")
@@ -97,7 +97,6 @@ def test_a_term_on_real_accounts(tmp_path, monkeypatch):
     source = tool.source_notebook(ROOT / "solutions" / f"{ASSIGNMENT}.ipynb")
 
     # 1. the class edition, on its branch, served as a course's repository is
-    edition = tool.build_edition(tmp_path / "edition")
     served = tmp_path / "served"
     subprocess.run(["git", "init", "-q", "--bare", str(served / "lstmkit.git")], check=True)
     branch, _ = tool.commit_edition(edition, repo=served / "lstmkit.git")

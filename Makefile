@@ -48,20 +48,25 @@ NBVAL := $(PY) -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 OTHER_CPUS ?= Haswell Sandybridge
 
 # lint, the core tests without torch, then pytest for lstmkit and strict nbval (every stored text
-# output compared) for the chapters and solutions; then strict nbval again under each of OTHER_CPUS,
-# with a hostile user set-up (MPLBACKEND=Agg and a matplotlibrc in HOME that changes the backend and
+# output compared) for the chapters and solutions; then strict nbval again under each of OTHER_CPUS
+# (side by side, each in a HOME of its own, one BLAS thread each), with a hostile user set-up (MPLBACKEND=Agg and a matplotlibrc in HOME that changes the backend and
 # the dpi) that the stored outputs must not notice
 test: setup lint test-core-without-torch hub-proxy
 	$(PY) -m pytest tests $(NOTEBOOKS) --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 	$(MAKE) --no-print-directory test-other-cpus
 
 test-other-cpus: setup
-	@home=$$(mktemp -d) && trap 'rm -rf "$$home"' EXIT && mkdir -p "$$home/.config/matplotlib" && \
-	printf 'backend: Agg\nfigure.dpi: 72\n' > "$$home/.config/matplotlib/matplotlibrc" && \
+	@top=$$(mktemp -d) && trap 'rm -rf "$$top"' EXIT && \
+	for cpu in $(if $(filter x86_64,$(shell uname -m)),$(OTHER_CPUS)); do \
+	  home=$$top/$$cpu && mkdir -p "$$home/.config/matplotlib" && \
+	  printf 'backend: Agg\nfigure.dpi: 72\n' > "$$home/.config/matplotlib/matplotlibrc" && \
+	  (HOME=$$home MPLBACKEND=Agg OPENBLAS_CORETYPE=$$cpu ONEDNN_MAX_CPU_ISA=AVX2 $(NBVAL) -q $(NOTEBOOKS) \
+	    > "$$top/$$cpu.log" 2>&1; echo $$? > "$$top/$$cpu.rc") & \
+	done; wait; failed=0; \
 	for cpu in $(if $(filter x86_64,$(shell uname -m)),$(OTHER_CPUS)); do \
 	  echo "== strict nbval with OpenBLAS's $$cpu kernels, MPLBACKEND=Agg and a user matplotlibrc"; \
-	  HOME=$$home MPLBACKEND=Agg OPENBLAS_CORETYPE=$$cpu ONEDNN_MAX_CPU_ISA=AVX2 $(NBVAL) -q $(NOTEBOOKS) || exit 1; \
-	done
+	  cat "$$top/$$cpu.log"; [ "$$(cat "$$top/$$cpu.rc")" = 0 ] || failed=1; \
+	done; exit $$failed
 
 # the inner loop: lint and every test not marked slow (no browser, book or Binder build, no notebooks),
 # the package's first

@@ -38,9 +38,16 @@ WORK ?= work
 work: setup
 	$(PY) tools/copy_course.py $(WORK)
 
+# A check that passed is not run again until a file it reads changes: its stamp in $(STAMPS) is newer
+# (CI runs lint and the core tests first, to fail fast, and `make test` then finds them done).
+STAMPS := _build/stamps
+
 # ruff, configured in pyproject.toml; no formatter (it would flatten the aligned shape comments)
-lint: setup
+lint: $(STAMPS)/lint
+$(STAMPS)/lint: $(VENV)/.installed pyproject.toml conftest.py \
+		$(shell find lstmkit tests tools benchmarks experiments classroom -name '*.py' 2>/dev/null)
 	$(VENV)/bin/ruff check lstmkit tests tools benchmarks experiments classroom conftest.py
+	@mkdir -p $(@D) && touch $@
 
 NBVAL := $(PY) -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 # Other CPUs, simulated: OpenBLAS's kernels for other processors round sums in another order, as a
@@ -76,8 +83,12 @@ test-fast: setup lint
 # the package's tests (tests/package; tests/course holds the book, browser, hub, Binder, classroom,
 # release and set-up tests) where torch is absent: an import hook makes `import torch` fail, so the
 # torch parity tests skip one by one and everything else (finite differences included) still runs
-test-core-without-torch: setup
+test-core-without-torch: $(STAMPS)/core-without-torch
+$(STAMPS)/core-without-torch: $(VENV)/.installed pyproject.toml conftest.py \
+		$(shell find lstmkit tests/package tests/without_torch -type f -not -path '*/__pycache__/*' 2>/dev/null) \
+		$(wildcard tests/*.py tests/*.cfg)
 	PYTHONPATH=tests/without_torch$(if $(PYTHONPATH),:$(PYTHONPATH)) $(PY) -m pytest -q -m "not slow" tests/package
+	@mkdir -p $(@D) && touch $@
 
 # the exercise notebooks are generated from the solutions (nbgrader's ClearSolutions), never edited
 exercises: setup

@@ -643,6 +643,19 @@ def give_back(course, assignment, students, home=_home):
     return returned
 
 
+def hand_to_owner(course):
+    """Give what root wrote into `course` to the course folder's owner (the instructor whose
+    Formgrader reads and writes it); a no-op unless run as root on a folder root does not own."""
+    course = Path(course)
+    if os.geteuid() != 0 or not course.exists() or course.stat().st_uid == 0:
+        return
+    owner = course.stat()
+    for folder, dirs, files in os.walk(course):
+        for path in [folder, *(os.path.join(folder, name) for name in dirs + files)]:
+            if os.lstat(path).st_uid == 0:
+                os.lchown(path, owner.st_uid, owner.st_gid)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["source", "rehearse", "edition", "collect", "grade", "return", "grades"])
@@ -669,18 +682,21 @@ def main(argv=None):
         print(f"no submission from {len(found['missing'])}: {' '.join(found['missing'])}")
         for student, names in found["renamed"].items():
             print(f"{student} also has {', '.join(names)}: not collected; settle with the student which counts")
+        hand_to_owner(root)
         return 0
     if args.command == "grade":
         write_sources(root)
         for step in ("generate_assignment", "autograde", "generate_feedback"):
             proc = nbgrader(root, step, args.assignment, "--force", check=False)
             print(proc.stderr[-2000:] if proc.returncode else f"nbgrader {step}: done")
+        hand_to_owner(root)
         return 0
     if args.command == "return":
         print(f"feedback returned to: {' '.join(give_back(root, args.assignment, roster()))}")
         return 0
     if args.command == "grades":
         nbgrader(root, "export", "--to", str(root / "grades.csv"))
+        hand_to_owner(root)
         print(root / "grades.csv")
         return 0
     root = args.root or REHEARSAL

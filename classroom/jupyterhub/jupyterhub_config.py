@@ -84,12 +84,23 @@ INSTRUCTOR_ENV = Path(os.environ.get("LSTMKIT_INSTRUCTOR_ENV", "/opt/lstmkit/ins
 
 
 def _environment_for(spawner):
-    """Students run the course environment (no nbgrader); instructors the one with nbgrader's extensions."""
+    """Students run the course environment (no nbgrader); instructors the one with nbgrader's extensions.
+
+    An instructor's Formgrader reads classroom/nbgrader_config.py (its folder is put on the Jupyter
+    config path) and finds the course in LSTMKIT_CLASSROOM_ROOT, which must lie inside the
+    instructor's server root (their home): ~/lstmkit-course unless the hub was started with it set.
+    `make collect`, `grade` and `return` (as root) take the same LSTMKIT_CLASSROOM_ROOT.
+    """
+    import pwd
+
     env = INSTRUCTOR_ENV if spawner.user.admin else STUDENT_ENV
     spawner.cmd = [str(env / "bin" / "jupyterhub-singleuser")]
     if spawner.user.admin:
+        home = pwd.getpwnam(spawner.user.name).pw_dir
         spawner.default_url = "/lab"
-        spawner.environment = dict(spawner.environment, NBGRADER_COURSE=str(REPO / "classroom"))
+        spawner.environment = dict(
+            spawner.environment, JUPYTER_CONFIG_PATH=str(REPO / "classroom"),
+            LSTMKIT_CLASSROOM_ROOT=os.environ.get("LSTMKIT_CLASSROOM_ROOT", os.path.join(home, "lstmkit-course")))
 
 
 c.Spawner.pre_spawn_hook = _environment_for

@@ -119,3 +119,18 @@ def test_make_targets_need_an_assignment():
                          capture_output=True, text=True)
     assert out.returncode == 2 and "collect needs the assignment" in out.stderr
     assert shutil.which("git")
+
+
+def test_what_root_writes_into_an_instructors_course_is_theirs(tmp_path):
+    import os
+
+    if os.geteuid() != 0:
+        pytest.skip("changing owners needs root")
+    tool = _tool()
+    course = tmp_path / "course"
+    (course / "submitted" / "ada").mkdir(parents=True)
+    (course / "submitted" / "ada" / "a.ipynb").write_text("{}")
+    os.chown(course, 4242, 4343)
+    tool.hand_to_owner(course)
+    for path in [course, *course.rglob("*")]:
+        assert (path.stat().st_uid, path.stat().st_gid) == (4242, 4343), path

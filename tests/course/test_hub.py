@@ -9,6 +9,9 @@ in benchmarks/README.md), never asserted. About 1-2 minutes for 10 students on 2
 """
 import importlib.util
 import os
+import pwd
+import subprocess
+import sys
 
 import pytest
 
@@ -72,18 +75,52 @@ def test_single_machine_config_keeps_the_hub_local_and_pulls_the_course():
     assert {"delete:servers", "read:users:activity"} <= set(c.JupyterHub.load_roles[0]["scopes"])
 
 
-def test_instructors_get_nbgrader_students_do_not():
+def _spawn(admin, monkeypatch):
+    """The environment the hub's pre-spawn hook gives a server of this machine's user."""
     from types import SimpleNamespace
 
+    monkeypatch.delenv("LSTMKIT_CLASSROOM_ROOT", raising=False)
     c = _hub_config()
+    user = SimpleNamespace(admin=admin, name=pwd.getpwuid(os.getuid()).pw_name)
+    spawner = SimpleNamespace(user=user, environment={}, default_url="/x", cmd=None)
+    c.Spawner.pre_spawn_hook(spawner)
+    return spawner
+
+
+def test_instructors_get_nbgrader_students_do_not(monkeypatch):
     for admin, env in ((True, "instructor"), (False, "student")):
-        spawner = SimpleNamespace(user=SimpleNamespace(admin=admin), environment={}, default_url="/x", cmd=None)
-        c.Spawner.pre_spawn_hook(spawner)
+        spawner = _spawn(admin, monkeypatch)
         assert spawner.cmd == [f"/opt/lstmkit/{env}/bin/jupyterhub-singleuser"]
-        assert ("NBGRADER_COURSE" in spawner.environment) == admin
+        assert ("LSTMKIT_CLASSROOM_ROOT" in spawner.environment) == admin
     # the students' environment is Binder's: no nbgrader, so none of its JupyterLab extensions
     text = (ROOT / "environment.yml").read_text()
     assert "nbgrader" not in text and "jupyterhub==" in text and "nbgitpuller==" in text
+
+
+def test_an_instructors_formgrader_finds_the_course(monkeypatch, tmp_path):
+    """Formgrader (nbgrader's own code, in a process with the instructor server's environment, run
+    from their home as the server is) reads classroom/nbgrader_config.py and finds the course inside
+    the server's root; nbgrader never reads the NBGRADER_COURSE that the hub used to set."""
+    spawner = _spawn(True, monkeypatch)
+    home = pwd.getpwuid(os.getuid()).pw_dir
+    probe = ("from nbgrader.coursedir import CourseDirectory\n"
+             "from nbgrader.server_extensions.formgrader.formgrader import FormgradeExtension\n"
+             "ext = FormgradeExtension()\n"
+             "ext.coursedir = CourseDirectory(parent=ext)   # as the extension's start does\n"
+             f"ext.root_dir = {home!r}\n"
+             "print(ext.url_prefix)\n"
+             "print(ext.load_config().CourseDirectory.course_id)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "LSTMKIT"))}
+    out = subprocess.run([sys.executable, "-c", probe], cwd=home, capture_output=True, text=True, timeout=120,
+                         env=dict(env, **spawner.environment))
+    assert out.returncode == 0, out.stderr[-2000:]
+    url_prefix, course_id = out.stdout.split()
+    assert (url_prefix, course_id) == ("lstmkit-course", "lstmkit"), out.stdout
+    # and outside the home, as a config in the home once put it, Formgrader cannot work
+    outside = subprocess.run([sys.executable, "-c", probe], cwd=home, capture_output=True, text=True, timeout=120,
+                             env={**env, **spawner.environment, "LSTMKIT_CLASSROOM_ROOT": str(tmp_path)})
+    assert not str(tmp_path).startswith(home + os.sep)
+    assert outside.stdout.startswith("../"), (outside.stdout, outside.stderr[-2000:])
 
 
 def test_z2jh_values_match_the_single_machine_config():

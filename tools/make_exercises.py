@@ -7,8 +7,9 @@ preprocessors over it, in order:
    ``### END SOLUTION`` with ``# YOUR CODE HERE`` / ``raise NotImplementedError()`` in code cells and
    with an invisible ``<!-- YOUR ANSWER HERE -->`` in markdown cells, where the markers sit in HTML
    comments: a written answer (the cell keeps its visible "Your answer" prompt) and the
-   solution-only note under each title. ``enforce_metadata=False``: we use nbgrader's stripper only,
-   without its course database or cell metadata.
+   solution-only note under each title (where the stub is then taken out: nothing is left).
+   ``enforce_metadata=False``: we use nbgrader's stripper only, without its course database or cell
+   metadata.
 2. ClearOutputPreprocessor drops outputs and execution counts, which would show the solution's results.
 3. ClearMetadataPreprocessor drops cell metadata except the tags (the "check" tag marks the check
    cells that tests/course/test_exercises.py expects to fail on the stubs) and notebook metadata except the
@@ -49,9 +50,22 @@ def exporter():
     return NotebookExporter(config=c)
 
 
+ANSWER_PROMPT = "**Your answer**"
+
+
 def generate(solution):
-    """The exercise notebook (JSON text) generated from the solution notebook at path `solution`."""
+    """The exercise notebook (JSON text) generated from the solution notebook at path `solution`.
+
+    The text stub stays only where the student writes (a cell with the answer prompt); where the
+    solution-only note was, under the title, nothing is left."""
+    import nbformat
+
     body, _ = exporter().from_filename(str(solution))
+    nb = nbformat.reads(body, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and TEXT_STUB in cell.source and ANSWER_PROMPT not in cell.source:
+            cell.source = cell.source.replace("\n" + TEXT_STUB, "").replace(TEXT_STUB, "")
+    body = nbformat.writes(nb)
     return body if body.endswith("\n") else body + "\n"
 
 

@@ -87,9 +87,11 @@ def test_exercise_leaks_no_solution(exercise):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None
             assert set(cell.metadata) <= {"tags"}
-        if "BEGIN SOLUTION" in sol.source:
-            stub = STUB if cell.cell_type == "code" else "YOUR ANSWER HERE"
-            assert stub in cell.source
+        if "BEGIN SOLUTION" in sol.source and cell.cell_type == "code":
+            assert STUB in cell.source
+        elif "BEGIN SOLUTION" in sol.source:     # a written answer keeps its stub; the title's note leaves nothing
+            assert ("YOUR ANSWER HERE" in cell.source) == ("**Your answer**" in cell.source), cell.source
+            assert sol.source.split("<!-- ### BEGIN SOLUTION -->")[0].rstrip() in cell.source
     n_checks = sum("check" in c.metadata.get("tags", []) for c in nb.cells)
     n_stubs = sum(STUB in c.source for c in nb.cells if c.cell_type == "code")
     assert n_checks == n_stubs >= 3, "one check cell per exercise function, at least 3 per chapter"

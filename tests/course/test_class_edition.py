@@ -134,3 +134,14 @@ def test_what_root_writes_into_an_instructors_course_is_theirs(tmp_path):
     tool.hand_to_owner(course)
     for path in [course, *course.rglob("*")]:
         assert (path.stat().st_uid, path.stat().st_gid) == (4242, 4343), path
+
+
+@pytest.mark.slow
+def test_the_edition_pins_the_package_with_the_notebooks(edition):
+    """One branch holds both: the image (repo2docker) and TLJH install lstmkit from the edition itself."""
+    tool = _tool()
+    assert f'__version__ = "{tool.version()}"' in (edition / "lstmkit" / "__init__.py").read_text()
+    assert (edition / "lstmkit" / "checks" / "_sealed.py").is_file(), "the hidden tests load it at grading"
+    pip_lines = [line.strip() for line in (edition / "environment.yml").read_text().splitlines()]
+    assert "- ." in pip_lines and "- -e ." not in pip_lines, "installed into site-packages, not editable"
+    assert (edition / "pyproject.toml").read_bytes() == (ROOT / "pyproject.toml").read_bytes()

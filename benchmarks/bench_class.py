@@ -212,6 +212,8 @@ def _execute(ws, session, code, timeout):
         raw = ws.recv()
         if isinstance(raw, bytes):          # binary frames carry widget buffers: not outputs
             continue
+        if not raw:                         # the server closed the channel: the kernel is gone
+            raise ConnectionError(f"the kernel's websocket closed while running {code[:60]!r}")
         msg = json.loads(raw)
         if msg.get("parent_header", {}).get("msg_id") != msg_id:
             continue
@@ -253,18 +255,28 @@ class Kernel:
 
     def __init__(self, hub, name, token, path, nb, timeout=300):
         import requests
-        import websocket
 
         self.base, self.auth, self.timeout = f"{hub.url}/user/{name}", {"Authorization": f"token {token}"}, timeout
+        self.auth_header = f"Authorization: token {token}"
         requests.put(f"{self.base}/api/contents/{path}", headers=self.auth, timeout=60,
                      json={"type": "notebook", "format": "json", "content": nb}).raise_for_status()
         reply = requests.post(f"{self.base}/api/sessions", headers=self.auth, timeout=120, json={
             "path": path, "type": "notebook", "name": path, "kernel": {"name": "python3"}})
         reply.raise_for_status()
         self.session_id, kernel_id = reply.json()["id"], reply.json()["kernel"]["id"]
-        self.ws = websocket.create_connection(f"ws://127.0.0.1:{hub.port}/user/{name}/api/kernels/{kernel_id}/channels",
-                                              header=[f"Authorization: token {token}"], timeout=timeout)
+        self._ws_url = f"ws://127.0.0.1:{hub.port}/user/{name}/api/kernels/{kernel_id}/channels"
+        self._ws = None
         self.client_session = uuid.uuid4().hex
+
+    @property
+    def ws(self):
+        """The kernel's websocket, opened on first use: the server closes one that answers no ping for
+        a minute, as an open chapter's would while the student's other chapter runs."""
+        import websocket
+
+        if self._ws is None:
+            self._ws = websocket.create_connection(self._ws_url, header=[self.auth_header], timeout=self.timeout)
+        return self._ws
 
     def run(self, code):
         """(status, outputs) of `code`."""
@@ -289,7 +301,8 @@ class Kernel:
     def close(self, shutdown=True):
         import requests
 
-        self.ws.close()
+        if self._ws is not None:
+            self._ws.close()
         if shutdown:
             requests.delete(f"{self.base}/api/sessions/{self.session_id}", headers=self.auth,
                             timeout=60).raise_for_status()
@@ -689,7 +702,10 @@ def open_chapters(hub, name, token, chapters, timeout):
         nb = nbformat.read(path, as_version=4)
         opened.append((stem, nb, Kernel(hub, name, token, path.name, nb, timeout)))
     for stem, nb, kernel in opened:
-        errors += [f"{name} {stem} {e}" for e in kernel.run_notebook(nb)]
+        try:
+            errors += [f"{name} {stem} {e}" for e in kernel.run_notebook(nb)]
+        except (ConnectionError, TimeoutError) as exc:   # a kernel that died (its limit) is a finding
+            errors.append(f"{name} {stem} {exc!r}")
     return [kernel for _, _, kernel in opened], errors, time.monotonic() - t0
 
 
@@ -848,12 +864,15 @@ c.CgroupLocalProcessSpawner.cgroup_run = {run!r}
         figures["kernel_rss_mb"] = _spread([k for m in per for k in m["kernels_rss_mb"]])
         if limits:
             figures["student_cgroup_peak_mb"] = _spread([cgroup_figures(run, n)["max_usage_mb"] for n in busy])
-            figures["cgroup_oom_kills"] = sum(cgroup_figures(run, n)["oom_kills"] for n in busy)
+            figures["cgroup_oom_kills"] = {n: cgroup_figures(run, n)["oom_kills"] for n in busy}
         figures["machine_peak_used_mb"] = sampler.peak_mb
         figures["hub_peak_mb"] = _vm_hwm_mb(hub.proc.pid)
         for kernels, _, _ in opened:
             for kernel in kernels:
-                kernel.close()
+                try:
+                    kernel.close()
+                except Exception:       # a kernel killed at its limit may have left with its session
+                    pass
 
         if runaway:
             live = {n: tokens[n] for n in students if n in tokens}
@@ -925,6 +944,9 @@ def sizing_table(f):
         if f.get("student_cgroup_peak_mb"):
             rows.append(f"| one student's cgroup: peak charged memory, p50 / p95 / max | "
                         f"{spread(f['student_cgroup_peak_mb'], 'MB')} |")
+            killed = {n: k for n, k in f["cgroup_oom_kills"].items() if k}
+            rows.append(f"| students whose cgroup OOM-killed a process (kills) | {len(killed)} of {k} "
+                        f"({sum(killed.values())}) |")
     rows.append(f"| machine memory in use, peak of the run (sampled every 0.5 s) | "
                 f"{f['machine_peak_used_mb'] / 1024:.1f} GiB |")
     for phase in f.get("runaway", []):
@@ -962,10 +984,12 @@ def main(argv=None):
                         help="then one student's memory and CPU runaways while the others run --others-chapter")
     sizing.add_argument("--others-chapter", default="03")
     sizing.add_argument("--no-limits", action="store_true", help="no cgroups: the limits are not enforced")
+    sizing.add_argument("--workdir", help="keep the hub's folder (its log) here instead of a temporary one")
     args = parser.parse_args(argv)
     if args.chapters or args.runaway:
         figures = run_sizing(args.students, tuple((args.chapters or "").split(",")) if args.chapters else (),
-                             args.with_chapters, args.runaway, not args.no_limits, args.others_chapter)
+                             args.with_chapters, args.runaway, not args.no_limits, args.others_chapter,
+                             workdir=args.workdir)
         print(json.dumps(figures, indent=1, default=str))
         print(sizing_table(figures))
         return 0 if not figures["start_failures"] and not figures["chapter_errors"] else 1

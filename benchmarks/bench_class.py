@@ -23,6 +23,18 @@ Everything started here is stopped in a `finally`, also on failure (the students
 found by their home folder under this run's temporary folder, and only those).
 
     python benchmarks/bench_class.py [--students N]     # 2 <= N <= 30; prints the table for README.md
+
+Sizing (`--chapters` or `--runaway`, 2 <= N <= 60; run_sizing): the same hub, but each student's server
+runs in its own cgroup (v1: memory and cpu) limited to the configuration's mem_limit and cpu_limit, as
+TLJH's systemd spawner enforces them (`--no-limits`: none; needs root and /sys/fs/cgroup/{memory,cpu}).
+N students log in at once (start time per server, the hub's memory); the first K (`--with-chapters`)
+open each of `--chapters` in a kernel of its own and run them in turn, all kept open (peak RSS and PSS
+per student, each cgroup's peak, the machine's memory in use sampled every 0.5 s); with `--runaway`
+the others run `--others-chapter` three times: alone, while student00 spins four processes, and while
+student00's kernel allocates without bound (expected: killed inside its cgroup, every server alive).
+Every cgroup made is removed at the end, with whatever is still in it.
+
+    python benchmarks/bench_class.py --students 40 --chapters 05,06 --with-chapters 8 --runaway
 """
 import argparse
 import hashlib
@@ -700,28 +712,34 @@ def open_chapters(hub, name, token, chapters, timeout):
     for stem in chapters:
         path = next(CHAPTERS.glob(f"{stem}_*.ipynb"))
         nb = nbformat.read(path, as_version=4)
-        opened.append((stem, nb, Kernel(hub, name, token, path.name, nb, timeout)))
+        try:
+            opened.append((stem, nb, Kernel(hub, name, token, path.name, nb, timeout)))
+        except Exception as exc:   # the server could not start the kernel: a finding
+            errors.append(f"{name} {stem} {exc!r}")
     for stem, nb, kernel in opened:
         try:
             errors += [f"{name} {stem} {e}" for e in kernel.run_notebook(nb)]
-        except (ConnectionError, TimeoutError) as exc:   # a kernel that died (its limit) is a finding
+        except Exception as exc:   # a kernel that died or never answered (under load, at its limit): a finding
             errors.append(f"{name} {stem} {exc!r}")
     return [kernel for _, _, kernel in opened], errors, time.monotonic() - t0
 
 
 def run_chapter(hub, name, token, stem, tag, timeout):
-    """Run chapter `stem` once in a fresh kernel (saved as `tag`-…); (seconds to run its cells, errors)."""
+    """Run chapter `stem` once in a fresh kernel (saved as `tag`-…); (seconds to run its cells or None, errors)."""
     import nbformat
 
     path = next(CHAPTERS.glob(f"{stem}_*.ipynb"))
     nb = nbformat.read(path, as_version=4)
-    kernel = Kernel(hub, name, token, f"{tag}-{path.name}", nb, timeout)
     try:
-        t0 = time.monotonic()
-        errors = kernel.run_notebook(nb)
-        return time.monotonic() - t0, errors
-    finally:
-        kernel.close()
+        kernel = Kernel(hub, name, token, f"{tag}-{path.name}", nb, timeout)
+        try:
+            t0 = time.monotonic()
+            errors = kernel.run_notebook(nb)
+            return time.monotonic() - t0, errors
+        finally:
+            kernel.close()
+    except Exception as exc:     # a kernel that never answered or died: a finding, not a crash
+        return None, [f"{name}: {exc!r}"]
 
 
 def _cpu_seconds(pid):
@@ -747,7 +765,7 @@ def runaway_phase(hub, tokens, runaway, others_chapter, run, timeout, log):
 
     names = list(tokens)
     wild, others = names[0], names[1:]
-    out = {"runaway": runaway}
+    out, spinners = {"runaway": runaway}, []
     kernel = Kernel(hub, wild, tokens[wild], f"runaway-{runaway}.ipynb", {"cells": [], "metadata": {},
                     "nbformat": 4, "nbformat_minor": 5}, timeout) if runaway else None
     try:
@@ -782,12 +800,16 @@ def runaway_phase(hub, tokens, runaway, others_chapter, run, timeout, log):
                 alive[n] = False
         out["servers_alive"] = sum(alive.values())
         out["runaway_server_alive"] = alive[wild]
-        log(f"phase {runaway or 'baseline'}: others {out['others']}")
+        log(f"phase {runaway or 'baseline'}: {json.dumps(out, default=str)}")
         return out
     finally:
         if kernel is not None:
-            if runaway == "cpu":
-                kernel.printed("for s in spinners:\n    s.kill()\n    s.wait()")
+            if runaway == "cpu":   # not through the kernel: its websocket, unread meanwhile, was closed
+                for pid in spinners:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
             try:
                 kernel.close()
             except Exception:       # the OOM-killed kernel's session may already be gone
@@ -867,6 +889,7 @@ c.CgroupLocalProcessSpawner.cgroup_run = {run!r}
             figures["cgroup_oom_kills"] = {n: cgroup_figures(run, n)["oom_kills"] for n in busy}
         figures["machine_peak_used_mb"] = sampler.peak_mb
         figures["hub_peak_mb"] = _vm_hwm_mb(hub.proc.pid)
+        log(f"chapters: {json.dumps(figures, default=str)}")    # what is measured so far, should a phase fail
         for kernels, _, _ in opened:
             for kernel in kernels:
                 try:
@@ -962,12 +985,13 @@ def sizing_table(f):
                         f"(quota {cg['quota_us'] / 1e5:.1f} core) |")
         if kind == "memory" and cg:
             died = "n/a" if phase["kernel_died_after_s"] is None else f"{phase['kernel_died_after_s']:.0f} s"
-            rows.append(f"| ... the runaway kernel: killed / after / OOM kills in its cgroup / its peak | "
+            rows.append(f"| ... the runaway kernel: dead when checked after the others / at / OOM kills in its cgroup"
+                        f" / its peak | "
                         f"{'yes' if phase['kernel_died'] else 'no'} / {died} / {cg['oom_kills']} / "
                         f"{cg['max_usage_mb']:.0f} MB of {cg['limit_mb']:.0f} MB |")
         if kind:
             rows.append(f"| ... servers answering afterwards (the runaway's own included) | "
-                        f"{phase['servers_alive']} of {phase['others']['n'] + 1}"
+                        f"{phase['servers_alive']} of {f['start_s']['n']}"
                         f" ({'yes' if phase['runaway_server_alive'] else 'no'}) |")
     rows.append(f"| cgroups left after the run | {len(f.get('cgroups_left', []))} |")
     rows.append(f"| whole run | {f['wall_s']:.0f} s |")

@@ -23,10 +23,23 @@ Everything started here is stopped in a `finally`, also on failure (the students
 found by their home folder under this run's temporary folder, and only those).
 
     python benchmarks/bench_class.py [--students N]     # 2 <= N <= 30; prints the table for README.md
+
+Sizing (`--chapters` or `--runaway`, 2 <= N <= 60; run_sizing): the same hub, but each student's server
+runs in its own cgroup (v1: memory and cpu) limited to the configuration's mem_limit and cpu_limit, as
+TLJH's systemd spawner enforces them (`--no-limits`: none; needs root and /sys/fs/cgroup/{memory,cpu}).
+N students log in at once (start time per server, the hub's memory); the first K (`--with-chapters`)
+open each of `--chapters` in a kernel of its own and run them in turn, all kept open (peak RSS and PSS
+per student, each cgroup's peak, the machine's memory in use sampled every 0.5 s); with `--runaway`
+the others run `--others-chapter` three times: alone, while student00 spins four processes, and while
+student00's kernel allocates without bound (expected: killed inside its cgroup, every server alive).
+Every cgroup made is removed at the end, with whatever is still in it.
+
+    python benchmarks/bench_class.py --students 40 --chapters 05,06 --with-chapters 8 --runaway
 """
 import argparse
 import hashlib
 import json
+import math
 import os
 import secrets
 import shutil
@@ -105,7 +118,7 @@ class Hub:
     class's spawner runs each server as its student, in their home (the hub must run as root).
     """
 
-    def __init__(self, workdir, students, system_users=False):
+    def __init__(self, workdir, students, system_users=False, extra_config=""):
         self.workdir, self.students = Path(workdir), students
         self.port, self.hub_port, self.api_port = _free_port(), _free_port(), _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -144,7 +157,7 @@ c.Spawner.default_url = "/lab"
 c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}   # the test runs as root, real students never do
 """
         self.config = self.workdir / "jupyterhub_test_config.py"
-        self.config.write_text(overrides)
+        self.config.write_text(overrides + extra_config)
 
     def start(self, timeout=90):
         import requests
@@ -186,10 +199,8 @@ c.Spawner.args = {["--allow-root"] if os.geteuid() == 0 else []!r}   # the test 
 
 # ---- one student ------------------------------------------------------------------------------------
 
-def _execute(ws, session, code, timeout):
-    """Run `code` on the kernel behind websocket `ws`; return (status, nbformat outputs)."""
-    from nbformat.v4 import output_from_msg
-
+def _send_execute(ws, session, code):
+    """Send an execute_request for `code` on websocket `ws`; its msg_id."""
     msg_id = uuid.uuid4().hex
     ws.send(json.dumps({
         "header": {"msg_id": msg_id, "session": session, "username": "", "msg_type": "execute_request",
@@ -197,6 +208,14 @@ def _execute(ws, session, code, timeout):
         "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
         "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
                     "allow_stdin": False, "stop_on_error": True}}))
+    return msg_id
+
+
+def _execute(ws, session, code, timeout):
+    """Run `code` on the kernel behind websocket `ws`; return (status, nbformat outputs)."""
+    from nbformat.v4 import output_from_msg
+
+    msg_id = _send_execute(ws, session, code)
     outputs, status, idle = [], None, False
     end = time.monotonic() + timeout
     while status is None or not idle:
@@ -205,6 +224,8 @@ def _execute(ws, session, code, timeout):
         raw = ws.recv()
         if isinstance(raw, bytes):          # binary frames carry widget buffers: not outputs
             continue
+        if not raw:                         # the server closed the channel: the kernel is gone
+            raise ConnectionError(f"the kernel's websocket closed while running {code[:60]!r}")
         msg = json.loads(raw)
         if msg.get("parent_header", {}).get("msg_id") != msg_id:
             continue
@@ -241,47 +262,89 @@ def start_server(hub, name, timeout=300):
         time.sleep(0.5)
 
 
+class Kernel:
+    """A notebook uploaded to a student's server and a session (a kernel) open on it, driven over its websocket."""
+
+    def __init__(self, hub, name, token, path, nb, timeout=300):
+        import requests
+
+        self.base, self.auth, self.timeout = f"{hub.url}/user/{name}", {"Authorization": f"token {token}"}, timeout
+        self.auth_header = f"Authorization: token {token}"
+        requests.put(f"{self.base}/api/contents/{path}", headers=self.auth, timeout=60,
+                     json={"type": "notebook", "format": "json", "content": nb}).raise_for_status()
+        reply = requests.post(f"{self.base}/api/sessions", headers=self.auth, timeout=120, json={
+            "path": path, "type": "notebook", "name": path, "kernel": {"name": "python3"}})
+        reply.raise_for_status()
+        self.session_id, kernel_id = reply.json()["id"], reply.json()["kernel"]["id"]
+        self._ws_url = f"ws://127.0.0.1:{hub.port}/user/{name}/api/kernels/{kernel_id}/channels"
+        self._ws = None
+        self.client_session = uuid.uuid4().hex
+
+    @property
+    def ws(self):
+        """The kernel's websocket, opened on first use: the server closes one that answers no ping for
+        a minute, as an open chapter's would while the student's other chapter runs."""
+        import websocket
+
+        if self._ws is None:
+            self._ws = websocket.create_connection(self._ws_url, header=[self.auth_header], timeout=self.timeout)
+        return self._ws
+
+    def run(self, code):
+        """(status, outputs) of `code`."""
+        return _execute(self.ws, self.client_session, code, self.timeout)
+
+    def run_notebook(self, nb):
+        """Run every code cell of `nb` in order, storing its outputs; the errors, one string a failed cell."""
+        errors = []
+        for index, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+            status, outputs = self.run(cell.source)
+            cell.outputs, cell.execution_count = outputs, index + 1
+            if status != "ok":
+                errors.append(f"cell {index}: " + "; ".join(
+                    f"{o.get('ename')}: {o.get('evalue')}" for o in outputs if o.output_type == "error"))
+        return errors
+
+    def printed(self, code):
+        """What `code` printed (its stream outputs)."""
+        _, outputs = self.run(code)
+        return "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+
+    def close(self, shutdown=True):
+        import requests
+
+        if self._ws is not None:
+            self._ws.close()
+        if shutdown:
+            requests.delete(f"{self.base}/api/sessions/{self.session_id}", headers=self.auth,
+                            timeout=60).raise_for_status()
+
+
 def student_session(hub, name, notebook_text, timeout=300):
     """Log in, start the server, run chapter 03, save it with a note. Returns the measurements."""
     import nbformat
     import requests
-    import websocket
 
     result = {"name": name, "started": False, "executed": False, "errors": []}
     t0 = time.monotonic()
     token = result["token"] = start_server(hub, name, timeout)
     auth = {"Authorization": f"token {token}"}
     result["started"], result["server_s"] = True, time.monotonic() - t0
-    base = f"{hub.url}/user/{name}"
     path = NOTEBOOK.name
     nb = nbformat.reads(notebook_text, as_version=4)
-    requests.put(f"{base}/api/contents/{path}", headers=auth, timeout=60,
-                 json={"type": "notebook", "format": "json", "content": nb}).raise_for_status()
-    session = requests.post(f"{base}/api/sessions", headers=auth, timeout=120, json={
-        "path": path, "type": "notebook", "name": path, "kernel": {"name": "python3"}})
-    session.raise_for_status()
-    kernel_id = session.json()["kernel"]["id"]
-    ws = websocket.create_connection(f"ws://127.0.0.1:{hub.port}/user/{name}/api/kernels/{kernel_id}/channels",
-                                     header=[f"Authorization: token {token}"], timeout=timeout)
+    kernel = Kernel(hub, name, token, path, nb, timeout)
     try:
-        session_id = uuid.uuid4().hex
-        for index, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
-            status, outputs = _execute(ws, session_id, cell.source, timeout)
-            cell.outputs, cell.execution_count = outputs, index + 1
-            if status != "ok":
-                result["errors"].append(f"cell {index}: " + "; ".join(
-                    f"{o.get('ename')}: {o.get('evalue')}" for o in outputs if o.output_type == "error"))
+        result["errors"] = kernel.run_notebook(nb)
         result["last_cell_s"] = time.monotonic() - t0
         result["executed"] = not result["errors"]
-        _, peak = _execute(ws, session_id, "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)",
-                           timeout)
-        result["kernel_peak_mb"] = int(peak[0]["text"]) / 1024
+        peak = kernel.printed("import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+        result["kernel_peak_mb"] = int(peak) / 1024
     finally:
-        ws.close()
+        kernel.close(shutdown=False)
     nb.cells.append(nbformat.v4.new_markdown_cell(f"My notes ({name}): the forget gate keeps the carousel open."))
-    requests.put(f"{base}/api/contents/{path}", headers=auth, timeout=60,
+    requests.put(f"{kernel.base}/api/contents/{path}", headers=auth, timeout=60,
                  json={"type": "notebook", "format": "json", "content": nb}).raise_for_status()
-    requests.delete(f"{base}/api/sessions/{session.json()['id']}", headers=auth, timeout=60).raise_for_status()
+    requests.delete(f"{kernel.base}/api/sessions/{kernel.session_id}", headers=auth, timeout=60).raise_for_status()
     result["sha256"] = _stored_sha(hub, name, token)
     result["disk_sha256"] = hashlib.sha256((hub.homes / name / path).read_bytes()).hexdigest()
     return result
@@ -346,8 +409,9 @@ def isolation_failures(hub, a, b, nb=NOTEBOOK.name):
 # ---- the whole class -------------------------------------------------------------------------------
 
 def _percentile(values, q):
+    """The nearest-rank q-th percentile: the smallest value with at least q % of the values at or below it."""
     values = sorted(values)
-    return values[min(len(values) - 1, max(0, round(q / 100 * len(values) + 0.5) - 1))]
+    return values[min(len(values) - 1, max(0, math.ceil(q / 100 * len(values)) - 1))]
 
 
 def run_class(n_students=10, workdir=None, log=print, timeout=300):
@@ -456,6 +520,399 @@ def _cmdline(pid):
         return b""
 
 
+# ---- sizing: a class of N with limits the kernel enforces --------------------------------------------
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+MAX_SIZING_STUDENTS = 60
+CHAPTERS = ROOT / "chapters"
+# one student's runaways: memory without bound (each block is written, so it is resident), and
+# four processes spinning for `seconds` on a 2-core machine (threads would share one core: the GIL)
+RUNAWAY_MEMORY = "hog = []\nwhile True:\n    hog.append(b'x' * (64 << 20))"
+RUNAWAY_CPU = """import subprocess, sys
+spin = "import time\\nend = time.time() + {seconds}\\nwhile time.time() < end:\\n    pass"
+spinners = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(4)]
+print(" ".join(str(s.pid) for s in spinners))"""
+
+
+def parse_flat_keyed(text):
+    """A cgroup v1 'key value' file (memory.stat, memory.oom_control, cpu.stat) as {key: int}."""
+    out = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1].lstrip("-").isdigit():
+            out[parts[0]] = int(parts[1])
+    return out
+
+
+def proc_kb(text, field):
+    """The kB value of `field` ('VmHWM', 'Pss', ...) in a /proc status or smaps_rollup text, or None."""
+    for line in text.splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return None
+
+
+def cpu_quota(cpus, period_us=100_000):
+    """cpu.cfs_quota_us for `cpus` cores at `period_us` (cpu_limit 1.0 -> one period per period)."""
+    if not cpus > 0:
+        raise ValueError(f"cpus must be > 0, got {cpus}")
+    return max(1000, round(cpus * period_us))
+
+
+def student_cgroups(run, name):
+    """The memory and cpu cgroup folders of student `name` in run `run`."""
+    return [CGROUP_ROOT / "memory" / run / name, CGROUP_ROOT / "cpu" / run / name]
+
+
+def make_student_cgroup(run, name, mem_bytes, cpus, period_us=100_000):
+    """One cgroup per student (memory and cpu, cgroup v1), limited as TLJH's systemd units are."""
+    mem, cpu = student_cgroups(run, name)
+    for folder in (mem, cpu):
+        folder.mkdir(parents=True, exist_ok=True)
+    if mem_bytes:
+        (mem / "memory.limit_in_bytes").write_text(str(int(mem_bytes)))
+    if cpus:
+        (cpu / "cpu.cfs_period_us").write_text(str(period_us))
+        (cpu / "cpu.cfs_quota_us").write_text(str(cpu_quota(cpus, period_us)))
+    return [mem, cpu]
+
+
+def limited_spawner_class():
+    """SimpleLocalProcessSpawner whose servers (and so their kernels) run in a cgroup each.
+
+    The limits are the configuration's mem_limit and cpu_limit, which LocalProcessSpawner only passes on;
+    here the kernel enforces them, as TLJH's systemd spawner does. For the bench only.
+    """
+    from jupyterhub.spawner import SimpleLocalProcessSpawner
+    from traitlets import Unicode
+
+    class CgroupLocalProcessSpawner(SimpleLocalProcessSpawner):
+        cgroup_run = Unicode("", config=True, help="this run's folder under /sys/fs/cgroup/{memory,cpu}")
+
+        async def start(self):
+            self._cgroups = make_student_cgroup(self.cgroup_run, self.user.name, self.mem_limit, self.cpu_limit)
+            return await super().start()
+
+        def make_preexec_fn(self, name):
+            inner, folders = super().make_preexec_fn(name), self._cgroups
+
+            def preexec():                  # in the child, before exec: the server starts inside its cgroup
+                for folder in folders:
+                    (folder / "cgroup.procs").write_text(str(os.getpid()))
+                inner()
+            return preexec
+
+    return CgroupLocalProcessSpawner
+
+
+def cgroup_figures(run, name):
+    """What the kernel counted for one student's cgroup: peak, limit, OOM kills, CPU throttling."""
+    mem, cpu = student_cgroups(run, name)
+    oom = parse_flat_keyed((mem / "memory.oom_control").read_text())
+    stat = parse_flat_keyed((mem / "memory.stat").read_text())
+    cpu_stat = parse_flat_keyed((cpu / "cpu.stat").read_text())
+    return {"max_usage_mb": int((mem / "memory.max_usage_in_bytes").read_text()) / 2**20,
+            "limit_mb": int((mem / "memory.limit_in_bytes").read_text()) / 2**20,
+            "rss_mb": stat.get("total_rss", 0) / 2**20, "cache_mb": stat.get("total_cache", 0) / 2**20,
+            "oom_kills": oom.get("oom_kill", 0), "failcnt": int((mem / "memory.failcnt").read_text()),
+            "quota_us": int((cpu / "cpu.cfs_quota_us").read_text()),
+            "nr_throttled": cpu_stat.get("nr_throttled", 0), "throttled_s": cpu_stat.get("throttled_time", 0) / 1e9}
+
+
+def remove_cgroups(run):
+    """Kill what is left in this run's cgroups and remove them (leaves first). The folders left, if any."""
+    tops = [CGROUP_ROOT / "memory" / run, CGROUP_ROOT / "cpu" / run]
+    for _ in range(20):
+        leaves = [d for top in tops if top.exists() for d in top.iterdir() if d.is_dir()]
+        pids = {int(p) for d in leaves + [t for t in tops if t.exists()]
+                for p in (d / "cgroup.procs").read_text().split()}
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        for d in leaves + [t for t in tops if t.exists()]:
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        if not any(t.exists() for t in tops):
+            return []
+        time.sleep(0.5)
+    return [str(t) for t in tops if t.exists()]
+
+
+class MemorySampler:
+    """The machine's memory in use (MemTotal - MemAvailable, MB) every `every` s, in a thread; its peak."""
+
+    def __init__(self, every=0.5):
+        import threading
+
+        self.every, self.peak_mb, self.baseline_mb = every, 0.0, self.used_mb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def used_mb():
+        info = {k: v for k, v in parse_flat_keyed(
+            Path("/proc/meminfo").read_text().replace(" kB", "").replace(":", "")).items()}
+        return (info["MemTotal"] - info["MemAvailable"]) / 1024
+
+    def _loop(self):
+        while not self._stop.wait(self.every):
+            self.peak_mb = max(self.peak_mb, self.used_mb())
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join()
+        return self.peak_mb
+
+
+def _processes_mb(pids):
+    """{pid: (cmdline, peak RSS MB, PSS MB or None)} of live processes."""
+    out = {}
+    for pid in pids:
+        try:
+            hwm = proc_kb(Path(f"/proc/{pid}/status").read_text(), "VmHWM")
+        except OSError:
+            continue
+        try:
+            pss = proc_kb(Path(f"/proc/{pid}/smaps_rollup").read_text(), "Pss")
+        except OSError:
+            pss = None
+        out[pid] = (_cmdline(pid), (hwm or 0) / 1024, None if pss is None else pss / 1024)
+    return out
+
+
+def student_memory(hub, name):
+    """One student's processes (server, kernels, whatever they started): summed peak RSS and PSS, MB."""
+    procs = _processes_mb(_ours(str(hub.homes / name)))
+    server = [v for v in procs.values() if b"jupyterhub-singleuser" in v[0]]
+    kernels = [v for v in procs.values() if b"ipykernel" in v[0]]
+    return {"server_rss_mb": sum(v[1] for v in server), "kernels_rss_mb": [v[1] for v in kernels],
+            "rss_mb": sum(v[1] for v in procs.values()),
+            "pss_mb": sum(v[2] for v in procs.values() if v[2] is not None), "processes": len(procs)}
+
+
+def _spread(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return {"n": 0, "p50": None, "p95": None, "max": None}
+    return {"n": len(values), "p50": statistics.median(values), "p95": _percentile(values, 95), "max": max(values)}
+
+
+def open_chapters(hub, name, token, chapters, timeout):
+    """Open each chapter in its own kernel and run them one after the other, all kept open.
+
+    Returns (the open kernels, the errors, seconds)."""
+    import nbformat
+
+    t0, opened, errors = time.monotonic(), [], []
+    for stem in chapters:
+        path = next(CHAPTERS.glob(f"{stem}_*.ipynb"))
+        nb = nbformat.read(path, as_version=4)
+        try:
+            opened.append((stem, nb, Kernel(hub, name, token, path.name, nb, timeout)))
+        except Exception as exc:   # the server could not start the kernel: a finding
+            errors.append(f"{name} {stem} {exc!r}")
+    for stem, nb, kernel in opened:
+        try:
+            errors += [f"{name} {stem} {e}" for e in kernel.run_notebook(nb)]
+        except Exception as exc:   # a kernel that died or never answered (under load, at its limit): a finding
+            errors.append(f"{name} {stem} {exc!r}")
+    return [kernel for _, _, kernel in opened], errors, time.monotonic() - t0
+
+
+def run_chapter(hub, name, token, stem, tag, timeout):
+    """Run chapter `stem` once in a fresh kernel (saved as `tag`-…); (seconds to run its cells or None, errors)."""
+    import nbformat
+
+    path = next(CHAPTERS.glob(f"{stem}_*.ipynb"))
+    nb = nbformat.read(path, as_version=4)
+    try:
+        kernel = Kernel(hub, name, token, f"{tag}-{path.name}", nb, timeout)
+        try:
+            t0 = time.monotonic()
+            errors = kernel.run_notebook(nb)
+            return time.monotonic() - t0, errors
+        finally:
+            kernel.close()
+    except Exception as exc:     # a kernel that never answered or died: a finding, not a crash
+        return None, [f"{name}: {exc!r}"]
+
+
+def _cpu_seconds(pid):
+    """User + system CPU seconds of a live process (from /proc/PID/stat), 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return not Path(f"/proc/{pid}/status").read_text().count("State:\tZ")
+
+
+def runaway_phase(hub, tokens, runaway, others_chapter, run, timeout, log):
+    """The others run `others_chapter` while students[0] runs `runaway` (None, 'cpu' or 'memory')."""
+    import requests
+
+    names = list(tokens)
+    wild, others = names[0], names[1:]
+    out, spinners = {"runaway": runaway}, []
+    kernel = Kernel(hub, wild, tokens[wild], f"runaway-{runaway}.ipynb", {"cells": [], "metadata": {},
+                    "nbformat": 4, "nbformat_minor": 5}, timeout) if runaway else None
+    try:
+        if runaway == "cpu":
+            spinners = [int(p) for p in kernel.printed(RUNAWAY_CPU.format(seconds=timeout)).split()]
+            t0 = time.monotonic()
+        elif runaway == "memory":
+            pid = int(kernel.printed("import os; print(os.getpid())"))
+            _send_execute(kernel.ws, kernel.client_session, RUNAWAY_MEMORY)   # no reply: it is to die
+            t0 = time.monotonic()
+        with ThreadPoolExecutor(len(others)) as pool:
+            done = list(pool.map(lambda n: run_chapter(hub, n, tokens[n], others_chapter, f"phase-{runaway}",
+                                                       timeout), others))
+        out["others"] = _spread([s for s, _ in done])
+        out["others_errors"] = [e for _, errs in done for e in errs]
+        if runaway == "cpu":   # the cores the spinners got while the others ran
+            out["spinners_cores"] = sum(map(_cpu_seconds, spinners)) / (time.monotonic() - t0)
+        if runaway == "memory":
+            end = t0 + timeout
+            while _alive(pid) and time.monotonic() < end:
+                time.sleep(0.2)
+            out["kernel_died"] = not _alive(pid)
+            out["kernel_died_after_s"] = time.monotonic() - t0 if out["kernel_died"] else None
+        if runaway:
+            out["cgroup"] = cgroup_figures(run, wild) if run else None
+        alive = {}
+        for n in names:      # every server still answers through the hub, the runaway's included
+            try:
+                alive[n] = requests.get(f"{hub.url}/user/{n}/api/status", timeout=30,
+                                        headers={"Authorization": f"token {tokens[n]}"}).ok
+            except requests.RequestException:
+                alive[n] = False
+        out["servers_alive"] = sum(alive.values())
+        out["runaway_server_alive"] = alive[wild]
+        log(f"phase {runaway or 'baseline'}: {json.dumps(out, default=str)}")
+        return out
+    finally:
+        if kernel is not None:
+            if runaway == "cpu":   # not through the kernel: its websocket, unread meanwhile, was closed
+                for pid in spinners:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            try:
+                kernel.close()
+            except Exception:       # the OOM-killed kernel's session may already be gone
+                pass
+
+
+def run_sizing(n_students=40, chapters=("05", "06"), with_chapters=None, runaway=False, limits=True,
+               others_chapter="03", workdir=None, log=print, timeout=900):
+    """Start a class of `n_students` at once, open `chapters` for the first `with_chapters` of them and,
+    with `runaway`, one student's runaways against the others running `others_chapter`. Returns figures."""
+    if not 2 <= n_students <= MAX_SIZING_STUDENTS:
+        raise ValueError(f"n_students must be between 2 and {MAX_SIZING_STUDENTS}, got {n_students}")
+    if runaway and not limits:
+        raise ValueError("runaway=True needs limits=True: an unlimited memory runaway would take the machine")
+    for stem in (*chapters, others_chapter):
+        if not list(CHAPTERS.glob(f"{stem}_*.ipynb")):
+            raise ValueError(f"chapters must name chapters/NN_*.ipynb, got {stem!r}")
+    if not CHP.exists():
+        raise FileNotFoundError(f"{CHP} is missing: run `make hub-proxy` (npm ci of classroom/jupyterhub)")
+    with_chapters = n_students if with_chapters is None else with_chapters
+    own_tmp = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="lstmkit-sizing-")) if own_tmp else Path(workdir)
+    students = [f"student{k:02d}" for k in range(n_students)]
+    run = f"lstmkit-bench-{os.getpid()}" if limits else ""
+    extra = ""
+    if limits:
+        extra = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+import bench_class
+c.JupyterHub.spawner_class = bench_class.limited_spawner_class()
+c.CgroupLocalProcessSpawner.cgroup_run = {run!r}
+"""
+    hub = Hub(workdir, students, extra_config=extra)
+    sampler = MemorySampler()
+    figures = {"students": n_students, "chapters": list(chapters), "with_chapters": with_chapters,
+               "others_chapter": others_chapter,
+               "limits": limits, "baseline_used_mb": sampler.baseline_mb}
+    t_start = time.monotonic()
+    try:
+        hub.start()
+        log(f"hub on {hub.url}; {n_students} students log in at once")
+
+        def login(name):
+            t0 = time.monotonic()
+            return name, start_server(hub, name, timeout), time.monotonic() - t0
+
+        tokens, starts, failures = {}, [], []
+        with ThreadPoolExecutor(n_students) as pool:
+            for future in [pool.submit(login, n) for n in students]:
+                try:
+                    name, token, seconds = future.result()
+                    tokens[name] = token
+                    starts.append(seconds)
+                except Exception as exc:
+                    failures.append(repr(exc))
+        figures["start_s"], figures["start_failures"] = _spread(starts), failures
+        figures["hub_peak_mb_after_logins"] = _vm_hwm_mb(hub.proc.pid)
+        idle = [student_memory(hub, n) for n in tokens]
+        figures["idle_server_rss_mb"] = _spread([m["server_rss_mb"] for m in idle])
+        figures["idle_server_pss_mb"] = _spread([m["pss_mb"] for m in idle])
+        figures["used_mb_all_idle"] = MemorySampler.used_mb()
+        log(f"servers up: {figures['start_s']}; {with_chapters} students open {', '.join(chapters)}")
+
+        busy = [n for n in students if n in tokens][:with_chapters]
+        with ThreadPoolExecutor(max(1, len(busy))) as pool:
+            opened = list(pool.map(lambda n: open_chapters(hub, n, tokens[n], chapters, timeout), busy))
+        per = [student_memory(hub, n) for n in busy]       # while every chapter's kernel is still open
+        figures["chapters_s"] = _spread([s for _, _, s in opened])
+        figures["chapter_errors"] = [e for _, errs, _ in opened for e in errs]
+        figures["student_rss_mb"] = _spread([m["rss_mb"] for m in per])
+        figures["student_pss_mb"] = _spread([m["pss_mb"] for m in per])
+        figures["student_server_rss_mb"] = _spread([m["server_rss_mb"] for m in per])
+        figures["kernel_rss_mb"] = _spread([k for m in per for k in m["kernels_rss_mb"]])
+        if limits:
+            figures["student_cgroup_peak_mb"] = _spread([cgroup_figures(run, n)["max_usage_mb"] for n in busy])
+            figures["cgroup_oom_kills"] = {n: cgroup_figures(run, n)["oom_kills"] for n in busy}
+        figures["machine_peak_used_mb"] = sampler.peak_mb
+        figures["hub_peak_mb"] = _vm_hwm_mb(hub.proc.pid)
+        log(f"chapters: {json.dumps(figures, default=str)}")    # what is measured so far, should a phase fail
+        for kernels, _, _ in opened:
+            for kernel in kernels:
+                try:
+                    kernel.close()
+                except Exception:       # a kernel killed at its limit may have left with its session
+                    pass
+
+        if runaway:
+            live = {n: tokens[n] for n in students if n in tokens}
+            figures["runaway"] = [runaway_phase(hub, live, kind, others_chapter, run, timeout, log)
+                                  for kind in (None, "cpu", "memory")]
+        figures["machine_peak_used_mb"] = max(figures["machine_peak_used_mb"], sampler.peak_mb)
+        figures["wall_s"] = time.monotonic() - t_start
+        return figures
+    finally:
+        sampler.stop()
+        _stop_everything(hub, students, workdir)
+        if limits:
+            figures["cgroups_left"] = remove_cgroups(run)
+        if own_tmp:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
 def table(f):
     """The figures as the rows of benchmarks/README.md's table."""
     def mb(x):
@@ -479,10 +936,87 @@ def table(f):
     ])
 
 
+def sizing_table(f):
+    """run_sizing's figures as the rows of benchmarks/README.md's table."""
+    def spread(d, unit):
+        if not d or not d["n"]:
+            return "n/a"
+        return f"{d['p50']:.0f} / {d['p95']:.0f} / {d['max']:.0f} {unit} (n = {d['n']})"
+    n, k = f["students"], f["with_chapters"]
+    rows = ["| measured | value |", "|---|---|",
+            f"| students logging in at once | {n} (limits enforced by cgroups: {'yes' if f['limits'] else 'no'}) |",
+            f"| servers started / failures | {f['start_s']['n']} / {len(f['start_failures'])} |",
+            f"| login -> server ready, p50 / p95 / max | {spread(f['start_s'], 's')} |",
+            f"| hub: peak RSS after the logins / at the end of the chapters | "
+            f"{f['hub_peak_mb_after_logins']:.0f} MB / {f['hub_peak_mb']:.0f} MB |",
+            f"| an idle server (no kernel): peak RSS, p50 / p95 / max | {spread(f['idle_server_rss_mb'], 'MB')} |",
+            f"| an idle server (no kernel): PSS, p50 / p95 / max | {spread(f['idle_server_pss_mb'], 'MB')} |",
+            f"| machine memory in use, all {n} servers idle (baseline before the hub) | "
+            f"{f['used_mb_all_idle'] / 1024:.1f} GiB ({f['baseline_used_mb'] / 1024:.1f} GiB) |"]
+    if f["chapters"]:
+        ch = " and ".join(f["chapters"])
+        rows += [f"| students with chapters {ch} open (a kernel each, run in turn) | {k} of {n} |",
+                 f"| chapters {ch} executed without an error | {k - len({e.split()[0] for e in f['chapter_errors']})}"
+                 f" of {k} |",
+                 f"| time to run them, per student, p50 / p95 / max | {spread(f['chapters_s'], 's')} |",
+                 f"| one kernel after its chapter: peak RSS, p50 / p95 / max | {spread(f['kernel_rss_mb'], 'MB')} |",
+                 f"| one student (server + kernels): summed peak RSS, p50 / p95 / max | "
+                 f"{spread(f['student_rss_mb'], 'MB')} |",
+                 f"| one student (server + kernels): summed PSS, p50 / p95 / max | "
+                 f"{spread(f['student_pss_mb'], 'MB')} |"]
+        if f.get("student_cgroup_peak_mb"):
+            rows.append(f"| one student's cgroup: peak charged memory, p50 / p95 / max | "
+                        f"{spread(f['student_cgroup_peak_mb'], 'MB')} |")
+            killed = {n: k for n, k in f["cgroup_oom_kills"].items() if k}
+            rows.append(f"| students whose cgroup OOM-killed a process (kills) | {len(killed)} of {k} "
+                        f"({sum(killed.values())}) |")
+    rows.append(f"| machine memory in use, peak of the run (sampled every 0.5 s) | "
+                f"{f['machine_peak_used_mb'] / 1024:.1f} GiB |")
+    for phase in f.get("runaway", []):
+        kind = phase["runaway"]
+        label = {None: "no runaway", "cpu": "one student spins 4 processes",
+                 "memory": "one student allocates without bound"}[kind]
+        rows.append(f"| {label}: the other {phase['others']['n']} run chapter {f.get('others_chapter', '03')}, "
+                    f"p50 / p95 / max | {spread(phase['others'], 's')}, errors {len(phase['others_errors'])} |")
+        cg = phase.get("cgroup")
+        if kind == "cpu" and cg:
+            rows.append(f"| ... the spinners: cores they got meanwhile / their cgroup's throttled periods, time | "
+                        f"{phase['spinners_cores']:.2f} / {cg['nr_throttled']}, {cg['throttled_s']:.0f} s "
+                        f"(quota {cg['quota_us'] / 1e5:.1f} core) |")
+        if kind == "memory" and cg:
+            died = "n/a" if phase["kernel_died_after_s"] is None else f"{phase['kernel_died_after_s']:.0f} s"
+            rows.append(f"| ... the runaway kernel: dead when checked after the others / at / OOM kills in its cgroup"
+                        f" / its peak | "
+                        f"{'yes' if phase['kernel_died'] else 'no'} / {died} / {cg['oom_kills']} / "
+                        f"{cg['max_usage_mb']:.0f} MB of {cg['limit_mb']:.0f} MB |")
+        if kind:
+            rows.append(f"| ... servers answering afterwards (the runaway's own included) | "
+                        f"{phase['servers_alive']} of {f['start_s']['n']}"
+                        f" ({'yes' if phase['runaway_server_alive'] else 'no'}) |")
+    rows.append(f"| cgroups left after the run | {len(f.get('cgroups_left', []))} |")
+    rows.append(f"| whole run | {f['wall_s']:.0f} s |")
+    return "\n".join(rows)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=int(os.environ.get("LSTMKIT_HUB_STUDENTS", "10")))
+    sizing = parser.add_argument_group("sizing (instead of the chapter 03 class: start, memory, runaways)")
+    sizing.add_argument("--chapters", help="chapters each student opens, one kernel each, e.g. 05,06")
+    sizing.add_argument("--with-chapters", type=int, help="how many students open them (default: all)")
+    sizing.add_argument("--runaway", action="store_true",
+                        help="then one student's memory and CPU runaways while the others run --others-chapter")
+    sizing.add_argument("--others-chapter", default="03")
+    sizing.add_argument("--no-limits", action="store_true", help="no cgroups: the limits are not enforced")
+    sizing.add_argument("--workdir", help="keep the hub's folder (its log) here instead of a temporary one")
     args = parser.parse_args(argv)
+    if args.chapters or args.runaway:
+        figures = run_sizing(args.students, tuple((args.chapters or "").split(",")) if args.chapters else (),
+                             args.with_chapters, args.runaway, not args.no_limits, args.others_chapter,
+                             workdir=args.workdir)
+        print(json.dumps(figures, indent=1, default=str))
+        print(sizing_table(figures))
+        return 0 if not figures["start_failures"] and not figures["chapter_errors"] else 1
     figures = run_class(args.students)
     print(json.dumps({k: v for k, v in figures.items() if k != "listening"}, indent=1))
     print(table(figures))

@@ -148,3 +148,31 @@ def test_proxy_is_pinned():
     wanted = json.loads((folder / "package.json").read_text())["dependencies"]["configurable-http-proxy"]
     lock = json.loads((folder / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/configurable-http-proxy"]["version"] == wanted == "5.3.0"
+
+
+def test_sizing_reads_cgroup_and_proc_files():
+    bench = _bench()
+    oom = "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"
+    assert bench.parse_flat_keyed(oom) == {"oom_kill_disable": 0, "under_oom": 0, "oom_kill": 2}
+    assert bench.parse_flat_keyed("nr_periods 10\nthrottled_time 5000000000\nbad line here\n") == {
+        "nr_periods": 10, "throttled_time": 5000000000}
+    status = "Name:\tpython\nVmPeak:\t  900 kB\nVmHWM:\t  123456 kB\n"
+    assert bench.proc_kb(status, "VmHWM") == 123456
+    assert bench.proc_kb(status, "VmRSS") is None
+    assert bench.proc_kb("Rss:  2048 kB\nPss:  1024 kB\nPss_Anon:  512 kB\n", "Pss") == 1024
+    assert bench.cpu_quota(1.0) == 100_000 and bench.cpu_quota(0.5, 50_000) == 25_000
+    with pytest.raises(ValueError, match="cpus must be > 0, got 0"):
+        bench.cpu_quota(0)
+    # nearest rank: p95 of 1..100 is 95 (round-half-even once made it 96), of 1..10 the largest
+    assert bench._percentile(list(range(1, 101)), 95) == 95 and bench._percentile(list(range(1, 11)), 95) == 10
+    assert bench._percentile([3.0], 95) == 3.0 and bench._percentile([4, 1, 3, 2], 50) == 2
+
+
+def test_sizing_refuses_an_unlimited_runaway_and_unknown_chapters():
+    bench = _bench()
+    with pytest.raises(ValueError, match="runaway=True needs limits=True"):
+        bench.run_sizing(4, runaway=True, limits=False)
+    with pytest.raises(ValueError, match="chapters must name chapters/NN_.*got '99'"):
+        bench.run_sizing(4, chapters=("99",))
+    with pytest.raises(ValueError, match="n_students must be between 2 and 60, got 61"):
+        bench.run_sizing(61)

@@ -1,13 +1,13 @@
 """A term on a real JupyterHub, end to end: the class edition handed out, submitted, graded, returned.
 
-Eleven real accounts on the class's hub (classroom/jupyterhub/jupyterhub_config.py with the test
+Ten real accounts on the class's hub (classroom/jupyterhub/jupyterhub_config.py with the test
 overrides of benchmarks/bench_class.py, each server run as its student, in their home):
 
 1. the instructor builds the class edition (`make class-edition`) and serves its branch from a git
    server on 127.0.0.1; each student's nbgitpuller link pulls it into ~/lstmkit. No home holds a
    solution;
 2. each student hands in one scripted notebook through the hub, as JupyterLab saves it: the solution,
-   the untouched release, a typical mistake, a cell that raises, a deleted check, four cheats from
+   the untouched release, a typical mistake, a cell that raises, four cheats from
    answer cells, a kernel that exits, and one student who worked in a renamed copy
    (`03_lstm_cell-Copy1.ipynb`);
 3. the instructor collects from the homes (`make collect`: the renamed copy is reported, not
@@ -42,7 +42,7 @@ RENAMED = f"lstmkit/exercises/{ASSIGNMENT}-Copy1.ipynb"
 FEEDBACK = f"lstmkit/feedback/{ASSIGNMENT}.html"
 # each student's notebook: a submission of the rehearsal's plan (tools/make_classroom.py)
 CLASS = {"full": "full-marks", "untouched": "untouched", "mistake": "mistake", "raises": "raises",
-         "deleted": "deleted", "patch": "cheat-patched-checks", "ref": "cheat-calls-reference",
+         "patch": "cheat-patched-checks", "ref": "cheat-calls-reference",
          "agree": "cheat-agreeing", "fake": "cheat-fake-module", "dies": "kernel-dies", "copy": "full-marks"}
 
 

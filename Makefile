@@ -160,12 +160,8 @@ classroom: setup
 class-edition: setup
 	$(PY) tools/make_classroom.py edition
 
-collect grade return: setup
-	$(if $(ASSIGNMENT),,$(error set ASSIGNMENT, e.g. make $@ ASSIGNMENT=03_lstm_cell))
+collect grade return grades: setup
 	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/make_classroom.py $@ $(ASSIGNMENT)
-
-grades: setup
-	PATH=$(CURDIR)/$(VENV)/bin:$$PATH $(PY) tools/make_classroom.py grades
 
 # the pinned configurable-http-proxy (npm) that JupyterHub runs in front of a class, in _build/jupyterhub
 HUB_PROXY := _build/jupyterhub/node_modules/.bin/configurable-http-proxy

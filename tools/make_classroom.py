@@ -36,6 +36,7 @@ classroom/nbgrader_config.py.
 import argparse
 import ast
 import copy
+import functools
 import importlib.util
 import os
 import re
@@ -58,11 +59,26 @@ POINTS_PER_WRITTEN_ANSWER = 1
 ANSWER_PROMPT = "**Your answer**"
 
 
-def _exercise_tool():
-    spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools" / "make_exercises.py")
+@functools.cache
+def _load(name, path):
+    """The module in file `path` (a tool, or a file that must load on its own), loaded once."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def _exercise_tool():
+    return _load("make_exercises", ROOT / "tools" / "make_exercises.py")
+
+
+def _sealed():
+    return _load("lstmkit_sealed", ROOT / "lstmkit" / "checks" / "_sealed.py")
+
+
+def _links():
+    """classroom/jupyterhub/links.py: the class edition's branch, the version it names, the repository."""
+    return _load("links", CONFIG_DIR / "jupyterhub" / "links.py")
 
 
 def _meta(cell, *, solution=False, grade=False, locked=False, points=None):
@@ -81,13 +97,6 @@ def _hidden_test(check_source):
     if ast.unparse(call.func.value.value) != "checks" or call.keywords:
         raise ValueError(f"a check cell must end in checks.chNN.name(answer, ...), found:\n{check_source}")
     return _sealed().hidden_test(chapter, name, [ast.unparse(arg) for arg in call.args])
-
-
-def _sealed():
-    spec = importlib.util.spec_from_file_location("lstmkit_sealed", ROOT / "lstmkit" / "checks" / "_sealed.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def source_notebook(solution):
@@ -258,9 +267,9 @@ def _edited_check_03(release, source):
     return nb
 
 
-def _answered(release, source, answers):
-    """The solution, with some answer cells (id -> what the student typed) replaced."""
-    nb = solved(release, source)
+def _typed(nb, answers):
+    """A copy of nb with some answer cells (id -> what the student typed) replaced."""
+    nb = copy.deepcopy(nb)
     for cell_id, text in answers.items():
         _cell(nb, cell_id).source = text
     return nb
@@ -286,24 +295,22 @@ def lstm_step_forward(x_t, h_prev, c_prev, params):
 
 
 def _cheat_patched_checks(release, source):     # the cheat from the class trial, word for word
-    nb = copy.deepcopy(release)
-    _cell(nb, "cell-04").source = ("checks.ch03.lstm_gates = checks.ch03.lstm_step_forward = "
-                                   'checks.ch03.gated_latch_params = checks.ch03.peephole_cell_derivative = '
-                                   'lambda fn: print("PASS")')
-    return nb
+    return _typed(release, {"cell-04": ("checks.ch03.lstm_gates = checks.ch03.lstm_step_forward = "
+                                        "checks.ch03.gated_latch_params = checks.ch03.peephole_cell_derivative = "
+                                        'lambda fn: print("PASS")')})
 
 
 def _cheat_calls_reference(release, source):
-    return _answered(release, source, {"cell-04": _GATES_BY_REFERENCE, "cell-08": _STEP_BY_REFERENCE})
+    return _typed(solved(release, source), {"cell-04": _GATES_BY_REFERENCE, "cell-08": _STEP_BY_REFERENCE})
 
 
 def _cheat_captured_reference(release, source):  # lstmkit's function under the student's name
-    return _answered(release, source, {"cell-04": "lstm_gates = checks.ch03._gates   # the check's own reference",
+    return _typed(solved(release, source), {"cell-04": "lstm_gates = checks.ch03._gates   # the check's own reference",
                                        "cell-08": "from lstmkit.lstm import step_forward as lstm_step_forward"})
 
 
 def _cheat_agreeing_reference(release, source):  # the reference made to return the wrong answer
-    return _answered(release, source, {"cell-08": _STEP_WRONG + "\n\nlstm.step_forward = lstm_step_forward"})
+    return _typed(solved(release, source), {"cell-08": _STEP_WRONG + "\n\nlstm.step_forward = lstm_step_forward"})
 
 
 def _cheat_fake_module(release, source):         # a module of checks that pass everything
@@ -312,9 +319,7 @@ def _cheat_fake_module(release, source):         # a module of checks that pass 
             "fake.lstm_gates = fake.lstm_step_forward = fake.gated_latch_params = "
             "fake.peephole_cell_derivative = lambda fn: None\n"
             "sys.modules['lstmkit.checks.ch03'] = checks.ch03 = fake")
-    nb = copy.deepcopy(release)
-    _cell(nb, "cell-04").source = fake
-    return nb
+    return _typed(release, {"cell-04": fake})
 
 
 def _cheat_patched_report(release, source):      # comparisons that never fail, answers of zeros
@@ -323,11 +328,11 @@ def _cheat_patched_report(release, source):      # comparisons that never fail, 
              "report.Report.done = lambda *args, **kwargs: None\n\n"
              "def lstm_gates(a):\n"
              "    return tuple(np.zeros((a.shape[0], a.shape[1] // 4)) for _ in range(4))")
-    return _answered(release, source, {"cell-04": patch})
+    return _typed(solved(release, source), {"cell-04": patch})
 
 
 def _cheat_profiler_off(release, source):
-    return _answered(release, source, {"cell-08": _STEP_BY_REFERENCE.replace(
+    return _typed(solved(release, source), {"cell-08": _STEP_BY_REFERENCE.replace(
         "    return", "    import sys\n    sys.setprofile(None)\n    return")})
 
 
@@ -525,7 +530,7 @@ text and figures are under CC BY 4.0 (LICENSE-CC-BY-4.0).
 
 
 def version():
-    return re.search(r'^__version__ = "([^"]+)"', (ROOT / "lstmkit" / "__init__.py").read_text(), re.M).group(1)
+    return _links().VERSION
 
 
 def _git(*args, env=None, repo=ROOT):
@@ -559,9 +564,8 @@ def build_edition(out=EDITION, course=None):
     for assignment in write_sources(course):
         nbgrader(course, "generate_assignment", assignment, "--force")
         shutil.copy2(course / "release" / assignment / f"{assignment}.ipynb", out / "exercises" / f"{assignment}.ipynb")
-    repository = re.search(r'^repository\s*=\s*"([^"]+)"', (ROOT / "tools" / "links.toml").read_text(), re.M)
     (out / "README.md").write_text(CLASS_README.format(version=version(), commit=_git("rev-parse", "--short", "HEAD"),
-                                                       repository=repository.group(1) if repository else "GitHub"))
+                                                       repository=_links().REPO_URL))
     shutil.rmtree(course)
     return out
 
@@ -569,7 +573,7 @@ def build_edition(out=EDITION, course=None):
 def commit_edition(out, branch=None, repo=ROOT):
     """Commit the edition in `out` to the branch class-v<version> of `repo` (on top of its last commit,
     so that nbgitpuller merges a rebuilt edition into the students' copies). Returns (branch, commit)."""
-    branch = branch or f"class-v{version()}"
+    branch = branch or _links().BRANCH
     index = Path(out).parent / "class-edition.index"
     index.unlink(missing_ok=True)
     env = {"GIT_INDEX_FILE": str(index)}
@@ -675,7 +679,8 @@ def main(argv=None):
               f"publish it with `git push origin {branch}`")
         return 0
     if args.command in ("collect", "grade", "return") and not args.assignment:
-        parser.error(f"{args.command} needs the assignment, e.g. 03_lstm_cell")
+        parser.error(f"{args.command} needs the assignment, e.g. 03_lstm_cell "
+                     f"(make {args.command} ASSIGNMENT=03_lstm_cell)")
     if args.command == "collect":
         found = collect(root, args.assignment, roster())
         print(f"collected {len(found['collected'])}: {' '.join(found['collected'])}")

@@ -16,9 +16,9 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 REPO_URL = "https://github.com/lstmkit/lstmkit"
-_VERSION = re.search(r'^__version__ = "([^"]+)"',
-                     (Path(__file__).resolve().parents[2] / "lstmkit" / "__init__.py").read_text(), re.M).group(1)
-BRANCH = f"class-v{_VERSION}"            # the class edition of this release (tools/make_classroom.py edition)
+VERSION = re.search(r'^__version__ = "([^"]+)"',
+                    (Path(__file__).resolve().parents[2] / "lstmkit" / "__init__.py").read_text(), re.M).group(1)
+BRANCH = f"class-v{VERSION}"            # the class edition of this release (tools/make_classroom.py edition)
 TARGET = "lstmkit"                       # the folder in the student's home
 FIRST = "chapters/01_rnn_bptt.ipynb"
 
